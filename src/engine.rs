@@ -1,0 +1,569 @@
+//! The run: reads a data folder into typed records and member summaries, applies the rules to every
+//! claim, allocates the money, and checks that every cent is accounted for.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::case::{Case, CaseError};
+use crate::distribution::{allocate, Share, Waterfall};
+use crate::input::{
+    self, CsvTable, FileStats, InputError, InputFile, KnownClaims, KnownMembers, RejectedRow,
+};
+use crate::model::{Claim, ClaimId, Cure, EvidenceKind, Member, MemberId};
+use crate::money::Cents;
+use crate::rules::{
+    self, ClassList, CrossClaimFacts, EmailMatch, MemberFacts, Reason, Reasons, Status,
+};
+
+/// A fatal error: the run stops and writes nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The case file is unreadable or invalid.
+    #[error("{file}: {source}")]
+    Case {
+        /// The case file's name.
+        file: String,
+        /// What is wrong.
+        source: CaseError,
+    },
+    /// The case file cannot be read.
+    #[error("{file}: cannot read: {source}")]
+    CaseIo {
+        /// The case file's name.
+        file: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// An input file is unusable.
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// Money does not add up: a bug, never a number to sign.
+    #[error("conservation check failed: {0}")]
+    Conservation(String),
+}
+
+/// The class list with per-member facts, looked up by id and by normalised email.
+#[derive(Debug, Default)]
+pub struct ClassRecords {
+    facts: Vec<MemberFacts>,
+    lines: Vec<u64>,
+    by_id: HashMap<String, usize>,
+    by_email: HashMap<String, (usize, usize)>,
+}
+
+impl ClassRecords {
+    /// An empty class list.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a member found on `line`. Returns the line of an earlier member with the same id
+    /// instead, leaving the list unchanged.
+    ///
+    /// # Errors
+    /// The line of the earlier accepted member with this id.
+    pub fn insert(&mut self, member: Member, line: u64) -> Result<(), u64> {
+        if let Some(&i) = self.by_id.get(&member.member_id.0) {
+            return Err(self.lines[i]);
+        }
+        let index = self.facts.len();
+        let facts = MemberFacts::new(member);
+        if let Some(email) = &facts.email_key {
+            self.by_email
+                .entry(email.clone())
+                .and_modify(|(_, n)| *n += 1)
+                .or_insert((index, 1));
+        }
+        self.by_id.insert(facts.member.member_id.0.clone(), index);
+        self.facts.push(facts);
+        self.lines.push(line);
+        Ok(())
+    }
+
+    /// The line of an accepted member id, if known.
+    pub fn line_of(&self, member_id: &str) -> Option<u64> {
+        self.by_id.get(member_id).map(|&i| self.lines[i])
+    }
+
+    /// Mutable facts of a member, to fold in subscriptions, opt-outs and evidence.
+    pub fn facts_mut(&mut self, member_id: &str) -> Option<&mut MemberFacts> {
+        let i = *self.by_id.get(member_id)?;
+        self.facts.get_mut(i)
+    }
+
+    /// Number of accepted members.
+    pub fn len(&self) -> usize {
+        self.facts.len()
+    }
+
+    /// True when no member was accepted.
+    pub fn is_empty(&self) -> bool {
+        self.facts.is_empty()
+    }
+}
+
+impl ClassList for ClassRecords {
+    fn member(&self, member_id: &str) -> Option<&MemberFacts> {
+        self.by_id.get(member_id).map(|&i| &self.facts[i])
+    }
+
+    fn members_with_email(&self, email_key: &str) -> EmailMatch<'_> {
+        match self.by_email.get(email_key) {
+            None => EmailMatch::None,
+            Some(&(i, 1)) => EmailMatch::One(&self.facts[i]),
+            Some(&(_, n)) => EmailMatch::Many(n),
+        }
+    }
+}
+
+impl KnownMembers for ClassRecords {
+    fn is_known(&self, member_id: &str) -> bool {
+        self.by_id.contains_key(member_id)
+    }
+}
+
+/// A claim row accepted from `claims.csv`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimRecord {
+    /// The claim.
+    pub claim: Claim,
+    /// Its line in `claims.csv`.
+    pub line: u64,
+}
+
+/// Opt-out rows by timeliness.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct OptOutCounts {
+    /// Dated on or before the opt-out deadline.
+    pub timely: u64,
+    /// Dated after it.
+    pub untimely: u64,
+}
+
+/// Everything read from a data folder.
+#[derive(Debug)]
+pub struct Dataset {
+    /// The case.
+    pub case: Case,
+    /// The case file's name and SHA-256.
+    pub case_file: (String, String),
+    /// The class list and member facts.
+    pub class: ClassRecords,
+    /// Accepted claims, in file order.
+    pub claims: Vec<ClaimRecord>,
+    /// Accepted cure rows by claim, each list in file order.
+    pub cures: HashMap<ClaimId, Vec<Cure>>,
+    /// Per-file counts, in reading order (absent optional files are left out).
+    pub inputs: Vec<(InputFile, FileStats)>,
+    /// Rejected rows, by file then line.
+    pub rejected: Vec<RejectedRow>,
+    /// Opt-out rows by timeliness.
+    pub opt_outs: OptOutCounts,
+}
+
+/// Reads and validates a case file.
+///
+/// # Errors
+/// [`Error::CaseIo`] or [`Error::Case`], naming the file (and key).
+pub fn read_case(path: &Path) -> Result<(Case, String), Error> {
+    let file = file_name(path);
+    let bytes = std::fs::read(path).map_err(|source| Error::CaseIo {
+        file: file.clone(),
+        source,
+    })?;
+    let sha = input::hex(&Sha256::digest(&bytes));
+    let text = String::from_utf8(bytes).map_err(|_| Error::Case {
+        file: file.clone(),
+        source: CaseError::Syntax("the file is not UTF-8 text".into()),
+    })?;
+    let case = text
+        .parse()
+        .map_err(|source| Error::Case { file, source })?;
+    Ok((case, sha))
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// Where a run reads from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataFolder {
+    /// The folder with the CSV files.
+    pub dir: PathBuf,
+    /// The case file (by default `case.toml` in the folder).
+    pub case_file: PathBuf,
+}
+
+impl DataFolder {
+    /// A folder whose case file is `case.toml` inside it, unless `case_file` is given.
+    pub fn new(dir: impl Into<PathBuf>, case_file: Option<PathBuf>) -> Self {
+        let dir = dir.into();
+        let case_file = case_file.unwrap_or_else(|| dir.join("case.toml"));
+        DataFolder { dir, case_file }
+    }
+
+    /// Reads the case file and every input file.
+    ///
+    /// # Errors
+    /// [`Error`] for a bad case file or an unusable input file; bad rows are not errors but
+    /// [`Dataset::rejected`] entries.
+    pub fn load(&self, progress: &mut dyn Progress) -> Result<Dataset, Error> {
+        let (case, case_sha) = read_case(&self.case_file)?;
+        let mut loader = Loader {
+            case,
+            class: ClassRecords::new(),
+            claims: Vec::new(),
+            claim_index: HashMap::new(),
+            cures: HashMap::new(),
+            inputs: Vec::new(),
+            rejected: Vec::new(),
+            opt_outs: OptOutCounts::default(),
+        };
+        for file in InputFile::ALL {
+            let path = self.dir.join(file.name());
+            let handle = match File::open(&path) {
+                Ok(f) => f,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound && file.optional() => continue,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    return Err(InputError::Missing {
+                        file: file.name().into(),
+                    }
+                    .into())
+                }
+                Err(source) => {
+                    return Err(InputError::Io {
+                        file: file.name().into(),
+                        line: 0,
+                        source,
+                    }
+                    .into())
+                }
+            };
+            let size = handle.metadata().map(|m| m.len()).unwrap_or(0);
+            progress.start(file, size);
+            let stats = loader.read(file, BufReader::with_capacity(1 << 20, handle), progress)?;
+            progress.finish(file, &stats);
+            loader.inputs.push((file, stats));
+        }
+        Ok(Dataset {
+            case_file: (file_name(&self.case_file), case_sha),
+            case: loader.case,
+            class: loader.class,
+            claims: loader.claims,
+            cures: loader.cures,
+            inputs: loader.inputs,
+            rejected: loader.rejected,
+            opt_outs: loader.opt_outs,
+        })
+    }
+}
+
+/// Receives reading progress; the command line draws a bar from it.
+pub trait Progress {
+    /// A file of `bytes` bytes is about to be read.
+    fn start(&mut self, _file: InputFile, _bytes: u64) {}
+    /// `bytes` bytes and `rows` rows of the current file have been read.
+    fn advance(&mut self, _bytes: u64, _rows: u64) {}
+    /// The file is done.
+    fn finish(&mut self, _file: InputFile, _stats: &FileStats) {}
+}
+
+/// Progress that nobody watches.
+pub struct NoProgress;
+
+impl Progress for NoProgress {}
+
+struct Loader {
+    case: Case,
+    class: ClassRecords,
+    claims: Vec<ClaimRecord>,
+    claim_index: HashMap<ClaimId, u64>,
+    cures: HashMap<ClaimId, Vec<Cure>>,
+    inputs: Vec<(InputFile, FileStats)>,
+    rejected: Vec<RejectedRow>,
+    opt_outs: OptOutCounts,
+}
+
+struct ClaimLines<'a>(&'a HashMap<ClaimId, u64>);
+
+impl KnownClaims for ClaimLines<'_> {
+    fn is_known(&self, claim_id: &ClaimId) -> bool {
+        self.0.contains_key(claim_id)
+    }
+}
+
+impl Loader {
+    /// Reads one file, folding each accepted row into the dataset.
+    fn read(
+        &mut self,
+        file: InputFile,
+        source: impl Read,
+        progress: &mut dyn Progress,
+    ) -> Result<FileStats, Error> {
+        let mut table = CsvTable::open(file, source)?;
+        let mut stats = FileStats {
+            unknown_columns: table.unknown_columns().to_vec(),
+            ..FileStats::default()
+        };
+        let mut rejected = Vec::new();
+        while let Some(row) = table.next_row()? {
+            let line = row.line;
+            let outcome = match row.width_error() {
+                Some(e) => Err(e),
+                None => self.accept(file, row),
+            };
+            if let Err(error) = outcome {
+                rejected.push(RejectedRow { file, line, error });
+            }
+            if table.rows_read() % 65_536 == 0 {
+                progress.advance(table.bytes_read(), table.rows_read());
+            }
+        }
+        stats.rows = table.rows_read();
+        stats.rejected = rejected.len() as u64;
+        stats.accepted = stats.rows - stats.rejected;
+        progress.advance(table.bytes_read(), table.rows_read());
+        stats.sha256 = table.finish()?;
+        self.rejected.extend(rejected);
+        Ok(stats)
+    }
+
+    /// Validates one row and folds it in.
+    fn accept(&mut self, file: InputFile, row: input::Row<'_>) -> Result<(), String> {
+        let case = &self.case;
+        let line = row.line;
+        match file {
+            InputFile::Members => {
+                let mut row = row;
+                let earlier = input::member_id_of(&mut row)
+                    .and_then(|id| self.class.line_of(&id).map(|l| (id, l)));
+                match (input::member(row), earlier) {
+                    (Ok(_), Some((id, first))) => Err(format!(
+                        "member_id: duplicate '{id}' (first on line {first})"
+                    )),
+                    (Err(e), Some((id, first))) => Err(format!(
+                        "member_id: duplicate '{id}' (first on line {first}); {e}"
+                    )),
+                    (Err(e), None) => Err(e),
+                    (Ok(member), None) => self
+                        .class
+                        .insert(member, line)
+                        .map_err(|first| format!("member_id: duplicate (first on line {first})")),
+                }
+            }
+            InputFile::Subscriptions => {
+                let (member_id, sub) = input::subscription(row, &self.class)?;
+                if let Some(f) = self.class.facts_mut(&member_id) {
+                    f.add_subscription(case, sub);
+                }
+                Ok(())
+            }
+            InputFile::Evidence => {
+                let ev = input::evidence(row, &self.class)?;
+                if let Some(f) = self.class.facts_mut(&ev.member_id) {
+                    let local = case.clock.local_date(ev.occurred_at);
+                    match ev.kind {
+                        EvidenceKind::Disclosure => {
+                            f.observe_disclosure(case, &ev.evidence_id, ev.occurred_at, local)
+                        }
+                        _ => f.observe_message(case, &ev.evidence_id, ev.occurred_at, local),
+                    }
+                }
+                Ok(())
+            }
+            InputFile::OptOuts => {
+                let (member_id, on) = input::opt_out(row, &self.class)?;
+                if let Some(f) = self.class.facts_mut(&member_id) {
+                    if f.add_opt_out(case, on) {
+                        self.opt_outs.timely += 1;
+                    } else {
+                        self.opt_outs.untimely += 1;
+                    }
+                }
+                Ok(())
+            }
+            InputFile::Claims => {
+                let claim = input::claim(row)?;
+                if let Some(first) = self.claim_index.get(&claim.claim_id) {
+                    return Err(format!(
+                        "claim_id: repeated claim_id {} (first on line {first})",
+                        claim.claim_id
+                    ));
+                }
+                self.claim_index.insert(claim.claim_id, line);
+                self.claims.push(ClaimRecord { claim, line });
+                Ok(())
+            }
+            InputFile::Cures => {
+                let cure = input::cure(row, &ClaimLines(&self.claim_index))?;
+                self.cures.entry(cure.claim_id).or_default().push(cure);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The decision on one claim.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Determination {
+    /// The claim as evaluated (with any applied cures).
+    pub claim: Claim,
+    /// Its line in `claims.csv`.
+    pub line: u64,
+    /// The resolved member.
+    pub member: Option<MemberId>,
+    /// Reason codes.
+    pub reasons: Reasons,
+    /// Entitlement (zero unless approved).
+    pub entitlement: Cents,
+    /// Payment (after the fund's allocation, if any).
+    pub payment: Cents,
+}
+
+impl Determination {
+    /// The claim's status.
+    pub fn status(&self) -> Status {
+        self.reasons.status()
+    }
+}
+
+/// The money of a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Money {
+    /// Sum of entitlements.
+    pub entitled: Cents,
+    /// The waterfall, when the case has a fund.
+    pub waterfall: Option<Waterfall>,
+    /// Sum of payments.
+    pub paid: Cents,
+    /// Net fund minus payments (zero without a fund).
+    pub residual: Cents,
+    /// Allocation rounds run (zero without a fund or approved claims).
+    pub rounds: usize,
+}
+
+/// All decisions of a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decisions {
+    /// One per accepted claim, in file order.
+    pub determinations: Vec<Determination>,
+    /// Cure rows applied.
+    pub cures_applied: u64,
+    /// Cure rows ignored (late, or for claims that were not deficient).
+    pub cures_ignored: u64,
+    /// The money.
+    pub money: Money,
+}
+
+/// Applies every rule to every claim and allocates the money.
+///
+/// # Errors
+/// [`Error::Conservation`] if the cents do not add up (which would be a defect in this crate).
+pub fn decide(data: &Dataset) -> Result<Decisions, Error> {
+    let case = &data.case;
+    let mut determinations = Vec::with_capacity(data.claims.len());
+    let mut facts = Vec::with_capacity(data.claims.len());
+    let (mut cures_applied, mut cures_ignored) = (0u64, 0u64);
+    for record in &data.claims {
+        let cures = data
+            .cures
+            .get(&record.claim.claim_id)
+            .map_or(&[][..], Vec::as_slice);
+        let result = rules::evaluate_with_cures(case, &data.class, &record.claim, cures);
+        cures_applied += result.cures.applied.len() as u64;
+        cures_ignored += result.cures.ignored as u64;
+        facts.push(CrossClaimFacts::of(
+            case,
+            &result.claim,
+            result.evaluation.member,
+        ));
+        determinations.push(Determination {
+            member: result.evaluation.member.map(|m| m.member.member_id.clone()),
+            reasons: result.evaluation.reasons,
+            claim: result.claim,
+            line: record.line,
+            entitlement: Cents::ZERO,
+            payment: Cents::ZERO,
+        });
+    }
+    let mut reasons: Vec<Reasons> = determinations.iter().map(|d| d.reasons).collect();
+    rules::apply_cross_claim_rules(case, &facts, &mut reasons);
+    for (d, r) in determinations.iter_mut().zip(reasons) {
+        d.reasons = r;
+        d.entitlement = rules::entitlement(case, &d.claim, r.status());
+    }
+    let money = distribute(case, &mut determinations)?;
+    Ok(Decisions {
+        determinations,
+        cures_applied,
+        cures_ignored,
+        money,
+    })
+}
+
+/// Payments: entitlements without a fund; the fund's allocation with one. Checks conservation.
+fn distribute(case: &Case, determinations: &mut [Determination]) -> Result<Money, Error> {
+    let entitled: Cents = determinations.iter().map(|d| d.entitlement).sum();
+    let Some(fund) = &case.fund else {
+        for d in determinations.iter_mut() {
+            d.payment = d.entitlement;
+        }
+        return Ok(Money {
+            entitled,
+            waterfall: None,
+            paid: entitled,
+            residual: Cents::ZERO,
+            rounds: 0,
+        });
+    };
+    let waterfall = Waterfall::of(fund);
+    let approved: Vec<usize> = (0..determinations.len())
+        .filter(|&i| determinations[i].status() == Status::Approved)
+        .collect();
+    let shares: Vec<Share> = approved
+        .iter()
+        .map(|&i| Share {
+            claim_id: determinations[i].claim.claim_id,
+            entitlement: determinations[i].entitlement,
+        })
+        .collect();
+    let allocation = allocate(waterfall.net, &shares, fund.minimum_payment);
+    for (k, &i) in approved.iter().enumerate() {
+        determinations[i].payment = allocation.payments[k];
+        if allocation.below_minimum[k] {
+            determinations[i]
+                .reasons
+                .insert(Reason::BelowMinimumPayment);
+        }
+    }
+    let paid: Cents = allocation.payments.iter().copied().sum();
+    let residual = waterfall.net - paid;
+    let accounted = waterfall.attorney_fees
+        + waterfall.litigation_costs
+        + waterfall.administration_costs
+        + waterfall.service_awards
+        + paid
+        + residual;
+    let over_paid = determinations.iter().any(|d| d.payment > d.entitlement);
+    if accounted != waterfall.gross || residual < Cents::ZERO || over_paid {
+        return Err(Error::Conservation(format!(
+            "gross {} != fees {} + costs {} + administration {} + awards {} + payments {} + residual {}",
+            waterfall.gross, waterfall.attorney_fees, waterfall.litigation_costs, waterfall.administration_costs, waterfall.service_awards, paid, residual
+        )));
+    }
+    Ok(Money {
+        entitled,
+        waterfall: Some(waterfall),
+        paid,
+        residual,
+        rounds: allocation.rounds,
+    })
+}

@@ -1,0 +1,761 @@
+//! Reading the administrator's CSV files: headers, fields, and the typed records of each file.
+//!
+//! A bad row is data, not a failure: each parser returns the record or the list of problems
+//! (`column: what is wrong`), and the caller writes the row to `rejected_rows.csv`. Only problems
+//! with a file as a whole (missing, unreadable, no header, missing or repeated column) are fatal.
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::io::{self, Read};
+
+use chrono::Utc;
+use csv::ByteRecord;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::model::{
+    Channel, Claim, ClaimId, Cure, EvidenceKind, Filing, Member, MemberId, PaymentMethod,
+    Subscription,
+};
+use crate::money::Cents;
+use crate::time::{parse_date, parse_timestamp};
+
+/// The input files, in the order they are read and their rejected rows are listed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum InputFile {
+    /// `members.csv`
+    Members,
+    /// `subscriptions.csv`
+    Subscriptions,
+    /// `evidence.csv`
+    Evidence,
+    /// `opt_outs.csv`
+    OptOuts,
+    /// `claims.csv`
+    Claims,
+    /// `cures.csv`
+    Cures,
+}
+
+impl InputFile {
+    /// Every input file in reading order.
+    pub const ALL: [InputFile; 6] = [
+        InputFile::Members,
+        InputFile::Subscriptions,
+        InputFile::Evidence,
+        InputFile::OptOuts,
+        InputFile::Claims,
+        InputFile::Cures,
+    ];
+
+    /// The file name.
+    pub fn name(self) -> &'static str {
+        match self {
+            InputFile::Members => "members.csv",
+            InputFile::Subscriptions => "subscriptions.csv",
+            InputFile::Evidence => "evidence.csv",
+            InputFile::OptOuts => "opt_outs.csv",
+            InputFile::Claims => "claims.csv",
+            InputFile::Cures => "cures.csv",
+        }
+    }
+
+    /// Whether a data folder may leave the file out.
+    pub fn optional(self) -> bool {
+        matches!(self, InputFile::OptOuts | InputFile::Cures)
+    }
+
+    /// The columns the file knows, with whether the header must name them.
+    pub fn columns(self) -> &'static [(&'static str, bool)] {
+        match self {
+            InputFile::Members => &[
+                ("member_id", true),
+                ("full_name", false),
+                ("email", false),
+                ("country", true),
+                ("ai_training_opt_out_at", false),
+                ("excluded_category", false),
+            ],
+            InputFile::Subscriptions => &[
+                ("member_id", true),
+                ("tier", true),
+                ("start_date", true),
+                ("end_date", false),
+            ],
+            InputFile::Evidence => &[
+                ("evidence_id", true),
+                ("member_id", true),
+                ("kind", true),
+                ("occurred_at", true),
+                ("counterparty", false),
+                ("reference", false),
+            ],
+            InputFile::OptOuts => &[("member_id", true), ("submitted_on", true)],
+            InputFile::Claims => &[
+                ("claim_id", true),
+                ("member_id", false),
+                ("email", false),
+                ("full_name", false),
+                ("channel", true),
+                ("submitted_at", false),
+                ("postmarked_on", false),
+                ("attested", true),
+                ("actual_damages", false),
+                ("payment_method", false),
+                ("payment_account", false),
+                ("ip_address", false),
+            ],
+            InputFile::Cures => &[
+                ("claim_id", true),
+                ("cured_on", true),
+                ("member_id", false),
+                ("email", false),
+                ("attested", false),
+            ],
+        }
+    }
+}
+
+impl fmt::Display for InputFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A problem that stops the run: the file as a whole is unusable.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    /// A required file is absent.
+    #[error("{file}:0: required file is missing")]
+    Missing {
+        /// The file.
+        file: String,
+    },
+    /// Reading failed.
+    #[error("{file}:{line}: cannot read: {source}")]
+    Io {
+        /// The file.
+        file: String,
+        /// Line reached.
+        line: u64,
+        /// The underlying error.
+        source: io::Error,
+    },
+    /// The file has no header row.
+    #[error("{file}:1: no header row (the file is empty)")]
+    NoHeader {
+        /// The file.
+        file: String,
+    },
+    /// The header is not text.
+    #[error("{file}:1: not a CSV file: the header row is not UTF-8 text")]
+    HeaderNotText {
+        /// The file.
+        file: String,
+    },
+    /// A required column is not in the header.
+    #[error("{file}:1: missing required column '{column}'")]
+    MissingColumn {
+        /// The file.
+        file: String,
+        /// The column.
+        column: String,
+    },
+    /// A header names a column twice.
+    #[error("{file}:1: column '{column}' appears more than once in the header")]
+    RepeatedColumn {
+        /// The file.
+        file: String,
+        /// The column.
+        column: String,
+    },
+}
+
+/// A row left out of the computation, with where it is and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RejectedRow {
+    /// The file.
+    pub file: InputFile,
+    /// Line where the record starts (the header is line 1).
+    pub line: u64,
+    /// The problems, `column: what is wrong`, joined with `; `.
+    pub error: String,
+}
+
+/// Counts and fingerprint of one input file.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct FileStats {
+    /// SHA-256 of the file's bytes, lower-case hex.
+    pub sha256: String,
+    /// Data rows read.
+    pub rows: u64,
+    /// Rows used.
+    pub accepted: u64,
+    /// Rows rejected.
+    pub rejected: u64,
+    /// Header columns the file does not use.
+    pub unknown_columns: Vec<String>,
+}
+
+/// Hashes everything read through it and notes where its line breaks are, so that each record's
+/// physical line can be told (the CSV reader knows only byte offsets reliably).
+struct Tracked<R> {
+    inner: R,
+    hasher: Sha256,
+    /// Offset of the next byte to be read.
+    offset: u64,
+    /// `\r` and `\n` bytes read but not yet passed, with whether each starts a line break
+    /// (`\r\n` counts once, at the `\r`).
+    pending: VecDeque<(u64, bool)>,
+    last_was_cr: bool,
+    /// Line breaks before every byte already passed.
+    breaks: u64,
+}
+
+impl<R: Read> Read for Tracked<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let chunk = &buf[..n];
+        self.hasher.update(chunk);
+        for i in memchr::memchr2_iter(b'\r', b'\n', chunk) {
+            let after_cr = if i == 0 {
+                self.last_was_cr
+            } else {
+                chunk[i - 1] == b'\r'
+            };
+            self.pending
+                .push_back((self.offset + i as u64, !(chunk[i] == b'\n' && after_cr)));
+        }
+        if n > 0 {
+            self.last_was_cr = chunk[n - 1] == b'\r';
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R> Tracked<R> {
+    /// The line (from 1) of a record whose reading began at byte `start`: the reader reports the
+    /// offset just after the previous record's first terminator byte, so any further terminator
+    /// bytes (the rest of `\r\n`, blank lines) are skipped first.
+    fn line_at(&mut self, start: u64) -> u64 {
+        while let Some(&(offset, is_break)) = self.pending.front() {
+            if offset >= start {
+                break;
+            }
+            self.breaks += u64::from(is_break);
+            self.pending.pop_front();
+        }
+        let mut expected = start;
+        while let Some(&(offset, is_break)) = self.pending.front() {
+            if offset != expected {
+                break;
+            }
+            self.breaks += u64::from(is_break);
+            self.pending.pop_front();
+            expected += 1;
+        }
+        self.breaks + 1
+    }
+}
+
+/// Lower-case hex of a digest.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A CSV file being read record by record, with its header mapped to the file's known columns.
+pub struct CsvTable<R: Read> {
+    file: InputFile,
+    reader: csv::Reader<Tracked<R>>,
+    columns: Vec<Option<usize>>,
+    width: usize,
+    unknown: Vec<String>,
+    record: ByteRecord,
+    rows: u64,
+}
+
+impl<R: Read> CsvTable<R> {
+    /// Reads the header of `file` from `source`.
+    ///
+    /// # Errors
+    /// [`InputError`] when the header is missing, not text, repeats a name or lacks a required column.
+    pub fn open(file: InputFile, source: R) -> Result<Self, InputError> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(Tracked {
+                inner: source,
+                hasher: Sha256::new(),
+                offset: 0,
+                pending: VecDeque::new(),
+                last_was_cr: false,
+                breaks: 0,
+            });
+        let mut header = ByteRecord::new();
+        let name = file.name().to_string();
+        let got = reader
+            .read_byte_record(&mut header)
+            .map_err(|e| io_error(file, 1, e))?;
+        if !got {
+            return Err(InputError::NoHeader { file: name });
+        }
+        let mut names = Vec::with_capacity(header.len());
+        for (i, field) in header.iter().enumerate() {
+            let field = if i == 0 {
+                field.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(field)
+            } else {
+                field
+            };
+            let text = std::str::from_utf8(field)
+                .map_err(|_| InputError::HeaderNotText { file: name.clone() })?;
+            names.push(text.trim().to_string());
+        }
+        for (i, n) in names.iter().enumerate() {
+            if names[..i].contains(n) {
+                return Err(InputError::RepeatedColumn {
+                    file: name,
+                    column: n.clone(),
+                });
+            }
+        }
+        let mut columns = Vec::new();
+        for (column, required) in file.columns() {
+            let index = names.iter().position(|n| n == column);
+            if index.is_none() && *required {
+                return Err(InputError::MissingColumn {
+                    file: name,
+                    column: (*column).to_string(),
+                });
+            }
+            columns.push(index);
+        }
+        let unknown = names
+            .iter()
+            .filter(|n| !file.columns().iter().any(|(c, _)| c == n))
+            .cloned()
+            .collect();
+        Ok(CsvTable {
+            file,
+            reader,
+            columns,
+            width: header.len(),
+            unknown,
+            record: ByteRecord::new(),
+            rows: 0,
+        })
+    }
+
+    /// Header columns this file does not use.
+    pub fn unknown_columns(&self) -> &[String] {
+        &self.unknown
+    }
+
+    /// Data rows read so far.
+    pub fn rows_read(&self) -> u64 {
+        self.rows
+    }
+
+    /// Bytes read so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.reader.position().byte()
+    }
+
+    /// The next record: `Ok(None)` at the end. A record with the wrong number of fields comes back
+    /// as a [`Row`] whose [`Row::width_error`] is set.
+    ///
+    /// # Errors
+    /// [`InputError::Io`] when the source cannot be read.
+    pub fn next_row(&mut self) -> Result<Option<Row<'_>>, InputError> {
+        let more = self
+            .reader
+            .read_byte_record(&mut self.record)
+            .map_err(|e| io_error(self.file, self.rows + 2, e))?;
+        if !more {
+            return Ok(None);
+        }
+        self.rows += 1;
+        let start = self.record.position().map_or(0, |p| p.byte());
+        let line = self.reader.get_mut().line_at(start);
+        Ok(Some(Row {
+            record: &self.record,
+            columns: &self.columns,
+            line,
+            width: self.width,
+            errors: Vec::new(),
+        }))
+    }
+
+    /// Reads to the end (so the whole file is hashed) and returns the SHA-256 of its bytes.
+    ///
+    /// # Errors
+    /// [`InputError::Io`] when the source cannot be read.
+    pub fn finish(self) -> Result<String, InputError> {
+        let file = self.file;
+        let rows = self.rows;
+        let mut inner = self.reader.into_inner();
+        io::copy(&mut inner.inner, &mut io::sink()).map_err(|e| InputError::Io {
+            file: file.name().into(),
+            line: rows + 1,
+            source: e,
+        })?;
+        Ok(hex(&inner.hasher.finalize()))
+    }
+}
+
+fn io_error(file: InputFile, line: u64, e: csv::Error) -> InputError {
+    let source = match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => io::Error::new(io::ErrorKind::InvalidData, format!("{other:?}")),
+    };
+    InputError::Io {
+        file: file.name().into(),
+        line,
+        source,
+    }
+}
+
+/// One data record, with the problems found in it so far.
+pub struct Row<'a> {
+    record: &'a ByteRecord,
+    columns: &'a [Option<usize>],
+    /// Line where the record starts.
+    pub line: u64,
+    width: usize,
+    errors: Vec<String>,
+}
+
+impl Row<'_> {
+    /// `Some(message)` when the record's field count differs from the header's.
+    pub fn width_error(&self) -> Option<String> {
+        (self.record.len() != self.width).then(|| {
+            format!(
+                "row has {} fields, the header has {}",
+                self.record.len(),
+                self.width
+            )
+        })
+    }
+
+    /// The trimmed text of a column (by its position in [`InputFile::columns`]); `None` when
+    /// absent or empty. A field that is not UTF-8 is recorded as a problem.
+    fn text(&mut self, col: usize, name: &str) -> Option<&str> {
+        let index = self.columns[col]?;
+        let raw = self.record.get(index)?;
+        match std::str::from_utf8(raw) {
+            Ok(s) => Some(s.trim()).filter(|s| !s.is_empty()),
+            Err(_) => {
+                self.errors.push(format!("{name}: not valid UTF-8 text"));
+                None
+            }
+        }
+    }
+
+    fn optional<T>(
+        &mut self,
+        col: usize,
+        name: &str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        let value = self.text(col, name)?;
+        match parse(value) {
+            Ok(v) => Some(v),
+            Err(message) => {
+                self.errors.push(format!("{name}: {message}"));
+                None
+            }
+        }
+    }
+
+    fn required<T>(
+        &mut self,
+        col: usize,
+        name: &str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        let before = self.errors.len();
+        if self.text(col, name).is_none() {
+            // A field that is not text has already been reported.
+            if self.errors.len() == before {
+                self.errors
+                    .push(format!("{name}: required value is absent"));
+            }
+            return None;
+        }
+        self.optional(col, name, parse)
+    }
+
+    fn problem(&mut self, message: String) {
+        self.errors.push(message);
+    }
+
+    fn done<T>(self, value: Option<T>) -> Result<T, String> {
+        match value {
+            Some(v) if self.errors.is_empty() => Ok(v),
+            _ => Err(self.errors.join("; ")),
+        }
+    }
+}
+
+fn string(s: &str) -> Result<String, String> {
+    Ok(s.to_string())
+}
+
+fn quoted<E: fmt::Display>(s: &str, e: E) -> String {
+    let shown: String = s.chars().take(60).collect();
+    let more = if shown.len() < s.len() { "..." } else { "" };
+    format!("'{shown}{more}' {e}")
+}
+
+fn timestamp(s: &str) -> Result<chrono::DateTime<Utc>, String> {
+    parse_timestamp(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| quoted(s, e))
+}
+
+fn date(s: &str) -> Result<chrono::NaiveDate, String> {
+    parse_date(s).map_err(|e| quoted(s, e))
+}
+
+fn amount(s: &str) -> Result<Cents, String> {
+    Cents::parse(s).map_err(|e| quoted(s, e))
+}
+
+fn boolean(s: &str) -> Result<bool, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "true" | "yes" | "1" => Ok(true),
+        "false" | "no" | "0" => Ok(false),
+        _ => Err(quoted(s, "is not a boolean (true/false/yes/no/1/0)")),
+    }
+}
+
+fn claim_id(s: &str) -> Result<ClaimId, String> {
+    ClaimId::parse(s).ok_or_else(|| quoted(s, "is not a UUID"))
+}
+
+/// Looks up members while rows are checked.
+pub trait KnownMembers {
+    /// True when the member id is in the accepted class list.
+    fn is_known(&self, member_id: &str) -> bool;
+}
+
+fn known_member<'k>(
+    known: &'k impl KnownMembers,
+) -> impl FnOnce(&str) -> Result<String, String> + 'k {
+    move |s| {
+        if known.is_known(s) {
+            Ok(s.to_string())
+        } else {
+            Err(format!("unknown member '{s}'"))
+        }
+    }
+}
+
+/// Parses a `members.csv` row. Uniqueness is the caller's, who knows the earlier accepted rows.
+///
+/// # Errors
+/// The row's problems, joined.
+pub fn member(mut row: Row<'_>) -> Result<Member, String> {
+    let member_id = row.required(0, "member_id", string);
+    let full_name = row.optional(1, "full_name", string);
+    let email = row.optional(2, "email", string);
+    let country = row.required(3, "country", |s| {
+        if s.len() == 2 && s.bytes().all(|b| b.is_ascii_alphabetic()) {
+            Ok(s.to_ascii_uppercase())
+        } else {
+            Err(quoted(s, "is not a two-letter country code"))
+        }
+    });
+    let ai_training_opt_out_at = row.optional(4, "ai_training_opt_out_at", timestamp);
+    let excluded_category = row.optional(5, "excluded_category", string);
+    let value = member_id.zip(country).map(|(member_id, country)| Member {
+        member_id: MemberId(member_id),
+        full_name,
+        email,
+        country,
+        ai_training_opt_out_at,
+        excluded_category,
+    });
+    row.done(value)
+}
+
+/// Member ids of `members.csv` rows, read before the row is parsed, for the uniqueness check.
+pub fn member_id_of(row: &mut Row<'_>) -> Option<String> {
+    let errors = row.errors.len();
+    let id = row.text(0, "member_id").map(str::to_string);
+    row.errors.truncate(errors);
+    id
+}
+
+/// Parses a `subscriptions.csv` row: (member id, subscription).
+///
+/// # Errors
+/// The row's problems, joined.
+pub fn subscription(
+    mut row: Row<'_>,
+    known: &impl KnownMembers,
+) -> Result<(String, Subscription), String> {
+    let member_id = row.required(0, "member_id", known_member(known));
+    let tier = row.required(1, "tier", |s| Ok(s.to_lowercase()));
+    let start_date = row.required(2, "start_date", date);
+    let end_date = row.optional(3, "end_date", date);
+    if let (Some(start), Some(end)) = (start_date, end_date) {
+        if end < start {
+            row.problem(format!("end_date: {end} is before start_date {start}"));
+        }
+    }
+    let value = match (member_id, tier, start_date) {
+        (Some(m), Some(tier), Some(start_date)) => Some((
+            m,
+            Subscription {
+                tier,
+                start_date,
+                end_date,
+            },
+        )),
+        _ => None,
+    };
+    row.done(value)
+}
+
+/// A validated `evidence.csv` row, borrowed from the record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvidenceRow {
+    /// Evidence id.
+    pub evidence_id: String,
+    /// Member.
+    pub member_id: String,
+    /// Kind.
+    pub kind: EvidenceKind,
+    /// Instant.
+    pub occurred_at: chrono::DateTime<Utc>,
+}
+
+/// Parses an `evidence.csv` row.
+///
+/// # Errors
+/// The row's problems, joined.
+pub fn evidence(mut row: Row<'_>, known: &impl KnownMembers) -> Result<EvidenceRow, String> {
+    let evidence_id = row.required(0, "evidence_id", string);
+    let member_id = row.required(1, "member_id", known_member(known));
+    let kind = row.required(2, "kind", |s| {
+        EvidenceKind::parse(s).ok_or_else(|| format!("unknown kind '{s}'"))
+    });
+    let occurred_at = row.required(3, "occurred_at", timestamp);
+    let _ = row.optional(4, "counterparty", string);
+    let _ = row.optional(5, "reference", string);
+    let value = match (evidence_id, member_id, kind, occurred_at) {
+        (Some(evidence_id), Some(member_id), Some(kind), Some(occurred_at)) => Some(EvidenceRow {
+            evidence_id,
+            member_id,
+            kind,
+            occurred_at,
+        }),
+        _ => None,
+    };
+    row.done(value)
+}
+
+/// Parses an `opt_outs.csv` row: (member id, submitted on).
+///
+/// # Errors
+/// The row's problems, joined.
+pub fn opt_out(
+    mut row: Row<'_>,
+    known: &impl KnownMembers,
+) -> Result<(String, chrono::NaiveDate), String> {
+    let member_id = row.required(0, "member_id", known_member(known));
+    let submitted_on = row.required(1, "submitted_on", date);
+    let value = member_id.zip(submitted_on);
+    row.done(value)
+}
+
+/// Parses a `claims.csv` row. Uniqueness of the claim id is the caller's.
+///
+/// # Errors
+/// The row's problems, joined.
+pub fn claim(mut row: Row<'_>) -> Result<Claim, String> {
+    let claim_id = row.required(0, "claim_id", claim_id);
+    let member_id = row.optional(1, "member_id", string);
+    let email = row.optional(2, "email", string);
+    let full_name = row.optional(3, "full_name", string);
+    let channel = row.required(4, "channel", |s| {
+        Channel::parse(s).ok_or_else(|| format!("unknown channel '{s}'"))
+    });
+    // Only the date field the channel uses is read; with no valid channel, neither is.
+    let filing = match channel {
+        Some(Channel::Online) => row
+            .required(5, "submitted_at", timestamp)
+            .map(Filing::Online),
+        Some(Channel::Mail) => row.required(6, "postmarked_on", date).map(Filing::Mail),
+        None => None,
+    };
+    if filing.is_none() {
+        for e in row.errors.iter_mut() {
+            if e == "submitted_at: required value is absent" {
+                *e = "submitted_at: required for an online claim, absent".into();
+            } else if e == "postmarked_on: required value is absent" {
+                *e = "postmarked_on: required for a mailed claim, absent".into();
+            }
+        }
+    }
+    let attested = row.required(7, "attested", boolean);
+    let actual_damages = row.optional(8, "actual_damages", amount);
+    let payment_method = row.optional(9, "payment_method", |s| {
+        PaymentMethod::parse(s).ok_or_else(|| format!("unknown payment method '{s}'"))
+    });
+    let payment_account = row.optional(10, "payment_account", string);
+    let ip_address = row.optional(11, "ip_address", string);
+    let value = match (claim_id, filing, attested) {
+        (Some(claim_id), Some(filing), Some(attested)) => Some(Claim {
+            claim_id,
+            member_id,
+            email,
+            full_name,
+            filing,
+            attested,
+            actual_damages,
+            payment_method,
+            payment_account,
+            ip_address,
+        }),
+        _ => None,
+    };
+    row.done(value)
+}
+
+/// Looks up claims while cure rows are checked.
+pub trait KnownClaims {
+    /// True when the claim id belongs to an accepted claim.
+    fn is_known(&self, claim_id: &ClaimId) -> bool;
+}
+
+/// Parses a `cures.csv` row.
+///
+/// # Errors
+/// The row's problems, joined.
+pub fn cure(mut row: Row<'_>, known: &impl KnownClaims) -> Result<Cure, String> {
+    let id = row.required(0, "claim_id", |s| {
+        let id = claim_id(s)?;
+        if known.is_known(&id) {
+            Ok(id)
+        } else {
+            Err(format!("unknown claim {id}"))
+        }
+    });
+    let cured_on = row.required(1, "cured_on", date);
+    let member_id = row.optional(2, "member_id", string);
+    let email = row.optional(3, "email", string);
+    let attested = row.optional(4, "attested", boolean);
+    let value = id.zip(cured_on).map(|(claim_id, cured_on)| Cure {
+        claim_id,
+        cured_on,
+        member_id,
+        email,
+        attested,
+    });
+    row.done(value)
+}
+
+/// Claim ids accepted so far, with their line, for the uniqueness check of `claims.csv`.
+pub type SeenClaims = HashMap<ClaimId, u64>;

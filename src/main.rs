@@ -1,0 +1,217 @@
+//! The `premium-claims` command: parses arguments, draws progress, prints. Every decision is made
+//! by the library.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use premium_claims::engine::{self, DataFolder, Dataset, NoProgress, Progress};
+use premium_claims::input::{FileStats, InputFile};
+use premium_claims::output;
+use premium_claims::rules::Status;
+
+/// Claims administration for the LinkedIn Premium InMail class action.
+#[derive(Parser)]
+#[command(name = "premium-claims", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Decide every claim and write determinations, payments, rejected rows, summary and report.
+    Process {
+        /// Folder holding members.csv, subscriptions.csv, evidence.csv, claims.csv (and optionally
+        /// opt_outs.csv, cures.csv).
+        data_dir: PathBuf,
+        /// Case file [default: DATA_DIR/case.toml].
+        #[arg(long = "case", value_name = "FILE")]
+        case_file: Option<PathBuf>,
+        /// Output folder, replaced as a whole only when the run succeeds.
+        #[arg(long, value_name = "DIR", default_value = "out")]
+        out: PathBuf,
+        /// Exit 3 and write nothing if any input row is rejected.
+        #[arg(long)]
+        strict: bool,
+        /// No progress bar and no summary on the terminal.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Validate every file and print rows read, accepted and rejected per file (exit 3 if any
+    /// row is rejected).
+    Check {
+        /// Data folder.
+        data_dir: PathBuf,
+        /// Case file [default: DATA_DIR/case.toml].
+        #[arg(long = "case", value_name = "FILE")]
+        case_file: Option<PathBuf>,
+    },
+}
+
+/// Exit code for rejected rows (`check`, and `process --strict`).
+const REJECTED_ROWS: u8 = 3;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Process {
+            data_dir,
+            case_file,
+            out,
+            strict,
+            quiet,
+        } => process(&DataFolder::new(data_dir, case_file), &out, strict, quiet),
+        Command::Check {
+            data_dir,
+            case_file,
+        } => check(&DataFolder::new(data_dir, case_file)),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn process(folder: &DataFolder, out: &Path, strict: bool, quiet: bool) -> Result<ExitCode, String> {
+    let data = if quiet {
+        folder.load(&mut NoProgress)
+    } else {
+        folder.load(&mut Bar::new())
+    }
+    .map_err(|e| e.to_string())?;
+    if strict && !data.rejected.is_empty() {
+        eprintln!(
+            "error: {} input rows rejected (--strict: nothing written)",
+            data.rejected.len()
+        );
+        print_rejected(&data, 10);
+        return Ok(ExitCode::from(REJECTED_ROWS));
+    }
+    let decisions = engine::decide(&data).map_err(|e| e.to_string())?;
+    let files = output::render(&data, &decisions).map_err(|e| e.to_string())?;
+    output::write_atomically(out, &files).map_err(|e| format!("cannot write outputs: {e}"))?;
+    if !quiet {
+        let counts = output::ClaimCounts::of(&decisions);
+        let m = &decisions.money;
+        println!("{} ({})", data.case.name, data.case.docket);
+        println!("claims determined: {}", decisions.determinations.len());
+        for s in Status::ALL {
+            println!("  {:<10} {}", s.as_str(), counts.status(s));
+        }
+        println!("rejected input rows: {}", data.rejected.len());
+        if let Some(w) = &m.waterfall {
+            println!("gross fund:           {:>16}", w.gross);
+            println!("  attorney fees:      {:>16}", w.attorney_fees);
+            println!("  litigation costs:   {:>16}", w.litigation_costs);
+            println!("  administration:     {:>16}", w.administration_costs);
+            println!("  service awards:     {:>16}", w.service_awards);
+            println!("net fund:             {:>16}", w.net);
+            println!("  paid to claimants:  {:>16}", m.paid);
+            println!("  residual:           {:>16}", m.residual);
+        } else {
+            println!("entitled = paid:      {:>16}", m.paid);
+        }
+        println!("outputs written to {}", out.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check(folder: &DataFolder) -> Result<ExitCode, String> {
+    let data = folder.load(&mut NoProgress).map_err(|e| e.to_string())?;
+    println!(
+        "{:<20} {:>12} {:>12} {:>12}",
+        "file", "rows", "accepted", "rejected"
+    );
+    for (file, s) in &data.inputs {
+        println!(
+            "{:<20} {:>12} {:>12} {:>12}",
+            file.name(),
+            s.rows,
+            s.accepted,
+            s.rejected
+        );
+    }
+    if data.rejected.is_empty() {
+        println!("no rows rejected");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        print_rejected(&data, 20);
+        Ok(ExitCode::from(REJECTED_ROWS))
+    }
+}
+
+fn print_rejected(data: &Dataset, limit: usize) {
+    for r in data.rejected.iter().take(limit) {
+        eprintln!("rejected: {}:{}: {}", r.file, r.line, r.error);
+    }
+    if data.rejected.len() > limit {
+        eprintln!(
+            "rejected: ... and {} more (see rejected_rows.csv)",
+            data.rejected.len() - limit
+        );
+    }
+}
+
+/// A progress bar on stderr, shown only on a terminal and only once a run passes one second.
+struct Bar {
+    bar: ProgressBar,
+    started: Instant,
+    visible: bool,
+    terminal: bool,
+}
+
+impl Bar {
+    fn new() -> Self {
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{msg:>18} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        Bar {
+            bar,
+            started: Instant::now(),
+            visible: false,
+            terminal: std::io::stderr().is_terminal(),
+        }
+    }
+}
+
+impl Progress for Bar {
+    fn start(&mut self, file: InputFile, bytes: u64) {
+        self.bar.set_length(bytes);
+        self.bar.set_position(0);
+        self.bar.set_message(file.name());
+    }
+
+    fn advance(&mut self, bytes: u64, rows: u64) {
+        if !self.visible && self.terminal && self.started.elapsed() > Duration::from_secs(1) {
+            self.bar.set_draw_target(ProgressDrawTarget::stderr());
+            self.visible = true;
+        }
+        self.bar.set_position(bytes);
+        if self.visible {
+            self.bar.set_message(format!("{rows} rows"));
+        }
+    }
+
+    fn finish(&mut self, _file: InputFile, _stats: &FileStats) {
+        self.bar.set_position(self.bar.length().unwrap_or(0));
+    }
+}
+
+impl Drop for Bar {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+    }
+}

@@ -1,0 +1,236 @@
+//! Typed records: what a row of each input file means once it has been validated.
+
+use std::fmt;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::money::Cents;
+
+/// A class member's identifier, as in the defendant's records (case-sensitive).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct MemberId(pub String);
+
+impl fmt::Display for MemberId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A claim's identifier: a UUID, written lower-case hyphenated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ClaimId(pub Uuid);
+
+impl ClaimId {
+    /// Parses any UUID spelling (hyphenated, simple, braced, `urn:uuid:`, any case).
+    pub fn parse(text: &str) -> Option<ClaimId> {
+        Uuid::try_parse(text).ok().map(ClaimId)
+    }
+}
+
+impl fmt::Display for ClaimId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.hyphenated())
+    }
+}
+
+impl Serialize for ClaimId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Trims and lower-cases ASCII letters: the comparison form of emails, payment accounts and IPs.
+pub fn normalise(text: &str) -> String {
+    text.trim().to_ascii_lowercase()
+}
+
+/// A row of `members.csv`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Member {
+    /// Identifier.
+    pub member_id: MemberId,
+    /// Name on the account.
+    pub full_name: Option<String>,
+    /// Email on the account, as given (trimmed).
+    pub email: Option<String>,
+    /// Country, upper-case alpha-2.
+    pub country: String,
+    /// When the member switched AI training off.
+    pub ai_training_opt_out_at: Option<DateTime<Utc>>,
+    /// Why the person is excluded from the class (employee, judge...), if at all.
+    pub excluded_category: Option<String>,
+}
+
+/// A row of `subscriptions.csv`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Subscription {
+    /// Tier, lower case.
+    pub tier: String,
+    /// First day (inclusive).
+    pub start_date: NaiveDate,
+    /// Last day (inclusive); `None` while active.
+    pub end_date: Option<NaiveDate>,
+}
+
+impl Subscription {
+    /// True when `date` falls inside the subscription, both ends included.
+    pub fn covers(&self, date: NaiveDate) -> bool {
+        self.start_date <= date && self.end_date.map_or(true, |e| date <= e)
+    }
+}
+
+/// What an evidence row records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceKind {
+    /// The member sent an InMail.
+    InmailSent,
+    /// The member received an InMail.
+    InmailReceived,
+    /// The member's data went to a third party for AI training.
+    Disclosure,
+}
+
+impl EvidenceKind {
+    /// Parses a kind in any case.
+    pub fn parse(text: &str) -> Option<EvidenceKind> {
+        match text.to_ascii_lowercase().as_str() {
+            "inmail_sent" => Some(EvidenceKind::InmailSent),
+            "inmail_received" => Some(EvidenceKind::InmailReceived),
+            "disclosure" => Some(EvidenceKind::Disclosure),
+            _ => None,
+        }
+    }
+
+    /// True for the two InMail kinds.
+    pub fn is_message(self) -> bool {
+        !matches!(self, EvidenceKind::Disclosure)
+    }
+}
+
+/// How a claim arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// Submitted on the settlement website.
+    Online,
+    /// Sent by post.
+    Mail,
+}
+
+impl Channel {
+    /// Parses a channel in any case.
+    pub fn parse(text: &str) -> Option<Channel> {
+        match text.to_ascii_lowercase().as_str() {
+            "online" => Some(Channel::Online),
+            "mail" => Some(Channel::Mail),
+            _ => None,
+        }
+    }
+}
+
+/// When a claim was filed, as the channel defines it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Filing {
+    /// An online submission instant.
+    Online(DateTime<Utc>),
+    /// A postmark date.
+    Mail(NaiveDate),
+}
+
+/// How a claimant wants to be paid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentMethod {
+    /// Paper check.
+    Check,
+    /// Bank transfer.
+    Ach,
+    /// PayPal.
+    Paypal,
+    /// Venmo.
+    Venmo,
+    /// Zelle.
+    Zelle,
+    /// Prepaid virtual card.
+    VirtualCard,
+}
+
+impl PaymentMethod {
+    /// Parses a method in any case.
+    pub fn parse(text: &str) -> Option<PaymentMethod> {
+        Some(match text.to_ascii_lowercase().as_str() {
+            "check" => PaymentMethod::Check,
+            "ach" => PaymentMethod::Ach,
+            "paypal" => PaymentMethod::Paypal,
+            "venmo" => PaymentMethod::Venmo,
+            "zelle" => PaymentMethod::Zelle,
+            "virtual_card" => PaymentMethod::VirtualCard,
+            _ => return None,
+        })
+    }
+
+    /// The lower-case name written to `payments.csv`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentMethod::Check => "check",
+            PaymentMethod::Ach => "ach",
+            PaymentMethod::Paypal => "paypal",
+            PaymentMethod::Venmo => "venmo",
+            PaymentMethod::Zelle => "zelle",
+            PaymentMethod::VirtualCard => "virtual_card",
+        }
+    }
+}
+
+/// A row of `claims.csv`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Claim {
+    /// Identifier.
+    pub claim_id: ClaimId,
+    /// Member id as the claimant gave it.
+    pub member_id: Option<String>,
+    /// Email as the claimant gave it (trimmed).
+    pub email: Option<String>,
+    /// Name as the claimant gave it.
+    pub full_name: Option<String>,
+    /// Online submission instant or postmark date.
+    pub filing: Filing,
+    /// Signed under penalty of perjury.
+    pub attested: bool,
+    /// Documented actual damages claimed.
+    pub actual_damages: Option<Cents>,
+    /// Requested payment method.
+    pub payment_method: Option<PaymentMethod>,
+    /// Payment account as given (trimmed).
+    pub payment_account: Option<String>,
+    /// IP address recorded at submission.
+    pub ip_address: Option<String>,
+}
+
+impl Claim {
+    /// The claim's channel.
+    pub fn channel(&self) -> Channel {
+        match self.filing {
+            Filing::Online(_) => Channel::Online,
+            Filing::Mail(_) => Channel::Mail,
+        }
+    }
+}
+
+/// A row of `cures.csv`: a claimant's answer to a deficiency notice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Cure {
+    /// The claim being cured.
+    pub claim_id: ClaimId,
+    /// Date of the answer.
+    pub cured_on: NaiveDate,
+    /// Replacement member id.
+    pub member_id: Option<String>,
+    /// Replacement email.
+    pub email: Option<String>,
+    /// Replacement attestation.
+    pub attested: Option<bool>,
+}

@@ -1,0 +1,473 @@
+//! The outputs: `determinations.csv`, `payments.csv`, `rejected_rows.csv`, `summary.json` and
+//! `report.md`, rendered in memory and written all or nothing.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Map, Value};
+
+use crate::engine::{Dataset, Decisions};
+use crate::money::{div_round_half_away, Cents};
+use crate::rules::{ClassList, Reason, Status, RULE_VERSION};
+
+/// Statistics of the payments above zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PaymentStats {
+    /// Number of payments.
+    pub count: u64,
+    /// Mean, rounded half away from zero.
+    pub mean: Cents,
+    /// Median (mean of the middle two for an even count, rounded half away from zero).
+    pub median: Cents,
+    /// Smallest.
+    pub min: Cents,
+    /// Largest.
+    pub max: Cents,
+}
+
+impl PaymentStats {
+    /// Statistics of the positive amounts among `payments`.
+    pub fn of(payments: impl Iterator<Item = Cents>) -> Self {
+        let mut paid: Vec<i128> = payments.filter(|p| p.is_positive()).map(|p| p.0).collect();
+        if paid.is_empty() {
+            return PaymentStats::default();
+        }
+        paid.sort_unstable();
+        let n = paid.len();
+        let sum: i128 = paid.iter().sum();
+        let median = if n % 2 == 1 {
+            paid[n / 2]
+        } else {
+            div_round_half_away(paid[n / 2 - 1] + paid[n / 2], 2)
+        };
+        PaymentStats {
+            count: n as u64,
+            mean: Cents(div_round_half_away(sum, n as i128)),
+            median: Cents(median),
+            min: Cents(paid[0]),
+            max: Cents(paid[n - 1]),
+        }
+    }
+}
+
+/// Counts of claims by status and by reason code.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ClaimCounts {
+    /// Claims per status, in [`Status::ALL`] order.
+    pub by_status: [u64; 5],
+    /// Claims carrying each code, in [`Reason::ALL`] order.
+    pub by_reason: [u64; 20],
+}
+
+impl ClaimCounts {
+    /// Counts the decisions.
+    pub fn of(decisions: &Decisions) -> Self {
+        let mut counts = ClaimCounts::default();
+        for d in &decisions.determinations {
+            counts.by_status[Status::ALL
+                .iter()
+                .position(|s| *s == d.status())
+                .unwrap_or(0)] += 1;
+            for r in d.reasons.iter() {
+                counts.by_reason[r as usize] += 1;
+            }
+        }
+        counts
+    }
+
+    /// Claims with this status.
+    pub fn status(&self, status: Status) -> u64 {
+        self.by_status[Status::ALL.iter().position(|s| *s == status).unwrap_or(0)]
+    }
+}
+
+fn csv_writer() -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new())
+}
+
+fn finish(w: csv::Writer<Vec<u8>>) -> io::Result<Vec<u8>> {
+    w.into_inner().map_err(|e| io::Error::other(e.to_string()))
+}
+
+/// `determinations.csv`: one row per accepted claim, in input order.
+///
+/// # Errors
+/// Only if writing to memory fails.
+pub fn determinations_csv(decisions: &Decisions) -> io::Result<Vec<u8>> {
+    let mut w = csv_writer();
+    w.write_record([
+        "claim_id",
+        "member_id",
+        "status",
+        "reasons",
+        "entitlement",
+        "payment",
+    ])?;
+    for d in &decisions.determinations {
+        w.write_record([
+            d.claim.claim_id.to_string(),
+            d.member.as_ref().map(|m| m.0.clone()).unwrap_or_default(),
+            d.status().to_string(),
+            d.reasons.to_string(),
+            d.entitlement.to_string(),
+            d.payment.to_string(),
+        ])?;
+    }
+    finish(w)
+}
+
+/// `payments.csv`: every payment above zero, in input order; name and email are the claim's, else
+/// the member's.
+///
+/// # Errors
+/// Only if writing to memory fails.
+pub fn payments_csv(data: &Dataset, decisions: &Decisions) -> io::Result<Vec<u8>> {
+    let mut w = csv_writer();
+    w.write_record([
+        "claim_id",
+        "member_id",
+        "payee_name",
+        "email",
+        "payment_method",
+        "payment_account",
+        "amount",
+    ])?;
+    for d in decisions
+        .determinations
+        .iter()
+        .filter(|d| d.payment.is_positive())
+    {
+        let member = d
+            .member
+            .as_ref()
+            .and_then(|m| data.class.member(&m.0))
+            .map(|f| &f.member);
+        let name = d
+            .claim
+            .full_name
+            .clone()
+            .or_else(|| member.and_then(|m| m.full_name.clone()));
+        let email = d
+            .claim
+            .email
+            .clone()
+            .or_else(|| member.and_then(|m| m.email.clone()));
+        w.write_record([
+            d.claim.claim_id.to_string(),
+            d.member.as_ref().map(|m| m.0.clone()).unwrap_or_default(),
+            name.unwrap_or_default(),
+            email.unwrap_or_default(),
+            d.claim
+                .payment_method
+                .map(|m| m.as_str().to_string())
+                .unwrap_or_default(),
+            d.claim.payment_account.clone().unwrap_or_default(),
+            d.payment.to_string(),
+        ])?;
+    }
+    finish(w)
+}
+
+/// `rejected_rows.csv`: file, line, error, by file then line.
+///
+/// # Errors
+/// Only if writing to memory fails.
+pub fn rejected_rows_csv(data: &Dataset) -> io::Result<Vec<u8>> {
+    let mut w = csv_writer();
+    w.write_record(["file", "line", "error"])?;
+    for r in &data.rejected {
+        w.write_record([r.file.name(), &r.line.to_string(), &r.error])?;
+    }
+    finish(w)
+}
+
+fn money_or_null(v: Option<Cents>) -> Value {
+    v.map_or(Value::Null, |c| Value::String(c.to_string()))
+}
+
+/// `summary.json`.
+pub fn summary(data: &Dataset, decisions: &Decisions) -> Value {
+    let mut inputs = Map::new();
+    inputs.insert(
+        data.case_file.0.clone(),
+        json!({ "sha256": data.case_file.1 }),
+    );
+    for (file, stats) in &data.inputs {
+        inputs.insert(file.name().to_string(), json!(stats));
+    }
+    let counts = ClaimCounts::of(decisions);
+    let by_status: Map<String, Value> = Status::ALL
+        .iter()
+        .map(|s| (s.as_str().to_string(), json!(counts.status(*s))))
+        .collect();
+    let by_reason: Map<String, Value> = Reason::ALL
+        .iter()
+        .map(|r| (r.code().to_string(), json!(counts.by_reason[*r as usize])))
+        .collect();
+    let received = data
+        .inputs
+        .iter()
+        .find(|(f, _)| *f == crate::input::InputFile::Claims)
+        .map_or(0, |(_, s)| s.rows);
+    let m = &decisions.money;
+    let fund = data.case.fund.as_ref();
+    let w = m.waterfall.as_ref();
+    let stats = PaymentStats::of(decisions.determinations.iter().map(|d| d.payment));
+    json!({
+        "rule_version": RULE_VERSION,
+        "crate_version": env!("CARGO_PKG_VERSION"),
+        "case": { "name": data.case.name, "docket": data.case.docket },
+        "inputs": inputs,
+        "class_members": data.class.len(),
+        "claims": {
+            "received": received,
+            "determined": decisions.determinations.len(),
+            "by_status": by_status,
+            "by_reason": by_reason,
+        },
+        "opt_outs": data.opt_outs,
+        "cures": { "applied": decisions.cures_applied, "ignored": decisions.cures_ignored },
+        "rejected_rows": data.rejected.len(),
+        "money": {
+            "entitled": m.entitled,
+            "gross_fund": money_or_null(w.map(|w| w.gross)),
+            "attorney_fees": w.map_or(Cents::ZERO, |w| w.attorney_fees),
+            "attorney_fee_rate": fund.map_or(Value::Null, |f| Value::String(f.attorney_fee_rate.normalize().to_string())),
+            "litigation_costs": w.map_or(Cents::ZERO, |w| w.litigation_costs),
+            "administration_costs": w.map_or(Cents::ZERO, |w| w.administration_costs),
+            "service_awards": w.map_or(Cents::ZERO, |w| w.service_awards),
+            "service_award_recipients": fund.map_or(Vec::new(), |f| f.service_awards.iter().map(|a| json!({ "member_id": a.member_id, "amount": a.amount })).collect()),
+            "net_fund": money_or_null(w.map(|w| w.net)),
+            "minimum_payment": money_or_null(fund.map(|f| f.minimum_payment)),
+            "paid": m.paid,
+            "residual": m.residual,
+            "residual_recipient": fund.and_then(|f| f.residual_recipient.clone()),
+            "allocation_rounds": m.rounds,
+            "payments": {
+                "count": stats.count,
+                "mean": stats.mean,
+                "median": stats.median,
+                "min": stats.min,
+                "max": stats.max,
+            },
+        },
+    })
+}
+
+fn percent(part: i128, whole: i128) -> String {
+    if whole == 0 {
+        return "n/a".into();
+    }
+    // Two decimals, half away from zero.
+    let hundredths = div_round_half_away(part * 10_000, whole);
+    format!("{}.{:02}%", hundredths / 100, hundredths % 100)
+}
+
+/// `report.md`: a declaration-style account of the run that reads as plain text and as Markdown.
+pub fn report(data: &Dataset, decisions: &Decisions) -> String {
+    let case = &data.case;
+    let counts = ClaimCounts::of(decisions);
+    let m = &decisions.money;
+    let stats = PaymentStats::of(decisions.determinations.iter().map(|d| d.payment));
+    let members = data.class.len() as i128;
+    let approved = counts.status(Status::Approved);
+    let received = data
+        .inputs
+        .iter()
+        .find(|(f, _)| *f == crate::input::InputFile::Claims)
+        .map_or(0, |(_, s)| s.rows);
+    let mut r = String::new();
+    let _ = writeln!(r, "# Claims administration report\n");
+    let _ = writeln!(r, "**{}**, {}\n", case.name, case.docket);
+    let _ = writeln!(
+        r,
+        "Rule version: {RULE_VERSION}; premium-claims {}.\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    let _ = writeln!(r, "## Class and claims\n");
+    let _ = writeln!(r, "| Item | Count |\n|---|---:|");
+    let _ = writeln!(
+        r,
+        "| Class members (accepted class-list rows) | {} |",
+        data.class.len()
+    );
+    let _ = writeln!(r, "| Claims received (rows of claims.csv) | {received} |");
+    let _ = writeln!(
+        r,
+        "| Claims determined | {} |",
+        decisions.determinations.len()
+    );
+    for s in Status::ALL {
+        let _ = writeln!(r, "| Claims {} | {} |", s.as_str(), counts.status(s));
+    }
+    let _ = writeln!(
+        r,
+        "| Claims rate (approved / class members) | {} |",
+        percent(approved as i128, members)
+    );
+    let _ = writeln!(r, "| Opt-outs, timely | {} |", data.opt_outs.timely);
+    let _ = writeln!(
+        r,
+        "| Opt-outs, untimely (not honoured) | {} |",
+        data.opt_outs.untimely
+    );
+    let _ = writeln!(
+        r,
+        "| Cures applied / ignored | {} / {} |",
+        decisions.cures_applied, decisions.cures_ignored
+    );
+    let _ = writeln!(r, "| Input rows rejected | {} |\n", data.rejected.len());
+    let _ = writeln!(r, "## Reasons\n\n| Code | Claims |\n|---|---:|");
+    for reason in Reason::ALL {
+        let _ = writeln!(
+            r,
+            "| {} | {} |",
+            reason.code(),
+            counts.by_reason[reason as usize]
+        );
+    }
+    let _ = writeln!(r, "\n## Money\n");
+    match (&m.waterfall, &case.fund) {
+        (Some(w), Some(fund)) => {
+            let _ = writeln!(r, "| Waterfall | Amount |\n|---|---:|");
+            let _ = writeln!(r, "| Gross settlement fund | ${} |", w.gross);
+            let _ = writeln!(
+                r,
+                "| Attorney fees ({} of the gross; {} of the fund) | ${} |",
+                fund.attorney_fee_rate.normalize(),
+                percent(w.attorney_fees.0, w.gross.0),
+                w.attorney_fees
+            );
+            let _ = writeln!(r, "| Litigation costs | ${} |", w.litigation_costs);
+            let _ = writeln!(r, "| Administration costs | ${} |", w.administration_costs);
+            for a in &fund.service_awards {
+                let _ = writeln!(r, "| Service award to {} | ${} |", a.member_id, a.amount);
+            }
+            let _ = writeln!(r, "| Net settlement fund | ${} |", w.net);
+            let _ = writeln!(r, "| Paid to claimants | ${} |", m.paid);
+            let recipient = fund
+                .residual_recipient
+                .as_deref()
+                .unwrap_or("(no recipient named)");
+            let _ = writeln!(r, "| Residual, to {recipient} | ${} |", m.residual);
+            let _ = writeln!(r, "\nTotal entitlement of approved claims: ${}. Minimum payment: ${}; allocation rounds: {}.", m.entitled, fund.minimum_payment, m.rounds);
+        }
+        _ => {
+            let _ = writeln!(r, "No settlement fund: each approved claim is paid its entitlement under the judgment.\n");
+            let _ = writeln!(r, "| Item | Amount |\n|---|---:|\n| Total entitlement (exposure) | ${} |\n| Paid | ${} |", m.entitled, m.paid);
+        }
+    }
+    let _ = writeln!(r, "\n## Payments\n\n| Statistic | Amount |\n|---|---:|");
+    let _ = writeln!(r, "| Number of payments | {} |", stats.count);
+    let _ = writeln!(
+        r,
+        "| Average | ${} |\n| Median | ${} |\n| Largest | ${} |\n| Smallest | ${} |",
+        stats.mean, stats.median, stats.max, stats.min
+    );
+    let _ = writeln!(
+        r,
+        "\n## Inputs\n\n| File | Rows | Accepted | Rejected | SHA-256 |\n|---|---:|---:|---:|---|"
+    );
+    let _ = writeln!(r, "| {} | | | | `{}` |", data.case_file.0, data.case_file.1);
+    for (file, s) in &data.inputs {
+        let _ = writeln!(
+            r,
+            "| {} | {} | {} | {} | `{}` |",
+            file.name(),
+            s.rows,
+            s.accepted,
+            s.rejected,
+            s.sha256
+        );
+    }
+    r
+}
+
+/// The rendered output files, name and bytes.
+pub fn render(data: &Dataset, decisions: &Decisions) -> io::Result<Vec<(&'static str, Vec<u8>)>> {
+    let mut summary =
+        serde_json::to_vec_pretty(&summary(data, decisions)).map_err(io::Error::other)?;
+    summary.push(b'\n');
+    Ok(vec![
+        ("determinations.csv", determinations_csv(decisions)?),
+        ("payments.csv", payments_csv(data, decisions)?),
+        ("rejected_rows.csv", rejected_rows_csv(data)?),
+        ("summary.json", summary),
+        ("report.md", report(data, decisions).into_bytes()),
+    ])
+}
+
+/// Writes `files` into `out` all or nothing: into a fresh folder beside it, then renamed into
+/// place. A failure leaves any previous outputs in `out` untouched.
+///
+/// # Errors
+/// The I/O error, with the path it concerns.
+pub fn write_atomically(out: &Path, files: &[(&str, Vec<u8>)]) -> io::Result<()> {
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&parent).map_err(|e| with_path(e, &parent))?;
+    let name = out
+        .file_name()
+        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+    let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&staging);
+    let result = (|| {
+        fs::create_dir(&staging).map_err(|e| with_path(e, &staging))?;
+        for (file, bytes) in files {
+            let path = staging.join(file);
+            fs::write(&path, bytes).map_err(|e| with_path(e, &path))?;
+        }
+        if out.exists() {
+            let old = parent.join(format!(".{name}.previous-{}", std::process::id()));
+            let _ = fs::remove_dir_all(&old);
+            fs::rename(out, &old).map_err(|e| with_path(e, out))?;
+            if let Err(e) = fs::rename(&staging, out) {
+                let _ = fs::rename(&old, out);
+                return Err(with_path(e, out));
+            }
+            let _ = fs::remove_dir_all(&old);
+        } else {
+            fs::rename(&staging, out).map_err(|e| with_path(e, out))?;
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = fs::remove_dir_all(&staging);
+    }
+    result
+}
+
+fn with_path(e: io::Error, path: &Path) -> io::Error {
+    io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_of_an_even_count_rounds_half_away() {
+        let s = PaymentStats::of([Cents(1), Cents(2), Cents(0), Cents(4), Cents(8)].into_iter());
+        assert_eq!(s.count, 4);
+        assert_eq!(s.median, Cents(3)); // (2 + 4) / 2
+        assert_eq!(s.mean, Cents(4)); // 15 / 4 = 3.75 -> 4
+        let s = PaymentStats::of([Cents(1), Cents(2)].into_iter());
+        assert_eq!(s.median, Cents(2)); // 1.5 -> 2
+        assert_eq!(s.min, Cents(1));
+        assert_eq!(s.max, Cents(2));
+    }
+
+    #[test]
+    fn no_payments_give_zero_statistics() {
+        assert_eq!(
+            PaymentStats::of([Cents(0)].into_iter()),
+            PaymentStats::default()
+        );
+    }
+}
