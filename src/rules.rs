@@ -1078,3 +1078,875 @@ pub fn entitlement(case: &Case, claim: &Claim, status: Status) -> Cents {
     let actual = claim.actual_damages.unwrap_or(Cents::ZERO);
     case.damages.statutory_minimum.max(actual) + case.damages.punitive_per_person
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::ClassRecords;
+    use crate::model::{Channel, PaymentMethod};
+    use crate::time::parse_timestamp;
+    use uuid::Uuid;
+
+    const CASE: &str = r#"
+[case]
+name = "Test v. Case"
+docket = "1:00-cv-00001"
+timezone = "America/Los_Angeles"
+[class]
+countries = ["US", "PR"]
+premium_tiers = ["career", "business"]
+message_window = { start = "2021-01-21", end = "2024-09-17" }
+disclosure_window = { start = "2024-08-01", end = "2024-09-17" }
+[claims]
+deadline = "2026-03-31"
+late_claims_accepted_until = "2026-04-30"
+opt_out_deadline = "2026-03-02"
+cure_deadline = "2026-05-29"
+max_identities_per_payment_account = 2
+max_identities_per_ip = 2
+[damages]
+statutory_minimum = "1000.00"
+require_actual_damages = false
+punitive_per_person = "100.00"
+"#;
+
+    fn case() -> Case {
+        CASE.parse().unwrap()
+    }
+
+    fn at(s: &str) -> DateTime<Utc> {
+        parse_timestamp(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn day(s: &str) -> NaiveDate {
+        crate::time::parse_date(s).unwrap()
+    }
+
+    fn member(id: &str, email: Option<&str>) -> Member {
+        Member {
+            member_id: MemberId(id.into()),
+            full_name: None,
+            email: email.map(String::from),
+            country: "US".into(),
+            ai_training_opt_out_at: None,
+            excluded_category: None,
+        }
+    }
+
+    /// A class of members; each `(member, subscriptions, evidence)` where evidence is
+    /// `(kind is message, id, instant)`.
+    struct Class {
+        case: Case,
+        records: ClassRecords,
+    }
+
+    impl Class {
+        fn new() -> Self {
+            Class {
+                case: case(),
+                records: ClassRecords::new(),
+            }
+        }
+
+        fn with_case(mut self, edit: impl FnOnce(&mut Case)) -> Self {
+            edit(&mut self.case);
+            self
+        }
+
+        fn add(&mut self, m: Member) -> &mut Self {
+            let line = self.records.len() as u64 + 2;
+            self.records.insert(m, line).unwrap();
+            self
+        }
+
+        fn facts(&mut self, id: &str) -> &mut MemberFacts {
+            self.records.facts_mut(id).unwrap()
+        }
+
+        fn subscribe(&mut self, id: &str, tier: &str, start: &str, end: Option<&str>) -> &mut Self {
+            let case = self.case.clone();
+            let sub = Subscription {
+                tier: tier.into(),
+                start_date: day(start),
+                end_date: end.map(day),
+            };
+            self.facts(id).add_subscription(&case, sub);
+            self
+        }
+
+        fn message(&mut self, id: &str, ev: &str, when: &str) -> &mut Self {
+            let case = self.case.clone();
+            let t = at(when);
+            let local = case.clock.local_date(t);
+            self.facts(id).observe_message(&case, ev, t, local);
+            self
+        }
+
+        fn disclosure(&mut self, id: &str, ev: &str, when: &str) -> &mut Self {
+            let case = self.case.clone();
+            let t = at(when);
+            let local = case.clock.local_date(t);
+            self.facts(id).observe_disclosure(&case, ev, t, local);
+            self
+        }
+
+        /// A member who qualifies on every class rule.
+        fn eligible(&mut self, id: &str, email: Option<&str>) -> &mut Self {
+            self.add(member(id, email))
+                .subscribe(id, "career", "2020-01-01", None)
+                .message(id, &format!("{id}-msg"), "2024-06-01T12:00:00-07:00")
+                .disclosure(id, &format!("{id}-dis"), "2024-08-15T12:00:00-07:00")
+        }
+
+        fn codes(&self, claim: &Claim) -> String {
+            evaluate(&self.case, &self.records, claim)
+                .reasons
+                .to_string()
+        }
+    }
+
+    fn claim(n: u128) -> Claim {
+        Claim {
+            claim_id: ClaimId(Uuid::from_u128(n)),
+            member_id: None,
+            email: None,
+            full_name: None,
+            filing: Filing::Online(at("2026-03-11T14:00:00-07:00")),
+            attested: true,
+            actual_damages: None,
+            payment_method: Some(PaymentMethod::Check),
+            payment_account: None,
+            ip_address: None,
+        }
+    }
+
+    fn by_id(n: u128, id: &str) -> Claim {
+        Claim {
+            member_id: Some(id.into()),
+            ..claim(n)
+        }
+    }
+
+    fn by_email(n: u128, email: &str) -> Claim {
+        Claim {
+            email: Some(email.into()),
+            ..claim(n)
+        }
+    }
+
+    // ---- identity ----
+
+    #[test]
+    fn claim_without_member_id_or_email_is_deficient_and_skips_class_rules() {
+        let c = Class::new();
+        let e = evaluate(&c.case, &c.records, &claim(1));
+        assert_eq!(e.reasons.to_string(), "MISSING_IDENTITY");
+        assert_eq!(e.reasons.status(), Status::Deficient);
+        assert_eq!(e.outcome(Reason::NoEligiblePremium), Outcome::NotApplicable);
+    }
+
+    #[test]
+    fn unknown_member_id_is_not_in_class_list_even_with_a_known_email() {
+        let mut c = Class::new();
+        c.eligible("m-1", Some("a@example.com"));
+        let claim = Claim {
+            email: Some("a@example.com".into()),
+            ..by_id(1, "m-404")
+        };
+        assert_eq!(c.codes(&claim), "NOT_IN_CLASS_LIST");
+        assert_eq!(
+            c.codes(&by_email(2, "nobody@example.com")),
+            "NOT_IN_CLASS_LIST"
+        );
+    }
+
+    #[test]
+    fn email_matching_two_members_is_ambiguous() {
+        let mut c = Class::new();
+        c.eligible("m-1", Some("shared@example.com"))
+            .eligible("m-2", Some("SHARED@example.com "));
+        let e = evaluate(&c.case, &c.records, &by_email(1, "shared@example.com"));
+        assert_eq!(e.reasons.to_string(), "AMBIGUOUS_IDENTITY");
+        assert!(e.member.is_none());
+    }
+
+    #[test]
+    fn email_matches_after_trimming_and_ascii_lower_case() {
+        let mut c = Class::new();
+        c.eligible("m-1", Some("Ada@Example.com"));
+        let e = evaluate(&c.case, &c.records, &by_email(1, "  ADA@example.COM "));
+        assert_eq!(e.reasons, Reasons::NONE);
+        assert_eq!(e.member.unwrap().member.member_id.0, "m-1");
+    }
+
+    #[test]
+    fn member_without_email_never_matches_an_email_claim() {
+        let mut c = Class::new();
+        c.eligible("m-1", None);
+        assert_eq!(c.codes(&by_email(1, "")), "MISSING_IDENTITY");
+        assert_eq!(c.codes(&by_email(2, "x@example.com")), "NOT_IN_CLASS_LIST");
+    }
+
+    #[test]
+    fn member_id_wins_and_a_different_email_is_a_mismatch() {
+        let mut c = Class::new();
+        c.eligible("m-1", Some("a@example.com"))
+            .eligible("m-2", Some("b@example.com"));
+        let claim = Claim {
+            email: Some("b@example.com".into()),
+            ..by_id(1, "m-1")
+        };
+        let e = evaluate(&c.case, &c.records, &claim);
+        assert_eq!(e.reasons.to_string(), "IDENTITY_MISMATCH");
+        assert_eq!(e.member.unwrap().member.member_id.0, "m-1");
+        // The member's own email in another case is no mismatch.
+        let same = Claim {
+            email: Some("A@EXAMPLE.COM".into()),
+            ..by_id(2, "m-1")
+        };
+        assert_eq!(c.codes(&same), "");
+        // A member without an email cannot mismatch.
+        c.eligible("m-3", None);
+        let none = Claim {
+            email: Some("z@example.com".into()),
+            ..by_id(3, "m-3")
+        };
+        assert_eq!(c.codes(&none), "");
+    }
+
+    #[test]
+    fn member_ids_are_case_sensitive() {
+        let mut c = Class::new();
+        c.eligible("m-1", None);
+        assert_eq!(c.codes(&by_id(1, "M-1")), "NOT_IN_CLASS_LIST");
+    }
+
+    // ---- class membership ----
+
+    #[test]
+    fn country_outside_the_class_rejects() {
+        let mut c = Class::new();
+        c.add(Member {
+            country: "CA".into(),
+            ..member("m-1", None)
+        })
+        .subscribe("m-1", "career", "2020-01-01", None)
+        .message("m-1", "e1", "2024-06-01T12:00:00Z")
+        .disclosure("m-1", "e2", "2024-08-15T12:00:00Z");
+        assert_eq!(c.codes(&by_id(1, "m-1")), "OUTSIDE_CLASS_COUNTRY");
+    }
+
+    #[test]
+    fn any_excluded_category_excludes_even_no() {
+        let mut c = Class::new();
+        c.eligible("m-1", None);
+        c.facts("m-1").member.excluded_category = Some("no".into());
+        assert_eq!(c.codes(&by_id(1, "m-1")), "EXCLUDED_PERSON");
+    }
+
+    #[test]
+    fn opt_out_on_the_deadline_counts_and_after_it_does_not() {
+        let mut c = Class::new();
+        c.eligible("m-1", None).eligible("m-2", None);
+        let case = c.case.clone();
+        assert!(c.facts("m-1").add_opt_out(&case, day("2026-03-02")));
+        assert!(!c.facts("m-2").add_opt_out(&case, day("2026-03-03")));
+        assert_eq!(c.codes(&by_id(1, "m-1")), "OPTED_OUT_OF_CLASS");
+        assert_eq!(c.codes(&by_id(2, "m-2")), "");
+    }
+
+    #[test]
+    fn premium_must_be_an_eligible_tier_overlapping_the_window() {
+        let mut c = Class::new();
+        c.add(member("m-1", None))
+            .subscribe("m-1", "basic", "2020-01-01", None);
+        c.add(member("m-2", None))
+            .subscribe("m-2", "career", "2019-01-01", Some("2021-01-20"));
+        c.add(member("m-3", None))
+            .subscribe("m-3", "career", "2021-01-21", Some("2021-01-21"));
+        // Rule 9 is not checked when rule 8 fails.
+        assert_eq!(
+            c.codes(&by_id(1, "m-1")),
+            "NO_ELIGIBLE_PREMIUM;NO_QUALIFYING_DISCLOSURE"
+        );
+        assert_eq!(
+            c.codes(&by_id(2, "m-2")),
+            "NO_ELIGIBLE_PREMIUM;NO_QUALIFYING_DISCLOSURE"
+        );
+        assert_eq!(
+            c.codes(&by_id(3, "m-3")),
+            "NO_QUALIFYING_INMAIL;NO_QUALIFYING_DISCLOSURE"
+        );
+    }
+
+    #[test]
+    fn message_at_2330_pdt_on_last_day_counts() {
+        let mut c = Class::new();
+        c.add(member("m-1", None))
+            .subscribe("m-1", "career", "2020-01-01", None)
+            .message("m-1", "e1", "2024-09-17T23:30:00-07:00");
+        assert!(c.facts("m-1").earliest_inmail.is_some());
+    }
+
+    #[test]
+    fn message_at_0030_pdt_the_next_day_does_not_count() {
+        let mut c = Class::new();
+        c.add(member("m-1", None))
+            .subscribe("m-1", "career", "2020-01-01", None)
+            .message("m-1", "e1", "2024-09-18T00:30:00-07:00");
+        // The same instant written in UTC: 07:30Z on the 18th.
+        c.message("m-1", "e2", "2024-09-18T07:30:00Z");
+        assert!(c.facts("m-1").earliest_inmail.is_none());
+    }
+
+    #[test]
+    fn window_start_is_a_pst_local_date() {
+        let mut c = Class::new();
+        c.add(member("m-1", None))
+            .subscribe("m-1", "career", "2020-01-01", None);
+        // 07:30Z on 2021-01-21 is 23:30 PST on the 20th: outside. 08:30Z is 00:30 PST on the 21st: inside.
+        c.message("m-1", "e-before", "2021-01-21T07:30:00Z");
+        assert!(c.facts("m-1").earliest_inmail.is_none());
+        c.message("m-1", "e-first", "2021-01-21T08:30:00Z");
+        assert_eq!(
+            c.facts("m-1").earliest_inmail.as_ref().unwrap().evidence_id,
+            "e-first"
+        );
+    }
+
+    #[test]
+    fn message_must_fall_inside_an_eligible_subscription() {
+        let mut c = Class::new();
+        c.add(member("m-1", None))
+            .subscribe("m-1", "career", "2022-01-01", Some("2022-12-31"))
+            .subscribe("m-1", "basic", "2023-01-01", None)
+            .message("m-1", "e1", "2023-06-01T12:00:00Z")
+            .message("m-1", "e2", "2023-01-01T07:59:59Z") // 2022-12-31 23:59:59 PST: last covered second
+            .disclosure("m-1", "d1", "2024-08-15T12:00:00Z");
+        assert_eq!(
+            c.facts("m-1").earliest_inmail.as_ref().unwrap().evidence_id,
+            "e2"
+        );
+        let mut c = Class::new();
+        c.add(member("m-2", None))
+            .subscribe("m-2", "career", "2022-01-01", Some("2022-12-31"))
+            .message("m-2", "e1", "2023-01-01T08:00:00Z")
+            .disclosure("m-2", "d1", "2024-08-15T12:00:00Z");
+        assert_eq!(c.codes(&by_id(1, "m-2")), "NO_QUALIFYING_INMAIL");
+    }
+
+    #[test]
+    fn disclosure_exactly_at_the_opt_out_instant_does_not_qualify() {
+        let mut c = Class::new();
+        c.add(Member {
+            ai_training_opt_out_at: Some(at("2024-08-20T10:00:00-07:00")),
+            ..member("m-1", None)
+        })
+        .subscribe("m-1", "career", "2020-01-01", None)
+        .message("m-1", "e1", "2024-06-01T12:00:00Z")
+        .disclosure("m-1", "d-at", "2024-08-20T17:00:00Z");
+        assert_eq!(c.codes(&by_id(1, "m-1")), "NO_QUALIFYING_DISCLOSURE");
+        c.disclosure("m-1", "d-before", "2024-08-20T16:59:59.999999999Z");
+        assert_eq!(c.codes(&by_id(2, "m-1")), "");
+    }
+
+    #[test]
+    fn disclosure_window_edges_are_local_dates() {
+        let mut c = Class::new();
+        c.add(member("m-1", None))
+            .subscribe("m-1", "career", "2020-01-01", None)
+            .message("m-1", "e1", "2024-06-01T12:00:00Z");
+        c.disclosure("m-1", "d-early", "2024-08-01T06:59:59Z"); // 2024-07-31 23:59:59 PDT
+        c.disclosure("m-1", "d-late", "2024-09-18T07:00:00Z"); // 2024-09-18 00:00 PDT
+        assert_eq!(c.codes(&by_id(1, "m-1")), "NO_QUALIFYING_DISCLOSURE");
+        c.disclosure("m-1", "d-last", "2024-09-18T06:59:59Z");
+        assert_eq!(c.codes(&by_id(2, "m-1")), "");
+    }
+
+    #[test]
+    fn message_exactly_at_the_disclosure_instant_precedes_it() {
+        let mut c = Class::new();
+        c.add(member("m-1", None))
+            .subscribe("m-1", "career", "2020-01-01", None)
+            .message("m-1", "e1", "2024-08-15T12:00:00-07:00")
+            .disclosure("m-1", "d1", "2024-08-15T19:00:00Z");
+        assert_eq!(c.codes(&by_id(1, "m-1")), "");
+    }
+
+    #[test]
+    fn every_message_after_the_last_disclosure_is_disclosure_before_messages() {
+        let mut c = Class::new();
+        c.add(member("m-1", None))
+            .subscribe("m-1", "career", "2020-01-01", None)
+            .message("m-1", "e1", "2024-08-15T12:00:01-07:00")
+            .disclosure("m-1", "d1", "2024-08-15T12:00:00-07:00")
+            .disclosure("m-1", "d0", "2024-08-10T12:00:00-07:00");
+        assert_eq!(c.codes(&by_id(1, "m-1")), "DISCLOSURE_BEFORE_MESSAGES");
+        assert_eq!(
+            c.facts("m-1")
+                .latest_disclosure
+                .as_ref()
+                .unwrap()
+                .evidence_id,
+            "d1"
+        );
+    }
+
+    #[test]
+    fn equal_instants_keep_the_smaller_evidence_id_whatever_the_order() {
+        let mut c = Class::new();
+        c.add(member("m-1", None))
+            .subscribe("m-1", "career", "2020-01-01", None)
+            .message("m-1", "ev-9", "2024-06-01T12:00:00Z")
+            .message("m-1", "ev-3", "2024-06-01T12:00:00Z")
+            .disclosure("m-1", "dv-9", "2024-08-15T12:00:00Z")
+            .disclosure("m-1", "dv-3", "2024-08-15T12:00:00Z");
+        assert_eq!(
+            c.facts("m-1").earliest_inmail.as_ref().unwrap().evidence_id,
+            "ev-3"
+        );
+        assert_eq!(
+            c.facts("m-1")
+                .latest_disclosure
+                .as_ref()
+                .unwrap()
+                .evidence_id,
+            "dv-3"
+        );
+    }
+
+    // ---- claim-level ----
+
+    #[test]
+    fn deadline_is_2359_59_local_and_midnight_is_late() {
+        let mut c = Class::new();
+        c.eligible("m-1", None);
+        let online = |n, t: &str| Claim {
+            filing: Filing::Online(at(t)),
+            ..by_id(n, "m-1")
+        };
+        assert_eq!(c.codes(&online(1, "2026-03-31T23:59:59-07:00")), "");
+        assert_eq!(
+            c.codes(&online(2, "2026-04-01T00:00:00-07:00")),
+            "LATE_CLAIM_ACCEPTED"
+        );
+        assert_eq!(
+            c.codes(&online(3, "2026-04-30T23:59:59-07:00")),
+            "LATE_CLAIM_ACCEPTED"
+        );
+        assert_eq!(
+            c.codes(&online(4, "2026-05-01T06:59:59Z")),
+            "LATE_CLAIM_ACCEPTED"
+        );
+        assert_eq!(c.codes(&online(5, "2026-05-01T07:00:00Z")), "LATE_CLAIM");
+        let mailed = |n, d: &str| Claim {
+            filing: Filing::Mail(day(d)),
+            ..by_id(n, "m-1")
+        };
+        assert_eq!(c.codes(&mailed(6, "2026-03-31")), "");
+        assert_eq!(c.codes(&mailed(7, "2026-04-01")), "LATE_CLAIM_ACCEPTED");
+        assert_eq!(c.codes(&mailed(8, "2026-05-01")), "LATE_CLAIM");
+        assert_eq!(mailed(8, "2026-05-01").channel(), Channel::Mail);
+    }
+
+    #[test]
+    fn without_a_late_cut_off_every_late_claim_is_rejected() {
+        let mut c = Class::new().with_case(|case| case.claims.late_claims_accepted_until = None);
+        c.eligible("m-1", None);
+        let late = Claim {
+            filing: Filing::Mail(day("2026-04-01")),
+            ..by_id(1, "m-1")
+        };
+        assert_eq!(c.codes(&late), "LATE_CLAIM");
+    }
+
+    #[test]
+    fn unattested_claim_is_deficient_but_a_rejection_wins() {
+        let mut c = Class::new();
+        c.eligible("m-1", None);
+        let claim = Claim {
+            attested: false,
+            ..by_id(1, "m-1")
+        };
+        assert_eq!(
+            evaluate(&c.case, &c.records, &claim).reasons.status(),
+            Status::Deficient
+        );
+        let worse = Claim {
+            attested: false,
+            ..by_id(2, "m-404")
+        };
+        let e = evaluate(&c.case, &c.records, &worse);
+        assert_eq!(e.reasons.to_string(), "NOT_IN_CLASS_LIST;NOT_ATTESTED");
+        assert_eq!(e.reasons.status(), Status::Rejected);
+    }
+
+    #[test]
+    fn actual_damages_required_when_the_case_says_so() {
+        let mut c = Class::new().with_case(|case| case.damages.require_actual_damages = true);
+        c.eligible("m-1", None);
+        assert_eq!(c.codes(&by_id(1, "m-1")), "NO_ACTUAL_DAMAGES");
+        assert_eq!(
+            c.codes(&Claim {
+                actual_damages: Some(Cents(0)),
+                ..by_id(2, "m-1")
+            }),
+            "NO_ACTUAL_DAMAGES"
+        );
+        assert_eq!(
+            c.codes(&Claim {
+                actual_damages: Some(Cents(1)),
+                ..by_id(3, "m-1")
+            }),
+            ""
+        );
+    }
+
+    #[test]
+    fn entitlement_is_the_greater_of_floor_and_actual_plus_punitive() {
+        let case = case();
+        let small = Claim {
+            actual_damages: Some(Cents(25_000)),
+            ..claim(1)
+        };
+        let large = Claim {
+            actual_damages: Some(Cents(250_000)),
+            ..claim(2)
+        };
+        assert_eq!(entitlement(&case, &small, Status::Approved), Cents(110_000));
+        assert_eq!(entitlement(&case, &large, Status::Approved), Cents(260_000));
+        assert_eq!(entitlement(&case, &large, Status::Review), Cents::ZERO);
+    }
+
+    #[test]
+    fn status_precedence_is_rejected_deficient_duplicate_review_approved() {
+        let set = |codes: &[Reason]| codes.iter().copied().collect::<Reasons>().status();
+        assert_eq!(
+            set(&[Reason::NotAttested, Reason::LateClaim]),
+            Status::Rejected
+        );
+        assert_eq!(
+            set(&[Reason::NotAttested, Reason::DuplicateClaim]),
+            Status::Deficient
+        );
+        assert_eq!(
+            set(&[Reason::SharedIpAddress, Reason::DuplicateClaim]),
+            Status::Duplicate
+        );
+        assert_eq!(
+            set(&[Reason::SharedIpAddress, Reason::LateClaimAccepted]),
+            Status::Review
+        );
+        assert_eq!(
+            set(&[
+                Reason::LateClaimAccepted,
+                Reason::Cured,
+                Reason::BelowMinimumPayment
+            ]),
+            Status::Approved
+        );
+    }
+
+    // ---- cures ----
+
+    fn cure(n: u128, on: &str) -> Cure {
+        Cure {
+            claim_id: ClaimId(Uuid::from_u128(n)),
+            cured_on: day(on),
+            member_id: None,
+            email: None,
+            attested: None,
+        }
+    }
+
+    #[test]
+    fn timely_cure_fixes_attestation_and_notes_cured() {
+        let mut c = Class::new();
+        c.eligible("m-1", None);
+        let claim = Claim {
+            attested: false,
+            ..by_id(1, "m-1")
+        };
+        let r = evaluate_with_cures(
+            &c.case,
+            &c.records,
+            &claim,
+            &[Cure {
+                attested: Some(true),
+                ..cure(1, "2026-05-29")
+            }],
+        );
+        assert_eq!(r.evaluation.reasons.to_string(), "CURED");
+        assert_eq!(r.evaluation.reasons.status(), Status::Approved);
+        assert_eq!(r.cures.applied.len(), 1);
+        assert!(r.claim.attested);
+    }
+
+    #[test]
+    fn cure_after_the_deadline_is_ignored() {
+        let mut c = Class::new();
+        c.eligible("m-1", None);
+        let claim = Claim {
+            attested: false,
+            ..by_id(1, "m-1")
+        };
+        let r = evaluate_with_cures(
+            &c.case,
+            &c.records,
+            &claim,
+            &[Cure {
+                attested: Some(true),
+                ..cure(1, "2026-05-30")
+            }],
+        );
+        assert_eq!(r.evaluation.reasons.to_string(), "NOT_ATTESTED");
+        assert_eq!((r.cures.applied.len(), r.cures.ignored), (0, 1));
+    }
+
+    #[test]
+    fn cures_apply_in_date_order_each_on_top_of_the_last() {
+        let mut c = Class::new();
+        c.eligible("m-1", None);
+        let claim = Claim {
+            attested: false,
+            ..by_id(1, "m-1")
+        };
+        // File order: the later-dated `false` first; date order makes it win.
+        let cures = [
+            Cure {
+                attested: Some(false),
+                ..cure(1, "2026-05-20")
+            },
+            Cure {
+                attested: Some(true),
+                ..cure(1, "2026-05-10")
+            },
+        ];
+        let r = evaluate_with_cures(&c.case, &c.records, &claim, &cures);
+        assert_eq!(r.evaluation.reasons.to_string(), "NOT_ATTESTED;CURED");
+        assert_eq!(r.cures.applied.len(), 2);
+        // Same date: file order.
+        let cures = [
+            Cure {
+                attested: Some(false),
+                ..cure(1, "2026-05-20")
+            },
+            Cure {
+                attested: Some(true),
+                ..cure(1, "2026-05-20")
+            },
+        ];
+        let r = evaluate_with_cures(&c.case, &c.records, &claim, &cures);
+        assert_eq!(r.evaluation.reasons.to_string(), "CURED");
+    }
+
+    #[test]
+    fn cure_that_fixes_identity_can_reveal_a_rejection() {
+        let mut c = Class::new();
+        c.add(Member {
+            country: "FR".into(),
+            ..member("m-1", None)
+        });
+        let r = evaluate_with_cures(
+            &c.case,
+            &c.records,
+            &claim(1),
+            &[Cure {
+                member_id: Some("m-1".into()),
+                ..cure(1, "2026-05-01")
+            }],
+        );
+        assert_eq!(
+            r.evaluation.reasons.to_string(),
+            "OUTSIDE_CLASS_COUNTRY;NO_ELIGIBLE_PREMIUM;NO_QUALIFYING_DISCLOSURE;CURED"
+        );
+        assert_eq!(r.evaluation.reasons.status(), Status::Rejected);
+        assert_eq!(
+            r.before_cures.unwrap().reasons.to_string(),
+            "MISSING_IDENTITY"
+        );
+    }
+
+    #[test]
+    fn cure_of_a_claim_that_was_not_deficient_is_ignored() {
+        let mut c = Class::new();
+        c.eligible("m-1", None);
+        let approved = by_id(1, "m-1");
+        let r = evaluate_with_cures(
+            &c.case,
+            &c.records,
+            &approved,
+            &[Cure {
+                email: Some("x@example.com".into()),
+                ..cure(1, "2026-05-01")
+            }],
+        );
+        assert_eq!(r.evaluation.reasons.to_string(), "");
+        assert_eq!(r.cures.ignored, 1);
+        // Deficient but also rejected: not curable either.
+        let rejected = Claim {
+            attested: false,
+            filing: Filing::Mail(day("2026-06-01")),
+            ..by_id(2, "m-1")
+        };
+        let r = evaluate_with_cures(
+            &c.case,
+            &c.records,
+            &rejected,
+            &[Cure {
+                attested: Some(true),
+                ..cure(2, "2026-05-01")
+            }],
+        );
+        assert_eq!(r.evaluation.reasons.to_string(), "LATE_CLAIM;NOT_ATTESTED");
+        assert_eq!(r.cures.ignored, 1);
+    }
+
+    // ---- across claims ----
+
+    fn cross(c: &Class, claims: &[Claim]) -> Vec<String> {
+        let evals: Vec<_> = claims
+            .iter()
+            .map(|cl| evaluate(&c.case, &c.records, cl))
+            .collect();
+        let facts: Vec<_> = claims
+            .iter()
+            .zip(&evals)
+            .map(|(cl, e)| CrossClaimFacts::of(&c.case, cl, e.member))
+            .collect();
+        let mut reasons: Vec<_> = evals.iter().map(|e| e.reasons).collect();
+        apply_cross_claim_rules(&c.case, &facts, &mut reasons);
+        reasons
+            .iter()
+            .map(|r| format!("{}:{}", r.status(), r))
+            .collect()
+    }
+
+    #[test]
+    fn earliest_clean_claim_of_a_member_is_kept() {
+        let mut c = Class::new();
+        c.eligible("m-1", Some("a@example.com"));
+        let later = Claim {
+            filing: Filing::Online(at("2026-03-02T00:00:01-08:00")),
+            ..by_id(1, "m-1")
+        };
+        // Postmarked 2026-03-02: receipt key 00:00 local that day, before the online one.
+        let mailed = Claim {
+            filing: Filing::Mail(day("2026-03-02")),
+            ..by_email(2, "a@example.com")
+        };
+        let unattested_first = Claim {
+            attested: false,
+            filing: Filing::Mail(day("2026-01-01")),
+            ..by_id(3, "m-1")
+        };
+        assert_eq!(
+            cross(&c, &[later, mailed, unattested_first]),
+            [
+                "duplicate:DUPLICATE_CLAIM",
+                "approved:",
+                "deficient:NOT_ATTESTED"
+            ]
+        );
+    }
+
+    #[test]
+    fn equal_receipt_keys_keep_the_smaller_claim_id() {
+        let mut c = Class::new();
+        c.eligible("m-1", None);
+        let at_midnight = Claim {
+            filing: Filing::Online(at("2026-03-02T00:00:00-08:00")),
+            ..by_id(9, "m-1")
+        };
+        let mailed = Claim {
+            filing: Filing::Mail(day("2026-03-02")),
+            ..by_id(4, "m-1")
+        };
+        assert_eq!(
+            cross(&c, &[at_midnight, mailed]),
+            ["duplicate:DUPLICATE_CLAIM", "approved:"]
+        );
+    }
+
+    #[test]
+    fn payment_account_shared_by_more_identities_than_allowed_flags_every_claim() {
+        let mut c = Class::new();
+        c.eligible("m-1", None)
+            .eligible("m-2", None)
+            .eligible("m-3", None);
+        let acct = |cl: Claim, a: &str| Claim {
+            payment_account: Some(a.into()),
+            ..cl
+        };
+        // Two identities (m-1 twice counts once): at the threshold of 2, no flag.
+        let at_threshold = [
+            acct(by_id(1, "m-1"), "acct-a"),
+            acct(by_id(2, "m-1"), " ACCT-A"),
+            acct(by_id(3, "m-2"), "acct-a"),
+        ];
+        assert_eq!(
+            cross(&c, &at_threshold),
+            ["approved:", "duplicate:DUPLICATE_CLAIM", "approved:"]
+        );
+        // Three identities: member m-3, an unresolved email, and an anonymous claim (its own id).
+        let above = [
+            acct(by_id(1, "m-3"), "acct-b"),
+            acct(by_email(2, "stray@example.com"), "acct-b"),
+            acct(claim(3), "acct-b"),
+        ];
+        assert_eq!(
+            cross(&c, &above),
+            [
+                "review:SHARED_PAYMENT_ACCOUNT",
+                "rejected:NOT_IN_CLASS_LIST;SHARED_PAYMENT_ACCOUNT",
+                "deficient:MISSING_IDENTITY;SHARED_PAYMENT_ACCOUNT"
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_member_id_is_never_an_identity_but_its_email_is() {
+        let mut c = Class::new();
+        c.eligible("m-1", None);
+        let ip = |cl: Claim| Claim {
+            ip_address: Some("10.0.0.1".into()),
+            ..cl
+        };
+        // m-404 with email x, and m-405 with the same email x: one identity (the email), plus m-1: two.
+        let claims = [
+            ip(Claim {
+                email: Some("x@example.com".into()),
+                ..by_id(1, "m-404")
+            }),
+            ip(Claim {
+                email: Some("X@example.com".into()),
+                ..by_id(2, "m-405")
+            }),
+            ip(by_id(3, "m-1")),
+        ];
+        assert_eq!(
+            cross(&c, &claims),
+            [
+                "rejected:NOT_IN_CLASS_LIST",
+                "rejected:NOT_IN_CLASS_LIST",
+                "approved:"
+            ]
+        );
+        // A fourth identity, anonymous, pushes the address over 2.
+        let mut more = claims.to_vec();
+        more.push(ip(claim(4)));
+        assert_eq!(cross(&c, &more)[2], "review:SHARED_IP_ADDRESS");
+    }
+
+    #[test]
+    fn every_rule_has_its_number_code_and_a_source() {
+        for (i, r) in RULES.iter().enumerate() {
+            assert_eq!(r.number as usize, i + 1);
+            assert_eq!(Reason::ALL[i].code(), r.code);
+            assert_eq!(Reason::from_code(r.code), Some(Reason::ALL[i]));
+            assert!(!r.source.is_empty() && !r.condition.is_empty() && r.id.contains('.'));
+        }
+        let ids: HashSet<_> = RULES.iter().map(|r| r.id).collect();
+        assert_eq!(ids.len(), RULES.len());
+    }
+}
