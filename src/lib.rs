@@ -49,6 +49,7 @@
 pub mod case;
 pub mod distribution;
 pub mod engine;
+pub mod explain;
 pub mod input;
 pub mod model;
 pub mod money;

@@ -11,6 +11,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use premium_claims::engine::{self, DataFolder, Dataset, NoProgress, Progress};
 use premium_claims::input::{FileStats, InputFile};
+use premium_claims::model::ClaimId;
 use premium_claims::output;
 use premium_claims::rules::Status;
 
@@ -51,6 +52,20 @@ enum Command {
         #[arg(long = "case", value_name = "FILE")]
         case_file: Option<PathBuf>,
     },
+    /// Show the rule-by-rule trace of one claim: each rule's id, legal source, outcome and the
+    /// facts it used.
+    Explain {
+        /// Data folder.
+        data_dir: PathBuf,
+        /// The claim's id (any UUID spelling).
+        claim_id: String,
+        /// Case file [default: DATA_DIR/case.toml].
+        #[arg(long = "case", value_name = "FILE")]
+        case_file: Option<PathBuf>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Exit code for rejected rows (`check`, and `process --strict`).
@@ -70,6 +85,12 @@ fn main() -> ExitCode {
             data_dir,
             case_file,
         } => check(&DataFolder::new(data_dir, case_file)),
+        Command::Explain {
+            data_dir,
+            claim_id,
+            case_file,
+            json,
+        } => explain(&DataFolder::new(data_dir, case_file), &claim_id, json),
     };
     match result {
         Ok(code) => code,
@@ -146,6 +167,22 @@ fn check(folder: &DataFolder) -> Result<ExitCode, String> {
         print_rejected(&data, 20);
         Ok(ExitCode::from(REJECTED_ROWS))
     }
+}
+
+fn explain(folder: &DataFolder, claim_id: &str, json: bool) -> Result<ExitCode, String> {
+    let id = ClaimId::parse(claim_id.trim())
+        .ok_or_else(|| format!("claim id '{claim_id}' is not a UUID"))?;
+    let data = folder.load(&mut NoProgress).map_err(|e| e.to_string())?;
+    let decisions = engine::decide(&data).map_err(|e| e.to_string())?;
+    let explanation = premium_claims::explain::explain(&data, &decisions, id)
+        .ok_or_else(|| format!("claims.csv: no accepted claim has id {id}"))?;
+    if json {
+        let text = serde_json::to_string_pretty(&explanation).map_err(|e| e.to_string())?;
+        println!("{text}");
+    } else {
+        print!("{explanation}");
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn print_rejected(data: &Dataset, limit: usize) {
