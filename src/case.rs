@@ -428,7 +428,7 @@ impl<'a> Section<'a> {
         let rate = Decimal::from_str(&text)
             .or_else(|_| Decimal::from_scientific(&text))
             .map_err(|_| CaseError::key(&path, format!("'{text}' is not a number")))?;
-        if rate < Decimal::ZERO || rate > Decimal::ONE {
+        if rate < Decimal::ZERO || rate > Decimal::ONE || outside_unit_interval(&text) {
             return Err(CaseError::key(path, format!("{text} is outside [0, 1]")));
         }
         Ok(rate)
@@ -462,6 +462,33 @@ impl<'a> Section<'a> {
                 Ok(award)
             })
             .collect()
+    }
+}
+
+/// Decides `text` < 0 or > 1 from its digits, for plain decimals longer than `Decimal` keeps
+/// (which would round 1.000...0001 to 1).
+fn outside_unit_interval(text: &str) -> bool {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    if !(whole
+        .bytes()
+        .chain(fraction.bytes())
+        .all(|b| b.is_ascii_digit()))
+    {
+        return false; // scientific notation: Decimal's own comparison stands
+    }
+    let whole = whole.trim_start_matches('0');
+    let fraction_nonzero = fraction.bytes().any(|b| b != b'0');
+    if negative {
+        return !whole.is_empty() || fraction_nonzero;
+    }
+    match whole {
+        "" => false,
+        "1" => fraction_nonzero,
+        _ => true,
     }
 }
 
@@ -591,6 +618,20 @@ require_actual_damages = false
         };
         assert_eq!(error_key(&fund("1.5", "0")), "fund.attorney_fee_rate");
         assert_eq!(error_key(&fund("-0.1", "0")), "fund.attorney_fee_rate");
+        assert_eq!(
+            error_key(&fund("\"1.00000000000000000000000000001\"", "0")),
+            "fund.attorney_fee_rate"
+        );
+        assert_eq!(
+            error_key(&fund("\"-0.00000000000000000000000000001\"", "0")),
+            "fund.attorney_fee_rate"
+        );
+        assert!(fund("\"1.00000000000000000000000000000\"", "0")
+            .parse::<Case>()
+            .is_err()); // fees 100 + awards 10 > 100
+        assert!(fund("\"0.90000000000000000000000000001\"", "0")
+            .parse::<Case>()
+            .is_ok());
         assert_eq!(error_key(&fund("\"0.25\"", "65.01")), "fund");
         let exact: Case = fund("\"0.25\"", "65.00").parse().unwrap();
         assert_eq!(exact.fund.unwrap().gross, Cents(10_000));

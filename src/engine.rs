@@ -391,13 +391,18 @@ impl Loader {
                 Ok(())
             }
             InputFile::Claims => {
-                let claim = input::claim(row)?;
-                if let Some(first) = self.claim_index.get(&claim.claim_id) {
-                    return Err(format!(
-                        "claim_id: repeated claim_id {} (first on line {first})",
-                        claim.claim_id
-                    ));
-                }
+                let mut row = row;
+                let earlier = input::claim_id_of(&mut row)
+                    .and_then(|id| self.claim_index.get(&id).map(|&first| (id, first)));
+                let repeated = |(id, first): (ClaimId, u64)| {
+                    format!("claim_id: repeated claim_id {id} (first on line {first})")
+                };
+                let claim = match (input::claim(row), earlier) {
+                    (Ok(_), Some(e)) => return Err(repeated(e)),
+                    (Err(problems), Some(e)) => return Err(format!("{}; {problems}", repeated(e))),
+                    (Err(problems), None) => return Err(problems),
+                    (Ok(claim), None) => claim,
+                };
                 self.claim_index.insert(claim.claim_id, line);
                 self.claims.push(ClaimRecord { claim, line });
                 Ok(())

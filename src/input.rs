@@ -126,7 +126,7 @@ impl fmt::Display for InputFile {
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
     /// A required file is absent.
-    #[error("{file}:0: required file is missing")]
+    #[error("{file}: required file is missing")]
     Missing {
         /// The file.
         file: String,
@@ -583,6 +583,14 @@ pub fn member(mut row: Row<'_>) -> Result<Member, String> {
 pub fn member_id_of(row: &mut Row<'_>) -> Option<String> {
     let errors = row.errors.len();
     let id = row.text(0, "member_id").map(str::to_string);
+    row.errors.truncate(errors);
+    id
+}
+
+/// The claim id of a `claims.csv` row, if it is a UUID, for the uniqueness check.
+pub fn claim_id_of(row: &mut Row<'_>) -> Option<ClaimId> {
+    let errors = row.errors.len();
+    let id = row.text(0, "claim_id").and_then(ClaimId::parse);
     row.errors.truncate(errors);
     id
 }

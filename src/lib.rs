@@ -50,6 +50,7 @@ pub mod case;
 pub mod distribution;
 pub mod engine;
 pub mod explain;
+pub mod generate;
 pub mod input;
 pub mod model;
 pub mod money;

@@ -66,6 +66,17 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write a deterministic synthetic data folder (with a case.toml) of N members.
+    Generate {
+        /// Folder to write (created if needed; files in it are replaced).
+        out_dir: PathBuf,
+        /// Number of class members.
+        #[arg(long)]
+        members: u64,
+        /// Seed: the same seed and size always give the same files.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 /// Exit code for rejected rows (`check`, and `process --strict`).
@@ -91,6 +102,11 @@ fn main() -> ExitCode {
             case_file,
             json,
         } => explain(&DataFolder::new(data_dir, case_file), &claim_id, json),
+        Command::Generate {
+            out_dir,
+            members,
+            seed,
+        } => generate(&out_dir, members, seed),
     };
     match result {
         Ok(code) => code,
@@ -102,6 +118,8 @@ fn main() -> ExitCode {
 }
 
 fn process(folder: &DataFolder, out: &Path, strict: bool, quiet: bool) -> Result<ExitCode, String> {
+    require_folder(folder)?;
+    output::check_out_dir(out, &[&folder.dir, &folder.case_file])?;
     let data = if quiet {
         folder.load(&mut NoProgress)
     } else {
@@ -146,6 +164,7 @@ fn process(folder: &DataFolder, out: &Path, strict: bool, quiet: bool) -> Result
 }
 
 fn check(folder: &DataFolder) -> Result<ExitCode, String> {
+    require_folder(folder)?;
     let data = folder.load(&mut NoProgress).map_err(|e| e.to_string())?;
     println!(
         "{:<20} {:>12} {:>12} {:>12}",
@@ -183,6 +202,31 @@ fn explain(folder: &DataFolder, claim_id: &str, json: bool) -> Result<ExitCode, 
         print!("{explanation}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn generate(dir: &Path, members: u64, seed: u64) -> Result<ExitCode, String> {
+    let written =
+        premium_claims::generate::generate(dir, premium_claims::generate::Plan::new(members, seed))
+            .map_err(|e| format!("{}: {e}", dir.display()))?;
+    println!(
+        "wrote {}: {} members, {} subscriptions, {} evidence rows, {} opt-outs, {} claims, {} cures",
+        dir.display(),
+        written.members,
+        written.subscriptions,
+        written.evidence,
+        written.opt_outs,
+        written.claims,
+        written.cures
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn require_folder(folder: &DataFolder) -> Result<(), String> {
+    if folder.dir.is_dir() {
+        Ok(())
+    } else {
+        Err(format!("{}: data folder not found", folder.dir.display()))
+    }
 }
 
 fn print_rejected(data: &Dataset, limit: usize) {

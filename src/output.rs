@@ -401,6 +401,35 @@ pub fn render(data: &Dataset, decisions: &Decisions) -> io::Result<Vec<(&'static
     ])
 }
 
+/// Refuses an output folder that would destroy inputs or another file: `out` may not be an
+/// existing file, nor the folder (or a parent of the folder) holding any of `inputs`.
+///
+/// # Errors
+/// A message saying why `out` cannot be used.
+pub fn check_out_dir(out: &Path, inputs: &[&Path]) -> Result<(), String> {
+    if out.exists() && !out.is_dir() {
+        return Err(format!(
+            "{}: --out names an existing file, not a folder",
+            out.display()
+        ));
+    }
+    let Ok(out_abs) = fs::canonicalize(out) else {
+        return Ok(()); // does not exist yet: it cannot hold any input
+    };
+    for input in inputs {
+        if let Ok(abs) = fs::canonicalize(input) {
+            if abs.starts_with(&out_abs) {
+                return Err(format!(
+                    "{}: --out would replace the folder holding the input {}; choose another output folder",
+                    out.display(),
+                    input.display()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Writes `files` into `out` all or nothing: into a fresh folder beside it, then renamed into
 /// place. A failure leaves any previous outputs in `out` untouched.
 ///

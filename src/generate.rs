@@ -1,0 +1,399 @@
+//! A deterministic synthetic data folder: members, subscriptions, evidence, opt-outs, claims and
+//! cures in realistic proportions, with a case file whose fund is too small for every claim. Used
+//! by the benchmarks and by anyone who wants to try the tool at scale.
+//!
+//! The same `(members, seed)` always writes the same bytes: the generator carries its own small
+//! pseudo-random generator (SplitMix64) rather than depend on a crate whose streams may change
+//! between versions.
+
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+
+/// SplitMix64: tiny, fast and fully specified, so outputs never change with a dependency.
+#[derive(Debug, Clone)]
+pub struct SplitMix64(u64);
+
+impl SplitMix64 {
+    /// A generator from a seed.
+    pub fn new(seed: u64) -> Self {
+        SplitMix64(seed)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n` (n > 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
+    }
+
+    /// True with probability `per_mille / 1000`.
+    pub fn chance(&mut self, per_mille: u64) -> bool {
+        self.below(1000) < per_mille
+    }
+}
+
+/// What to generate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Plan {
+    /// Class members.
+    pub members: u64,
+    /// Seed.
+    pub seed: u64,
+    /// Average evidence rows per member (about 20 in the reference data).
+    pub evidence_per_member: u64,
+}
+
+impl Plan {
+    /// The usual proportions for `members` members.
+    pub fn new(members: u64, seed: u64) -> Self {
+        Plan {
+            members,
+            seed,
+            evidence_per_member: 20,
+        }
+    }
+}
+
+/// Rows written per file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Written {
+    /// members.csv rows.
+    pub members: u64,
+    /// subscriptions.csv rows.
+    pub subscriptions: u64,
+    /// evidence.csv rows.
+    pub evidence: u64,
+    /// opt_outs.csv rows.
+    pub opt_outs: u64,
+    /// claims.csv rows.
+    pub claims: u64,
+    /// cures.csv rows.
+    pub cures: u64,
+}
+
+const TIERS: [&str; 5] = [
+    "career",
+    "business",
+    "sales_navigator",
+    "recruiter_lite",
+    "basic",
+];
+const METHODS: [&str; 6] = ["check", "ach", "paypal", "venmo", "zelle", "virtual_card"];
+
+fn epoch() -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(2020, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .unwrap_or_default()
+}
+
+/// Writes `2024-08-11T19:00:00Z` for `seconds` after 2020-01-01 UTC, sometimes in Pacific time.
+fn write_instant(w: &mut impl Write, seconds: i64, pacific: bool) -> io::Result<()> {
+    let utc = epoch() + Duration::seconds(seconds);
+    if pacific {
+        // A fixed -07:00 rendering of the same instant (PDT); the engine reads any offset.
+        let local = utc - Duration::hours(7);
+        write!(w, "{}-07:00", local.format("%Y-%m-%dT%H:%M:%S"))
+    } else {
+        write!(w, "{}Z", utc.format("%Y-%m-%dT%H:%M:%S"))
+    }
+}
+
+fn day(offset_days: i64) -> NaiveDate {
+    epoch().date() + Duration::days(offset_days)
+}
+
+fn seconds_of(date: NaiveDate) -> i64 {
+    (date - epoch().date()).num_seconds()
+}
+
+fn create(dir: &Path, name: &str) -> io::Result<BufWriter<File>> {
+    Ok(BufWriter::with_capacity(
+        1 << 20,
+        File::create(dir.join(name))?,
+    ))
+}
+
+/// Writes a data folder of `plan.members` members into `dir` (created if needed), with `case.toml`.
+///
+/// # Errors
+/// Any I/O error.
+pub fn generate(dir: &Path, plan: Plan) -> io::Result<Written> {
+    fs::create_dir_all(dir)?;
+    let mut rng = SplitMix64::new(plan.seed ^ 0x5EED_0FC1_A1u64);
+    let mut written = Written::default();
+    let n = plan.members.max(1);
+
+    let mut members = create(dir, "members.csv")?;
+    let mut subs = create(dir, "subscriptions.csv")?;
+    let mut evidence = create(dir, "evidence.csv")?;
+    let mut opt_outs = create(dir, "opt_outs.csv")?;
+    let mut claims = create(dir, "claims.csv")?;
+    let mut cures = create(dir, "cures.csv")?;
+    writeln!(
+        members,
+        "member_id,full_name,email,country,ai_training_opt_out_at,excluded_category"
+    )?;
+    writeln!(subs, "member_id,tier,start_date,end_date")?;
+    writeln!(
+        evidence,
+        "evidence_id,member_id,kind,occurred_at,counterparty,reference"
+    )?;
+    writeln!(opt_outs, "member_id,submitted_on")?;
+    writeln!(claims, "claim_id,member_id,email,full_name,channel,submitted_at,postmarked_on,attested,actual_damages,payment_method,payment_account,ip_address")?;
+    writeln!(cures, "claim_id,cured_on,member_id,email,attested")?;
+
+    let window_start = seconds_of(day(0)) + 386 * 86_400; // 2021-01-21
+    let disclosure_start = seconds_of(NaiveDate::from_ymd_opt(2024, 8, 1).unwrap_or_default());
+    let disclosure_span = 48 * 86_400;
+    let mut evidence_id = 0u64;
+    let mut claim_no = 0u64;
+    // Fraud rings: groups of claims sharing a payment account or an IP address.
+    let mut ring_left = 0u64;
+    let mut ring_no = 0u64;
+
+    for i in 1..=n {
+        let id = format!("m-{i:08}");
+        // 0.2% of members share an email with the previous member (ambiguous identities).
+        let email_owner = if i > 1 && rng.chance(2) { i - 1 } else { i };
+        let country = match rng.below(1000) {
+            0..=969 => "US",
+            970..=979 => "PR",
+            980..=989 => "CA",
+            _ => "GB",
+        };
+        let opt_out_at = rng
+            .chance(100)
+            .then(|| disclosure_start + rng.below(disclosure_span as u64) as i64);
+        let excluded = if rng.chance(1) { "employee" } else { "" };
+        write!(
+            members,
+            "{id},Member {i},m-{email_owner:08}@members.example.com,{country},"
+        )?;
+        if let Some(t) = opt_out_at {
+            write_instant(&mut members, t, true)?;
+        }
+        writeln!(members, ",{excluded}")?;
+        written.members += 1;
+
+        // Subscriptions: one, sometimes two; 10% of tiers are not eligible.
+        let subscriptions = 1 + u64::from(rng.chance(500));
+        for _ in 0..subscriptions {
+            let tier = TIERS[if rng.chance(100) {
+                4
+            } else {
+                rng.below(4) as usize
+            }];
+            let start = rng.below(5 * 365) as i64 - 365;
+            let start_date = day(start);
+            write!(subs, "{id},{tier},{start_date},")?;
+            if rng.chance(400) {
+                write!(
+                    subs,
+                    "{}",
+                    start_date + Duration::days(30 + rng.below(3 * 365) as i64)
+                )?;
+            }
+            writeln!(subs)?;
+            written.subscriptions += 1;
+        }
+
+        // Evidence: mostly InMails over the message window, a few disclosures in the disclosure window.
+        let rows = rng.below(2 * plan.evidence_per_member + 1);
+        for _ in 0..rows {
+            evidence_id += 1;
+            let disclosure = rng.chance(150);
+            let (kind, at, other) = if disclosure {
+                let at = disclosure_start - 5 * 86_400
+                    + rng.below(disclosure_span as u64 + 10 * 86_400) as i64;
+                ("disclosure", at, "ai-training-partner")
+            } else {
+                let kind = if rng.chance(500) {
+                    "inmail_sent"
+                } else {
+                    "inmail_received"
+                };
+                (
+                    kind,
+                    window_start - 30 * 86_400 + rng.below(1400 * 86_400) as i64,
+                    "",
+                )
+            };
+            write!(evidence, "ev-{evidence_id:010},{id},{kind},")?;
+            write_instant(&mut evidence, at, rng.chance(300))?;
+            if disclosure {
+                writeln!(evidence, ",{other},batch-{}", rng.below(40))?;
+            } else {
+                writeln!(evidence, ",m-{:08},", 1 + rng.below(n))?;
+            }
+            written.evidence += 1;
+        }
+
+        // Opt-outs: 0.3%, a third of them after the deadline.
+        if rng.chance(3) {
+            let on = if rng.chance(333) {
+                "2026-03-20"
+            } else {
+                "2026-02-14"
+            };
+            writeln!(opt_outs, "{id},{on}")?;
+            written.opt_outs += 1;
+        }
+
+        // Claims: about 10% of members file; some twice.
+        if !rng.chance(100) {
+            continue;
+        }
+        let copies = 1 + u64::from(rng.chance(60));
+        for _ in 0..copies {
+            claim_no += 1;
+            let claim_id = uuid_from(&mut rng);
+            let (member_col, email_col) = match rng.below(100) {
+                0 => (String::new(), String::new()),
+                1 => (format!("m-x{i:07}"), String::new()),
+                2..=11 => (String::new(), format!("M-{i:08}@Members.Example.com")),
+                12 => (id.clone(), "someone.else@example.org".to_string()),
+                _ => (id.clone(), String::new()),
+            };
+            let attested = if rng.chance(25) { "false" } else { "true" };
+            let damages = if rng.chance(50) {
+                format!("{}.{:02}", 500 + rng.below(4000), rng.below(100))
+            } else {
+                String::new()
+            };
+            let method = METHODS[rng.below(6) as usize];
+            if ring_left == 0 && rng.chance(10) {
+                ring_left = 3 + rng.below(12);
+                ring_no += 1;
+            }
+            let (account, ip) = if ring_left > 0 {
+                ring_left -= 1;
+                (
+                    format!("ring-{ring_no}@pay.example"),
+                    format!("203.0.113.{}", ring_no % 250),
+                )
+            } else {
+                (
+                    format!("acct-{claim_no}@bank.example"),
+                    format!(
+                        "10.{}.{}.{}",
+                        rng.below(256),
+                        rng.below(256),
+                        1 + rng.below(254)
+                    ),
+                )
+            };
+            write!(claims, "{claim_id},{member_col},{email_col},Claimant {i},")?;
+            let late = rng.chance(30);
+            if rng.chance(850) {
+                let date = if late {
+                    NaiveDate::from_ymd_opt(2026, 4, 1 + rng.below(60) as u32 % 30)
+                } else {
+                    NaiveDate::from_ymd_opt(2025, 10, 1)
+                }
+                .unwrap_or_default()
+                    + Duration::days(if late { 0 } else { rng.below(180) as i64 });
+                write!(claims, "online,")?;
+                write_instant(
+                    &mut claims,
+                    seconds_of(date) + rng.below(86_400) as i64,
+                    true,
+                )?;
+                write!(claims, ",,")?;
+            } else {
+                let date = if late {
+                    NaiveDate::from_ymd_opt(2026, 4, 20)
+                } else {
+                    NaiveDate::from_ymd_opt(2026, 1, 15)
+                }
+                .unwrap_or_default()
+                    + Duration::days(rng.below(60) as i64);
+                write!(claims, "mail,,{date},")?;
+            }
+            writeln!(claims, "{attested},{damages},{method},{account},{ip}")?;
+            written.claims += 1;
+            if attested == "false" && rng.chance(600) {
+                let on = if rng.chance(100) {
+                    "2026-06-15"
+                } else {
+                    "2026-05-10"
+                };
+                writeln!(cures, "{claim_id},{on},,,true")?;
+                written.cures += 1;
+            }
+        }
+    }
+    for mut w in [members, subs, evidence, opt_outs, claims, cures] {
+        w.flush()?;
+    }
+
+    // A fund of about $400 per expected approved claim: too small, so pro rata and the minimum apply.
+    let gross = 400 * (written.claims.max(10)) + 500_000;
+    let case = format!(
+        r#"# Synthetic case written by `premium-claims generate` ({members} members, seed {seed}).
+[case]
+name = "De La Torre v. LinkedIn Corp. (synthetic)"
+docket = "5:25-cv-00709 (N.D. Cal.)"
+timezone = "America/Los_Angeles"
+
+[class]
+countries = ["US", "PR"]
+premium_tiers = ["career", "business", "sales_navigator", "recruiter_lite"]
+message_window = {{ start = "2021-01-21", end = "2024-09-17" }}
+disclosure_window = {{ start = "2024-08-01", end = "2024-09-17" }}
+
+[claims]
+deadline = "2026-03-31"
+late_claims_accepted_until = "2026-04-30"
+opt_out_deadline = "2026-03-02"
+cure_deadline = "2026-05-29"
+max_identities_per_payment_account = 3
+max_identities_per_ip = 10
+
+[damages]
+statutory_minimum = "1000.00"
+require_actual_damages = false
+
+[fund]
+gross = "{gross}.00"
+attorney_fee_rate = "0.25"
+litigation_costs = "250000.00"
+administration_costs = "{admin}.00"
+service_awards = [{{ member_id = "m-00000001", amount = "5000.00" }}]
+minimum_payment = "5.00"
+residual_recipient = "Electronic Frontier Foundation"
+"#,
+        members = plan.members,
+        seed = plan.seed,
+        admin = 50_000 + written.claims * 5,
+    );
+    fs::write(dir.join("case.toml"), case)?;
+    Ok(written)
+}
+
+fn uuid_from(rng: &mut SplitMix64) -> uuid::Uuid {
+    let bits = (u128::from(rng.next_u64()) << 64) | u128::from(rng.next_u64());
+    uuid::Builder::from_random_bytes(bits.to_be_bytes()).into_uuid()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splitmix_matches_its_published_first_outputs() {
+        // Reference values of SplitMix64 seeded with 0.
+        let mut r = SplitMix64::new(0);
+        assert_eq!(r.next_u64(), 0xE220_A839_7B1D_CDAF);
+        assert_eq!(r.next_u64(), 0x6E78_9E6A_A1B9_65F4);
+    }
+}
