@@ -129,7 +129,7 @@ fn create(dir: &Path, name: &str) -> io::Result<BufWriter<File>> {
 /// Any I/O error.
 pub fn generate(dir: &Path, plan: Plan) -> io::Result<Written> {
     fs::create_dir_all(dir)?;
-    let mut rng = SplitMix64::new(plan.seed ^ 0x5EED_0FC1_A1u64);
+    let mut rng = SplitMix64::new(plan.seed ^ 0x005E_ED0F_C1A1_u64);
     let mut written = Written::default();
     let n = plan.members.max(1);
 
