@@ -4,14 +4,12 @@
 //! (`column: what is wrong`), and the caller writes the row to `rejected_rows.csv`. Only problems
 //! with a file as a whole (missing, unreadable, no header, missing or repeated column) are fatal.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::fmt;
 use std::io::{self, Read};
 
 use chrono::Utc;
-use csv::ByteRecord;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::model::{
     Channel, Claim, ClaimId, Cure, EvidenceKind, Filing, Member, MemberId, PaymentMethod,
@@ -19,6 +17,10 @@ use crate::model::{
 };
 use crate::money::Cents;
 use crate::time::{parse_date, parse_timestamp};
+
+pub mod records;
+
+pub use records::{Record, RecordReader};
 
 /// The input files, in the order they are read and their rejected rows are listed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -197,109 +199,29 @@ pub struct FileStats {
     pub unknown_columns: Vec<String>,
 }
 
-/// Hashes everything read through it and notes where its line breaks are, so that each record's
-/// physical line can be told (the CSV reader knows only byte offsets reliably).
-struct Tracked<R> {
-    inner: R,
-    hasher: Sha256,
-    /// Offset of the next byte to be read.
-    offset: u64,
-    /// `\r` and `\n` bytes read but not yet passed, with whether each starts a line break
-    /// (`\r\n` counts once, at the `\r`).
-    pending: VecDeque<(u64, bool)>,
-    last_was_cr: bool,
-    /// Line breaks before every byte already passed.
-    breaks: u64,
-}
-
-impl<R: Read> Read for Tracked<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        let chunk = &buf[..n];
-        self.hasher.update(chunk);
-        for i in memchr::memchr2_iter(b'\r', b'\n', chunk) {
-            let after_cr = if i == 0 {
-                self.last_was_cr
-            } else {
-                chunk[i - 1] == b'\r'
-            };
-            self.pending
-                .push_back((self.offset + i as u64, !(chunk[i] == b'\n' && after_cr)));
-        }
-        if n > 0 {
-            self.last_was_cr = chunk[n - 1] == b'\r';
-        }
-        self.offset += n as u64;
-        Ok(n)
-    }
-}
-
-impl<R> Tracked<R> {
-    /// The line (from 1) of a record whose reading began at byte `start`: the reader reports the
-    /// offset just after the previous record's first terminator byte, so any further terminator
-    /// bytes (the rest of `\r\n`, blank lines) are skipped first.
-    fn line_at(&mut self, start: u64) -> u64 {
-        while let Some(&(offset, is_break)) = self.pending.front() {
-            if offset >= start {
-                break;
-            }
-            self.breaks += u64::from(is_break);
-            self.pending.pop_front();
-        }
-        let mut expected = start;
-        while let Some(&(offset, is_break)) = self.pending.front() {
-            if offset != expected {
-                break;
-            }
-            self.breaks += u64::from(is_break);
-            self.pending.pop_front();
-            expected += 1;
-        }
-        self.breaks + 1
-    }
-}
-
 /// Lower-case hex of a digest.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A CSV file being read record by record, with its header mapped to the file's known columns.
-pub struct CsvTable<R: Read> {
-    file: InputFile,
-    reader: csv::Reader<Tracked<R>>,
-    columns: Vec<Option<usize>>,
-    width: usize,
-    unknown: Vec<String>,
-    record: ByteRecord,
-    rows: u64,
+/// The columns of a file as its header names them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    /// For each of the file's known columns ([`InputFile::columns`]), its index in the records.
+    pub columns: Vec<Option<usize>>,
+    /// Number of header fields: every record must have as many.
+    pub width: usize,
+    /// Header names the file does not use.
+    pub unknown: Vec<String>,
 }
 
-impl<R: Read> CsvTable<R> {
-    /// Reads the header of `file` from `source`.
+impl Header {
+    /// Maps a header record to the file's columns.
     ///
     /// # Errors
-    /// [`InputError`] when the header is missing, not text, repeats a name or lacks a required column.
-    pub fn open(file: InputFile, source: R) -> Result<Self, InputError> {
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(Tracked {
-                inner: source,
-                hasher: Sha256::new(),
-                offset: 0,
-                pending: VecDeque::new(),
-                last_was_cr: false,
-                breaks: 0,
-            });
-        let mut header = ByteRecord::new();
+    /// [`InputError`] when the header is not text, repeats a name or lacks a required column.
+    pub fn parse(file: InputFile, header: &Record) -> Result<Header, InputError> {
         let name = file.name().to_string();
-        let got = reader
-            .read_byte_record(&mut header)
-            .map_err(|e| io_error(file, 1, e))?;
-        if !got {
-            return Err(InputError::NoHeader { file: name });
-        }
         let mut names = Vec::with_capacity(header.len());
         for (i, field) in header.iter().enumerate() {
             let field = if i == 0 {
@@ -335,20 +257,62 @@ impl<R: Read> CsvTable<R> {
             .filter(|n| !file.columns().iter().any(|(c, _)| c == n))
             .cloned()
             .collect();
-        Ok(CsvTable {
-            file,
-            reader,
+        Ok(Header {
             columns,
             width: header.len(),
             unknown,
-            record: ByteRecord::new(),
+        })
+    }
+
+    /// A data record of this file, ready to be checked.
+    pub fn row<'a>(&'a self, record: &'a Record, line: u64) -> Row<'a> {
+        Row {
+            record,
+            columns: &self.columns,
+            line,
+            width: self.width,
+            errors: Vec::new(),
+        }
+    }
+}
+
+/// A CSV file being read record by record, with its header mapped to the file's known columns.
+pub struct CsvTable<R: Read> {
+    file: InputFile,
+    reader: RecordReader<R>,
+    header: Header,
+    rows: u64,
+}
+
+impl<R: Read> CsvTable<R> {
+    /// Reads the header of `file` from `source`.
+    ///
+    /// # Errors
+    /// [`InputError`] when the header is missing, not text, repeats a name or lacks a required column.
+    pub fn open(file: InputFile, source: R) -> Result<Self, InputError> {
+        let mut reader = RecordReader::new(source, 0, true);
+        if !reader.read().map_err(|e| read_error(file, 1, e))? {
+            return Err(InputError::NoHeader {
+                file: file.name().to_string(),
+            });
+        }
+        let header = Header::parse(file, reader.record())?;
+        Ok(CsvTable {
+            file,
+            reader,
+            header,
             rows: 0,
         })
     }
 
+    /// The header.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
     /// Header columns this file does not use.
     pub fn unknown_columns(&self) -> &[String] {
-        &self.unknown
+        &self.header.unknown
     }
 
     /// Data rows read so far.
@@ -358,7 +322,7 @@ impl<R: Read> CsvTable<R> {
 
     /// Bytes read so far.
     pub fn bytes_read(&self) -> u64 {
-        self.reader.position().byte()
+        self.reader.position()
     }
 
     /// The next record: `Ok(None)` at the end. A record with the wrong number of fields comes back
@@ -367,23 +331,17 @@ impl<R: Read> CsvTable<R> {
     /// # Errors
     /// [`InputError::Io`] when the source cannot be read.
     pub fn next_row(&mut self) -> Result<Option<Row<'_>>, InputError> {
-        let more = self
+        let line = self.reader.breaks_before_record() + 1;
+        if !self
             .reader
-            .read_byte_record(&mut self.record)
-            .map_err(|e| io_error(self.file, self.rows + 2, e))?;
-        if !more {
+            .read()
+            .map_err(|e| read_error(self.file, line, e))?
+        {
             return Ok(None);
         }
         self.rows += 1;
-        let start = self.record.position().map_or(0, |p| p.byte());
-        let line = self.reader.get_mut().line_at(start);
-        Ok(Some(Row {
-            record: &self.record,
-            columns: &self.columns,
-            line,
-            width: self.width,
-            errors: Vec::new(),
-        }))
+        let line = self.reader.breaks_before_record() + 1;
+        Ok(Some(self.header.row(self.reader.record(), line)))
     }
 
     /// Reads to the end (so the whole file is hashed) and returns the SHA-256 of its bytes.
@@ -391,23 +349,17 @@ impl<R: Read> CsvTable<R> {
     /// # Errors
     /// [`InputError::Io`] when the source cannot be read.
     pub fn finish(self) -> Result<String, InputError> {
-        let file = self.file;
-        let rows = self.rows;
-        let mut inner = self.reader.into_inner();
-        io::copy(&mut inner.inner, &mut io::sink()).map_err(|e| InputError::Io {
-            file: file.name().into(),
-            line: rows + 1,
-            source: e,
-        })?;
-        Ok(hex(&inner.hasher.finalize()))
+        let line = self.reader.breaks_before_record() + 1;
+        let hash = self
+            .reader
+            .finish()
+            .map_err(|e| read_error(self.file, line, e))?;
+        Ok(hash.map(|h| hex(&h)).unwrap_or_default())
     }
 }
 
-fn io_error(file: InputFile, line: u64, e: csv::Error) -> InputError {
-    let source = match e.into_kind() {
-        csv::ErrorKind::Io(e) => e,
-        other => io::Error::new(io::ErrorKind::InvalidData, format!("{other:?}")),
-    };
+/// An I/O error while reading `file` near `line`.
+pub fn read_error(file: InputFile, line: u64, source: io::Error) -> InputError {
     InputError::Io {
         file: file.name().into(),
         line,
@@ -417,7 +369,7 @@ fn io_error(file: InputFile, line: u64, e: csv::Error) -> InputError {
 
 /// One data record, with the problems found in it so far.
 pub struct Row<'a> {
-    record: &'a ByteRecord,
+    record: &'a Record,
     columns: &'a [Option<usize>],
     /// Line where the record starts.
     pub line: u64,
