@@ -1,0 +1,140 @@
+//! Golden test of the bundled example folder `examples/data/linkedin-premium`.
+//!
+//! The expected files under `expected/` were written by hand from the behaviour contract, claim by
+//! claim (see the folder's README), not copied from a run. `determinations.csv` must match byte for
+//! byte; for rejected rows only the (file, line) pairs are compared, since the wording of the error
+//! messages is free.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use premium_claims::engine::{decide, DataFolder, Dataset, Decisions, NoProgress};
+use premium_claims::output::{determinations_csv, rejected_rows_csv};
+use premium_claims::rules::Reason;
+
+fn example_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data/linkedin-premium")
+}
+
+fn run(case_file: Option<&str>) -> (Dataset, Decisions) {
+    let dir = example_dir();
+    let case_file = case_file.map(|name| dir.join(name));
+    let data = DataFolder::new(&dir, case_file)
+        .load(&mut NoProgress)
+        .expect("the example folder loads");
+    let decisions = decide(&data).expect("the example folder is decided");
+    (data, decisions)
+}
+
+fn read_expected(name: &str) -> String {
+    let path = example_dir().join("expected").join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Compares two CSV texts, naming the first line that differs before the byte-for-byte check.
+fn assert_same_text(what: &str, actual: &str, expected: &str) {
+    for (i, (a, e)) in actual.lines().zip(expected.lines()).enumerate() {
+        assert_eq!(a, e, "{what}: line {} differs", i + 1);
+    }
+    assert_eq!(
+        actual.lines().count(),
+        expected.lines().count(),
+        "{what}: number of lines differs"
+    );
+    assert_eq!(actual, expected, "{what}: bytes differ (line endings?)");
+}
+
+/// The (file, line) pairs of a `rejected_rows.csv` text.
+fn file_lines(text: &str) -> BTreeSet<(String, u64)> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().expect("a header row").clone();
+    assert_eq!(
+        headers.iter().collect::<Vec<_>>(),
+        ["file", "line", "error"],
+        "rejected_rows.csv header"
+    );
+    reader
+        .records()
+        .map(|r| {
+            let r = r.expect("a CSV record");
+            let line = r[1]
+                .parse()
+                .unwrap_or_else(|_| panic!("bad line number {:?}", &r[1]));
+            (r[0].to_string(), line)
+        })
+        .collect()
+}
+
+fn reasons_seen(decisions: &Decisions) -> BTreeSet<Reason> {
+    decisions
+        .determinations
+        .iter()
+        .flat_map(|d| d.reasons.iter())
+        .collect()
+}
+
+#[test]
+fn determinations_match_the_hand_written_expectation() {
+    let (_, decisions) = run(None);
+    let actual = String::from_utf8(determinations_csv(&decisions).unwrap()).unwrap();
+    assert_same_text(
+        "determinations.csv",
+        &actual,
+        &read_expected("determinations.csv"),
+    );
+}
+
+#[test]
+fn rejected_rows_match_the_hand_written_expectation() {
+    let (data, _) = run(None);
+    let actual = String::from_utf8(rejected_rows_csv(&data).unwrap()).unwrap();
+    let expected = read_expected("rejected_rows.csv");
+    assert_eq!(file_lines(&actual), file_lines(&expected));
+    // Every listed row is a distinct (file, line): nothing is listed twice.
+    assert_eq!(file_lines(&actual).len(), data.rejected.len());
+}
+
+#[test]
+fn opt_out_and_cure_counts() {
+    let (data, decisions) = run(None);
+    assert_eq!((data.opt_outs.timely, data.opt_outs.untimely), (1, 2));
+    // Applied: claims 36, 51, 52 and both cures of 54. Ignored: the cure of approved claim 1, the
+    // cure of rejected claim 3, and the cure of claim 53 dated after the cure deadline.
+    assert_eq!((decisions.cures_applied, decisions.cures_ignored), (5, 3));
+    assert_eq!(data.class.len(), 47);
+    assert_eq!(data.claims.len(), 58);
+}
+
+#[test]
+fn requiring_actual_damages_matches_the_hand_written_expectation() {
+    let (_, decisions) = run(Some("case-require-actual-damages.toml"));
+    let actual = String::from_utf8(determinations_csv(&decisions).unwrap()).unwrap();
+    assert_same_text(
+        "determinations.csv (actual damages required)",
+        &actual,
+        &read_expected("determinations-require-actual-damages.csv"),
+    );
+    // Every once-deficient claim is now rejected, so no cure applies.
+    assert_eq!((decisions.cures_applied, decisions.cures_ignored), (0, 8));
+}
+
+#[test]
+fn the_example_exercises_every_reason_code_but_the_minimum_payment() {
+    let (_, main) = run(None);
+    let (_, variant) = run(Some("case-require-actual-damages.toml"));
+    let in_main = reasons_seen(&main);
+    let mut seen = in_main.clone();
+    seen.extend(reasons_seen(&variant));
+    for reason in Reason::ALL {
+        match reason {
+            // Needs a [fund] with a minimum payment; the example has no fund.
+            Reason::BelowMinimumPayment => assert!(!seen.contains(&reason)),
+            // Needs require_actual_damages = true: only the variant case file sets it.
+            Reason::NoActualDamages => {
+                assert!(!in_main.contains(&reason));
+                assert!(seen.contains(&reason), "{reason} never appears");
+            }
+            _ => assert!(in_main.contains(&reason), "{reason} never appears"),
+        }
+    }
+}
