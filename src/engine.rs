@@ -3,21 +3,21 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
 use crate::case::{Case, CaseError};
+use crate::class::Interest;
 use crate::distribution::{allocate, Share, Waterfall};
+use crate::evidence::{self, Counters, Parallelism};
 use crate::input::{
-    self, CsvTable, FileStats, InputError, InputFile, KnownClaims, KnownMembers, RejectedRow,
+    self, CsvTable, FileStats, InputError, InputFile, Known, KnownClaims, RejectedRow,
 };
-use crate::model::{Claim, ClaimId, Cure, EvidenceKind, Member, MemberId};
+use crate::model::{Claim, ClaimId, Cure, MemberId};
 use crate::money::Cents;
-use crate::rules::{
-    self, ClassList, CrossClaimFacts, EmailMatch, MemberFacts, Reason, Reasons, Status,
-};
+use crate::rules::{self, CrossClaimFacts, Reason, Reasons, Status};
 
 /// A fatal error: the run stops and writes nothing.
 #[derive(Debug, thiserror::Error)]
@@ -46,85 +46,7 @@ pub enum Error {
     Conservation(String),
 }
 
-/// The class list with per-member facts, looked up by id and by normalised email.
-#[derive(Debug, Default)]
-pub struct ClassRecords {
-    facts: Vec<MemberFacts>,
-    lines: Vec<u64>,
-    by_id: HashMap<String, usize>,
-    by_email: HashMap<String, (usize, usize)>,
-}
-
-impl ClassRecords {
-    /// An empty class list.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Adds a member found on `line`. Returns the line of an earlier member with the same id
-    /// instead, leaving the list unchanged.
-    ///
-    /// # Errors
-    /// The line of the earlier accepted member with this id.
-    pub fn insert(&mut self, member: Member, line: u64) -> Result<(), u64> {
-        if let Some(&i) = self.by_id.get(&member.member_id.0) {
-            return Err(self.lines[i]);
-        }
-        let index = self.facts.len();
-        let facts = MemberFacts::new(member);
-        if let Some(email) = &facts.email_key {
-            self.by_email
-                .entry(email.clone())
-                .and_modify(|(_, n)| *n += 1)
-                .or_insert((index, 1));
-        }
-        self.by_id.insert(facts.member.member_id.0.clone(), index);
-        self.facts.push(facts);
-        self.lines.push(line);
-        Ok(())
-    }
-
-    /// The line of an accepted member id, if known.
-    pub fn line_of(&self, member_id: &str) -> Option<u64> {
-        self.by_id.get(member_id).map(|&i| self.lines[i])
-    }
-
-    /// Mutable facts of a member, to fold in subscriptions, opt-outs and evidence.
-    pub fn facts_mut(&mut self, member_id: &str) -> Option<&mut MemberFacts> {
-        let i = *self.by_id.get(member_id)?;
-        self.facts.get_mut(i)
-    }
-
-    /// Number of accepted members.
-    pub fn len(&self) -> usize {
-        self.facts.len()
-    }
-
-    /// True when no member was accepted.
-    pub fn is_empty(&self) -> bool {
-        self.facts.is_empty()
-    }
-}
-
-impl ClassList for ClassRecords {
-    fn member(&self, member_id: &str) -> Option<&MemberFacts> {
-        self.by_id.get(member_id).map(|&i| &self.facts[i])
-    }
-
-    fn members_with_email(&self, email_key: &str) -> EmailMatch<'_> {
-        match self.by_email.get(email_key) {
-            None => EmailMatch::None,
-            Some(&(i, 1)) => EmailMatch::One(&self.facts[i]),
-            Some(&(_, n)) => EmailMatch::Many(n),
-        }
-    }
-}
-
-impl KnownMembers for ClassRecords {
-    fn is_known(&self, member_id: &str) -> bool {
-        self.by_id.contains_key(member_id)
-    }
-}
+pub use crate::class::ClassRecords;
 
 /// A claim row accepted from `claims.csv`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,14 +122,31 @@ pub struct DataFolder {
     pub dir: PathBuf,
     /// The case file (by default `case.toml` in the folder).
     pub case_file: PathBuf,
+    /// How the evidence file is split among threads (results never depend on it).
+    pub parallelism: Parallelism,
 }
+
+/// The order files are read in: claims first, so that only the members claims name keep their
+/// facts; members before the files that refer to them.
+const READING_ORDER: [InputFile; 6] = [
+    InputFile::Claims,
+    InputFile::Cures,
+    InputFile::Members,
+    InputFile::Subscriptions,
+    InputFile::Evidence,
+    InputFile::OptOuts,
+];
 
 impl DataFolder {
     /// A folder whose case file is `case.toml` inside it, unless `case_file` is given.
     pub fn new(dir: impl Into<PathBuf>, case_file: Option<PathBuf>) -> Self {
         let dir = dir.into();
         let case_file = case_file.unwrap_or_else(|| dir.join("case.toml"));
-        DataFolder { dir, case_file }
+        DataFolder {
+            dir,
+            case_file,
+            parallelism: Parallelism::default(),
+        }
     }
 
     /// Reads the case file and every input file.
@@ -227,7 +166,7 @@ impl DataFolder {
             rejected: Vec::new(),
             opt_outs: OptOutCounts::default(),
         };
-        for file in InputFile::ALL {
+        for file in READING_ORDER {
             let path = self.dir.join(file.name());
             let handle = match File::open(&path) {
                 Ok(f) => f,
@@ -238,21 +177,35 @@ impl DataFolder {
                     }
                     .into())
                 }
-                Err(source) => {
-                    return Err(InputError::Io {
-                        file: file.name().into(),
-                        line: 0,
-                        source,
-                    }
-                    .into())
-                }
+                Err(source) => return Err(input::read_error(file, 0, source).into()),
             };
+            if file == InputFile::Members {
+                loader.class = ClassRecords::with_interest(loader.interest());
+            }
             let size = handle.metadata().map(|m| m.len()).unwrap_or(0);
             progress.start(file, size);
-            let stats = loader.read(file, BufReader::with_capacity(1 << 20, handle), progress)?;
+            let stats = if file == InputFile::Evidence {
+                drop(handle);
+                let counters = Counters::default();
+                let outcome = evidence::read_evidence(
+                    &path,
+                    &loader.case,
+                    &mut loader.class,
+                    self.parallelism,
+                    &counters,
+                    &mut |bytes, rows| progress.advance(bytes, rows),
+                )?;
+                loader.rejected.extend(outcome.rejected);
+                outcome.stats
+            } else {
+                loader.read(file, handle, progress)?
+            };
             progress.finish(file, &stats);
             loader.inputs.push((file, stats));
         }
+        // Report in the contract's file order, whatever the reading order.
+        loader.inputs.sort_by_key(|(file, _)| *file);
+        loader.rejected.sort_by_key(|r| r.file);
         Ok(Dataset {
             case_file: (file_name(&self.case_file), case_sha),
             case: loader.case,
@@ -301,6 +254,21 @@ impl KnownClaims for ClaimLines<'_> {
 }
 
 impl Loader {
+    /// The members that claims and cures name, by id or email: only they keep their facts.
+    fn interest(&self) -> Interest {
+        let mut interest = Interest::default();
+        for record in &self.claims {
+            interest.add(
+                record.claim.member_id.as_deref(),
+                record.claim.email.as_deref(),
+            );
+        }
+        for cure in self.cures.values().flatten() {
+            interest.add(cure.member_id.as_deref(), cure.email.as_deref());
+        }
+        interest
+    }
+
     /// Reads one file, folding each accepted row into the dataset.
     fn read(
         &mut self,
@@ -344,7 +312,7 @@ impl Loader {
             InputFile::Members => {
                 let mut row = row;
                 let earlier = input::member_id_of(&mut row)
-                    .and_then(|id| self.class.line_of(&id).map(|l| (id, l)));
+                    .and_then(|id| self.class.line_of(id).map(|l| (id, l)));
                 match (input::member(row), earlier) {
                     (Ok(_), Some((id, first))) => Err(format!(
                         "member_id: duplicate '{id}' (first on line {first})"
@@ -360,36 +328,30 @@ impl Loader {
                 }
             }
             InputFile::Subscriptions => {
-                let (member_id, sub) = input::subscription(row, &self.class)?;
-                if let Some(f) = self.class.facts_mut(&member_id) {
-                    f.add_subscription(case, sub);
-                }
-                Ok(())
-            }
-            InputFile::Evidence => {
-                let ev = input::evidence(row, &self.class)?;
-                if let Some(f) = self.class.facts_mut(&ev.member_id) {
-                    let local = case.clock.local_date(ev.occurred_at);
-                    match ev.kind {
-                        EvidenceKind::Disclosure => {
-                            f.observe_disclosure(case, &ev.evidence_id, ev.occurred_at, local)
-                        }
-                        _ => f.observe_message(case, &ev.evidence_id, ev.occurred_at, local),
+                let (member, sub) = input::subscription(row, &self.class)?;
+                if let Known::Kept(i) = member {
+                    if let Some(f) = self.class.facts_at_mut(i) {
+                        f.add_subscription(case, sub);
                     }
                 }
                 Ok(())
             }
             InputFile::OptOuts => {
-                let (member_id, on) = input::opt_out(row, &self.class)?;
-                if let Some(f) = self.class.facts_mut(&member_id) {
-                    if f.add_opt_out(case, on) {
-                        self.opt_outs.timely += 1;
-                    } else {
-                        self.opt_outs.untimely += 1;
+                let (member, on) = input::opt_out(row, &self.class)?;
+                let timely = on <= case.claims.opt_out_deadline;
+                if let Known::Kept(i) = member {
+                    if let Some(f) = self.class.facts_at_mut(i) {
+                        f.add_opt_out(case, on);
                     }
+                }
+                if timely {
+                    self.opt_outs.timely += 1;
+                } else {
+                    self.opt_outs.untimely += 1;
                 }
                 Ok(())
             }
+            InputFile::Evidence => Err("evidence rows are read by the evidence module".into()),
             InputFile::Claims => {
                 let mut row = row;
                 let earlier = input::claim_id_of(&mut row)

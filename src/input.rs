@@ -4,7 +4,6 @@
 //! (`column: what is wrong`), and the caller writes the row to `rejected_rows.csv`. Only problems
 //! with a file as a whole (missing, unreadable, no header, missing or repeated column) are fatal.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::io::{self, Read};
 
@@ -16,7 +15,7 @@ use crate::model::{
     Subscription,
 };
 use crate::money::Cents;
-use crate::time::{parse_date, parse_timestamp};
+use crate::time::{parse_date, parse_instant};
 
 pub mod records;
 
@@ -377,7 +376,7 @@ pub struct Row<'a> {
     errors: Vec<String>,
 }
 
-impl Row<'_> {
+impl<'a> Row<'a> {
     /// `Some(message)` when the record's field count differs from the header's.
     pub fn width_error(&self) -> Option<String> {
         (self.record.len() != self.width).then(|| {
@@ -391,9 +390,9 @@ impl Row<'_> {
 
     /// The trimmed text of a column (by its position in [`InputFile::columns`]); `None` when
     /// absent or empty. A field that is not UTF-8 is recorded as a problem.
-    fn text(&mut self, col: usize, name: &str) -> Option<&str> {
-        let index = self.columns[col]?;
-        let raw = self.record.get(index)?;
+    fn text(&mut self, col: usize, name: &str) -> Option<&'a str> {
+        let record: &'a Record = self.record;
+        let raw = record.get(self.columns[col]?)?;
         match std::str::from_utf8(raw) {
             Ok(s) => Some(s.trim()).filter(|s| !s.is_empty()),
             Err(_) => {
@@ -407,7 +406,7 @@ impl Row<'_> {
         &mut self,
         col: usize,
         name: &str,
-        parse: impl FnOnce(&str) -> Result<T, String>,
+        parse: impl FnOnce(&'a str) -> Result<T, String>,
     ) -> Option<T> {
         let value = self.text(col, name)?;
         match parse(value) {
@@ -423,7 +422,7 @@ impl Row<'_> {
         &mut self,
         col: usize,
         name: &str,
-        parse: impl FnOnce(&str) -> Result<T, String>,
+        parse: impl FnOnce(&'a str) -> Result<T, String>,
     ) -> Option<T> {
         let before = self.errors.len();
         if self.text(col, name).is_none() {
@@ -435,6 +434,14 @@ impl Row<'_> {
             return None;
         }
         self.optional(col, name, parse)
+    }
+
+    /// The value of a column read before the row is checked (for uniqueness), leaving no trace.
+    fn peek(&mut self, col: usize) -> Option<&'a str> {
+        let errors = self.errors.len();
+        let value = self.text(col, "");
+        self.errors.truncate(errors);
+        value
     }
 
     fn problem(&mut self, message: String) {
@@ -460,9 +467,7 @@ fn quoted<E: fmt::Display>(s: &str, e: E) -> String {
 }
 
 fn timestamp(s: &str) -> Result<chrono::DateTime<Utc>, String> {
-    parse_timestamp(s)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| quoted(s, e))
+    parse_instant(s.as_bytes()).map_err(|e| quoted(s, e))
 }
 
 fn date(s: &str) -> Result<chrono::NaiveDate, String> {
@@ -485,22 +490,25 @@ fn claim_id(s: &str) -> Result<ClaimId, String> {
     ClaimId::parse(s).ok_or_else(|| quoted(s, "is not a UUID"))
 }
 
+/// A member of the class list, as the other files refer to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Known {
+    /// A member whose facts are kept (position in the class list's facts).
+    Kept(usize),
+    /// A member known to be listed, whose facts no claim needs.
+    Listed,
+}
+
 /// Looks up members while rows are checked.
 pub trait KnownMembers {
-    /// True when the member id is in the accepted class list.
-    fn is_known(&self, member_id: &str) -> bool;
+    /// The member with this id, if the class list accepted one.
+    fn find(&self, member_id: &str) -> Option<Known>;
 }
 
 fn known_member<'k>(
     known: &'k impl KnownMembers,
-) -> impl FnOnce(&str) -> Result<String, String> + 'k {
-    move |s| {
-        if known.is_known(s) {
-            Ok(s.to_string())
-        } else {
-            Err(format!("unknown member '{s}'"))
-        }
-    }
+) -> impl FnOnce(&str) -> Result<Known, String> + 'k {
+    move |s| known.find(s).ok_or_else(|| format!("unknown member '{s}'"))
 }
 
 /// Parses a `members.csv` row. Uniqueness is the caller's, who knows the earlier accepted rows.
@@ -531,31 +539,25 @@ pub fn member(mut row: Row<'_>) -> Result<Member, String> {
     row.done(value)
 }
 
-/// Member ids of `members.csv` rows, read before the row is parsed, for the uniqueness check.
-pub fn member_id_of(row: &mut Row<'_>) -> Option<String> {
-    let errors = row.errors.len();
-    let id = row.text(0, "member_id").map(str::to_string);
-    row.errors.truncate(errors);
-    id
+/// The member id of a `members.csv` row, read before the row is parsed, for the uniqueness check.
+pub fn member_id_of<'a>(row: &mut Row<'a>) -> Option<&'a str> {
+    row.peek(0)
 }
 
 /// The claim id of a `claims.csv` row, if it is a UUID, for the uniqueness check.
 pub fn claim_id_of(row: &mut Row<'_>) -> Option<ClaimId> {
-    let errors = row.errors.len();
-    let id = row.text(0, "claim_id").and_then(ClaimId::parse);
-    row.errors.truncate(errors);
-    id
+    row.peek(0).and_then(ClaimId::parse)
 }
 
-/// Parses a `subscriptions.csv` row: (member id, subscription).
+/// Parses a `subscriptions.csv` row: (member, subscription).
 ///
 /// # Errors
 /// The row's problems, joined.
 pub fn subscription(
     mut row: Row<'_>,
     known: &impl KnownMembers,
-) -> Result<(String, Subscription), String> {
-    let member_id = row.required(0, "member_id", known_member(known));
+) -> Result<(Known, Subscription), String> {
+    let member = row.required(0, "member_id", known_member(known));
     let tier = row.required(1, "tier", |s| Ok(s.to_lowercase()));
     let start_date = row.required(2, "start_date", date);
     let end_date = row.optional(3, "end_date", date);
@@ -564,7 +566,7 @@ pub fn subscription(
             row.problem(format!("end_date: {end} is before start_date {start}"));
         }
     }
-    let value = match (member_id, tier, start_date) {
+    let value = match (member, tier, start_date) {
         (Some(m), Some(tier), Some(start_date)) => Some((
             m,
             Subscription {
@@ -579,35 +581,39 @@ pub fn subscription(
 }
 
 /// A validated `evidence.csv` row, borrowed from the record.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EvidenceRow {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EvidenceRow<'a> {
     /// Evidence id.
-    pub evidence_id: String,
-    /// Member.
-    pub member_id: String,
+    pub evidence_id: &'a str,
+    /// The member.
+    pub member: Known,
     /// Kind.
     pub kind: EvidenceKind,
     /// Instant.
     pub occurred_at: chrono::DateTime<Utc>,
 }
 
-/// Parses an `evidence.csv` row.
+/// Parses an `evidence.csv` row without copying its text.
 ///
 /// # Errors
 /// The row's problems, joined.
-pub fn evidence(mut row: Row<'_>, known: &impl KnownMembers) -> Result<EvidenceRow, String> {
-    let evidence_id = row.required(0, "evidence_id", string);
-    let member_id = row.required(1, "member_id", known_member(known));
+pub fn evidence<'a>(
+    mut row: Row<'a>,
+    known: &impl KnownMembers,
+) -> Result<EvidenceRow<'a>, String> {
+    let evidence_id = row.required(0, "evidence_id", Ok);
+    let member = row.required(1, "member_id", known_member(known));
     let kind = row.required(2, "kind", |s| {
         EvidenceKind::parse(s).ok_or_else(|| format!("unknown kind '{s}'"))
     });
     let occurred_at = row.required(3, "occurred_at", timestamp);
-    let _ = row.optional(4, "counterparty", string);
-    let _ = row.optional(5, "reference", string);
-    let value = match (evidence_id, member_id, kind, occurred_at) {
-        (Some(evidence_id), Some(member_id), Some(kind), Some(occurred_at)) => Some(EvidenceRow {
+    // Free text, but it must be text.
+    let _ = row.text(4, "counterparty");
+    let _ = row.text(5, "reference");
+    let value = match (evidence_id, member, kind, occurred_at) {
+        (Some(evidence_id), Some(member), Some(kind), Some(occurred_at)) => Some(EvidenceRow {
             evidence_id,
-            member_id,
+            member,
             kind,
             occurred_at,
         }),
@@ -616,20 +622,19 @@ pub fn evidence(mut row: Row<'_>, known: &impl KnownMembers) -> Result<EvidenceR
     row.done(value)
 }
 
-/// Parses an `opt_outs.csv` row: (member id, submitted on).
+/// Parses an `opt_outs.csv` row: (member, submitted on).
 ///
 /// # Errors
 /// The row's problems, joined.
 pub fn opt_out(
     mut row: Row<'_>,
     known: &impl KnownMembers,
-) -> Result<(String, chrono::NaiveDate), String> {
-    let member_id = row.required(0, "member_id", known_member(known));
+) -> Result<(Known, chrono::NaiveDate), String> {
+    let member = row.required(0, "member_id", known_member(known));
     let submitted_on = row.required(1, "submitted_on", date);
-    let value = member_id.zip(submitted_on);
+    let value = member.zip(submitted_on);
     row.done(value)
 }
-
 /// Parses a `claims.csv` row. Uniqueness of the claim id is the caller's.
 ///
 /// # Errors
@@ -716,6 +721,3 @@ pub fn cure(mut row: Row<'_>, known: &impl KnownClaims) -> Result<Cure, String> 
     });
     row.done(value)
 }
-
-/// Claim ids accepted so far, with their line, for the uniqueness check of `claims.csv`.
-pub type SeenClaims = HashMap<ClaimId, u64>;

@@ -47,8 +47,10 @@
 #![forbid(unsafe_code)]
 
 pub mod case;
+pub mod class;
 pub mod distribution;
 pub mod engine;
+pub mod evidence;
 pub mod explain;
 pub mod generate;
 pub mod input;

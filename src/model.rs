@@ -96,12 +96,15 @@ pub enum EvidenceKind {
 impl EvidenceKind {
     /// Parses a kind in any case.
     pub fn parse(text: &str) -> Option<EvidenceKind> {
-        match text.to_ascii_lowercase().as_str() {
-            "inmail_sent" => Some(EvidenceKind::InmailSent),
-            "inmail_received" => Some(EvidenceKind::InmailReceived),
-            "disclosure" => Some(EvidenceKind::Disclosure),
-            _ => None,
-        }
+        // Runs once per evidence row: compare without allocating a lower-case copy.
+        [
+            ("inmail_received", EvidenceKind::InmailReceived),
+            ("inmail_sent", EvidenceKind::InmailSent),
+            ("disclosure", EvidenceKind::Disclosure),
+        ]
+        .into_iter()
+        .find(|(name, _)| text.eq_ignore_ascii_case(name))
+        .map(|(_, kind)| kind)
     }
 
     /// True for the two InMail kinds.

@@ -340,7 +340,7 @@ impl MemberFacts {
     }
 
     /// Folds one InMail into the summary if it qualifies (rule 9). `local_date` is its date in the
-    /// case's zone. Among equal instants the smaller evidence id is kept, so file order never matters.
+    /// case's zone.
     pub fn observe_message(
         &mut self,
         case: &Case,
@@ -348,18 +348,8 @@ impl MemberFacts {
         occurred_at: DateTime<Utc>,
         local_date: NaiveDate,
     ) {
-        if !self.message_qualifies(case, local_date) {
-            return;
-        }
-        let better = match &self.earliest_inmail {
-            None => true,
-            Some(f) => (occurred_at, evidence_id) < (f.occurred_at, f.evidence_id.as_str()),
-        };
-        if better {
-            self.earliest_inmail = Some(EvidenceFact {
-                evidence_id: evidence_id.to_string(),
-                occurred_at,
-            });
+        if self.message_qualifies(case, local_date) {
+            EvidenceSummary::offer_message(&mut self.earliest_inmail, evidence_id, occurred_at);
         }
     }
 
@@ -371,21 +361,30 @@ impl MemberFacts {
         occurred_at: DateTime<Utc>,
         local_date: NaiveDate,
     ) {
-        if !self.disclosure_qualifies(case, occurred_at, local_date) {
-            return;
-        }
-        let better = match &self.latest_disclosure {
-            None => true,
-            Some(f) => {
-                occurred_at > f.occurred_at
-                    || (occurred_at == f.occurred_at && evidence_id < f.evidence_id.as_str())
-            }
-        };
-        if better {
-            self.latest_disclosure = Some(EvidenceFact {
-                evidence_id: evidence_id.to_string(),
+        if self.disclosure_qualifies(case, occurred_at, local_date) {
+            EvidenceSummary::offer_disclosure(
+                &mut self.latest_disclosure,
+                evidence_id,
                 occurred_at,
-            });
+            );
+        }
+    }
+
+    /// Folds a partial summary (from one part of the evidence file) into the member's.
+    pub fn merge(&mut self, part: EvidenceSummary) {
+        if let Some(f) = part.earliest_inmail {
+            EvidenceSummary::offer_message(
+                &mut self.earliest_inmail,
+                &f.evidence_id,
+                f.occurred_at,
+            );
+        }
+        if let Some(f) = part.latest_disclosure {
+            EvidenceSummary::offer_disclosure(
+                &mut self.latest_disclosure,
+                &f.evidence_id,
+                f.occurred_at,
+            );
         }
     }
 
@@ -418,6 +417,58 @@ impl MemberFacts {
         self.eligible_subscriptions
             .iter()
             .find(|s| case.class.message_window.overlaps(s.start_date, s.end_date))
+    }
+}
+
+/// The two pieces of evidence rules 9-11 need, gathered from any part of the evidence file. Ties
+/// between equal instants keep the smaller evidence id, so neither file order nor the way the file
+/// is split among threads changes the result.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EvidenceSummary {
+    /// Earliest qualifying InMail.
+    pub earliest_inmail: Option<EvidenceFact>,
+    /// Latest qualifying disclosure.
+    pub latest_disclosure: Option<EvidenceFact>,
+}
+
+impl EvidenceSummary {
+    /// Keeps the earlier of `current` and the offered message (smaller id on a tie).
+    pub fn offer_message(
+        current: &mut Option<EvidenceFact>,
+        evidence_id: &str,
+        occurred_at: DateTime<Utc>,
+    ) {
+        let better = match current {
+            None => true,
+            Some(f) => (occurred_at, evidence_id) < (f.occurred_at, f.evidence_id.as_str()),
+        };
+        if better {
+            *current = Some(EvidenceFact {
+                evidence_id: evidence_id.to_string(),
+                occurred_at,
+            });
+        }
+    }
+
+    /// Keeps the later of `current` and the offered disclosure (smaller id on a tie).
+    pub fn offer_disclosure(
+        current: &mut Option<EvidenceFact>,
+        evidence_id: &str,
+        occurred_at: DateTime<Utc>,
+    ) {
+        let better = match current {
+            None => true,
+            Some(f) => {
+                occurred_at > f.occurred_at
+                    || (occurred_at == f.occurred_at && evidence_id < f.evidence_id.as_str())
+            }
+        };
+        if better {
+            *current = Some(EvidenceFact {
+                evidence_id: evidence_id.to_string(),
+                occurred_at,
+            });
+        }
     }
 }
 

@@ -1,8 +1,8 @@
 //! Instants, civil dates and the one place where an instant becomes a local date of the case.
 
-use chrono::{
-    DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc,
-};
+use std::sync::{Arc, OnceLock};
+
+use chrono::{DateTime, FixedOffset, LocalResult, NaiveDate, NaiveTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 
 /// Why a text is not a timestamp.
@@ -64,13 +64,34 @@ pub fn parse_date(text: &str) -> Result<NaiveDate, DateError> {
     NaiveDate::from_ymd_opt(y, m, d).ok_or(DateError::Calendar)
 }
 
-/// Parses an RFC 3339 timestamp with an offset: `T`, `t` or a space between date and time, `Z`/`z`
-/// or `+HH:MM`/`-HH:MM`, a fraction of any length (kept to the nanosecond, further digits dropped).
+/// Days from 1970-01-01 to a civil date (proleptic Gregorian), for a date already checked valid.
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn days_in_month(y: i32, m: u32) -> u32 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+/// Parses an RFC 3339 timestamp with an offset into Unix seconds (UTC), nanoseconds and the
+/// offset in seconds, without building intermediate calendar values: this runs once per
+/// evidence row.
 ///
 /// # Errors
 /// [`TimestampError`] saying which part is wrong.
-pub fn parse_timestamp(text: &str) -> Result<DateTime<FixedOffset>, TimestampError> {
-    let b = text.as_bytes();
+pub fn parse_instant_parts(b: &[u8]) -> Result<(i64, u32, i32), TimestampError> {
     if b.len() < 20 || !matches!(b[10], b'T' | b't' | b' ') || b[13] != b':' || b[16] != b':' {
         return Err(TimestampError::Shape);
     }
@@ -89,17 +110,15 @@ pub fn parse_timestamp(text: &str) -> Result<DateTime<FixedOffset>, TimestampErr
         if end == start {
             return Err(TimestampError::Shape);
         }
-        for (k, digit) in b[start..end].iter().enumerate() {
-            if k < 9 {
-                nanos = nanos * 10 + u32::from(digit - b'0');
-            }
+        for digit in &b[start..end.min(start + 9)] {
+            nanos = nanos * 10 + u32::from(digit - b'0');
         }
         for _ in (end - start)..9 {
             nanos *= 10;
         }
         i = end;
     }
-    let offset_seconds = match &b[i..] {
+    let offset = match &b[i..] {
         [b'Z' | b'z'] => 0,
         [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
             let oh = digits(&[*h1, *h2]).ok_or(TimestampError::Shape)?;
@@ -116,30 +135,120 @@ pub fn parse_timestamp(text: &str) -> Result<DateTime<FixedOffset>, TimestampErr
         }
         _ => return Err(TimestampError::Shape),
     };
-    let date = NaiveDate::from_ymd_opt(y, mo, d).ok_or(TimestampError::Date)?;
+    if mo == 0 || mo > 12 || d == 0 || d > days_in_month(y, mo) {
+        return Err(TimestampError::Date);
+    }
     if hour > 23 || minute > 59 || second > 59 {
         return Err(TimestampError::Time);
     }
-    let time =
-        NaiveTime::from_hms_nano_opt(hour, minute, second, nanos).ok_or(TimestampError::Time)?;
-    let offset = FixedOffset::east_opt(offset_seconds).ok_or(TimestampError::Offset)?;
-    match offset.from_local_datetime(&NaiveDateTime::new(date, time)) {
-        LocalResult::Single(t) => Ok(t),
-        _ => Err(TimestampError::Date),
+    let local = days_from_civil(i64::from(y), mo, d) * 86_400
+        + i64::from(hour * 3600 + minute * 60 + second);
+    Ok((local - i64::from(offset), nanos, offset))
+}
+
+/// Parses an RFC 3339 timestamp with an offset: `T`, `t` or a space between date and time, `Z`/`z`
+/// or `+HH:MM`/`-HH:MM`, a fraction of any length (kept to the nanosecond, further digits dropped).
+///
+/// # Errors
+/// [`TimestampError`] saying which part is wrong.
+pub fn parse_timestamp(text: &str) -> Result<DateTime<FixedOffset>, TimestampError> {
+    let (seconds, nanos, offset) = parse_instant_parts(text.as_bytes())?;
+    let utc = DateTime::from_timestamp(seconds, nanos).ok_or(TimestampError::Date)?;
+    let offset = FixedOffset::east_opt(offset).ok_or(TimestampError::Offset)?;
+    Ok(utc.with_timezone(&offset))
+}
+
+/// Parses an RFC 3339 timestamp with an offset into its UTC instant.
+///
+/// # Errors
+/// [`TimestampError`] saying which part is wrong.
+pub fn parse_instant(text: &[u8]) -> Result<DateTime<Utc>, TimestampError> {
+    let (seconds, nanos, _) = parse_instant_parts(text)?;
+    DateTime::from_timestamp(seconds, nanos).ok_or(TimestampError::Date)
+}
+
+/// The zone's UTC offsets between 1900 and 2100 as a sorted list of changes, so that the local
+/// date of an instant is a binary search and an addition instead of a time-zone database
+/// look-up. The zone's offset changes a couple of times a year; the list has a few hundred entries.
+#[derive(Debug)]
+struct OffsetTable {
+    /// `starts[i]` is the first Unix second at which `offsets[i]` applies.
+    starts: Vec<i64>,
+    offsets: Vec<i32>,
+}
+
+/// Table range: 1900-01-01 to 2100-01-01 UTC; instants outside use the zone database directly.
+const TABLE_FROM: i64 = -2_208_988_800;
+const TABLE_TO: i64 = 4_102_444_800;
+
+fn offset_at(tz: Tz, seconds: i64) -> i32 {
+    let t = DateTime::from_timestamp(seconds, 0).unwrap_or_default();
+    tz.offset_from_utc_datetime(&t.naive_utc())
+        .fix()
+        .local_minus_utc()
+}
+
+impl OffsetTable {
+    fn build(tz: Tz) -> Self {
+        // Sample every twelve hours and bisect each change to the second. Zones change offset at
+        // most a few times a year and never twice within twelve hours, so no change is missed
+        // (the tests compare with the zone database around every change and at a stride).
+        const STEP: i64 = 12 * 3600;
+        let mut starts = vec![TABLE_FROM];
+        let mut offsets = vec![offset_at(tz, TABLE_FROM)];
+        let mut t = TABLE_FROM;
+        let mut current = offsets[0];
+        while t < TABLE_TO {
+            let next = t + STEP;
+            let offset = offset_at(tz, next);
+            if offset != current {
+                let (mut lo, mut hi) = (t, next); // offset(lo) == current, offset(hi) != current
+                while hi - lo > 1 {
+                    let mid = lo + (hi - lo) / 2;
+                    if offset_at(tz, mid) == current {
+                        lo = mid;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                starts.push(hi);
+                offsets.push(offset);
+                current = offset;
+            }
+            t = next;
+        }
+        OffsetTable { starts, offsets }
+    }
+
+    fn offset(&self, seconds: i64) -> i32 {
+        let i = self.starts.partition_point(|&s| s <= seconds);
+        self.offsets[i.saturating_sub(1)]
     }
 }
 
 /// The case's clock: turns instants into local dates and local dates into instants, in the case's
 /// IANA time zone. Every such conversion in the crate goes through here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct CaseClock {
     tz: Tz,
+    table: Arc<OnceLock<OffsetTable>>,
 }
+
+impl PartialEq for CaseClock {
+    fn eq(&self, other: &Self) -> bool {
+        self.tz == other.tz
+    }
+}
+
+impl Eq for CaseClock {}
 
 impl CaseClock {
     /// A clock for the given zone.
     pub fn new(tz: Tz) -> Self {
-        CaseClock { tz }
+        CaseClock {
+            tz,
+            table: Arc::new(OnceLock::new()),
+        }
     }
 
     /// The zone.
@@ -149,7 +258,18 @@ impl CaseClock {
 
     /// The local calendar date of an instant.
     pub fn local_date(&self, instant: DateTime<Utc>) -> NaiveDate {
-        instant.with_timezone(&self.tz).date_naive()
+        let seconds = instant.timestamp();
+        if !(TABLE_FROM..TABLE_TO).contains(&seconds) {
+            return instant.with_timezone(&self.tz).date_naive();
+        }
+        let offset = self
+            .table
+            .get_or_init(|| OffsetTable::build(self.tz))
+            .offset(seconds);
+        let days = (seconds + i64::from(offset)).div_euclid(86_400);
+        // 719_163 days from 0001-01-01 to 1970-01-01; the table range keeps this in i32.
+        NaiveDate::from_num_days_from_ce_opt(days as i32 + 719_163)
+            .unwrap_or_else(|| instant.with_timezone(&self.tz).date_naive())
     }
 
     /// The local wall-clock time of an instant, for display.
@@ -272,5 +392,89 @@ mod tests {
         );
         let midnight = clock.start_of_day(NaiveDate::from_ymd_opt(2026, 3, 31).unwrap());
         assert_eq!(midnight, ts("2026-03-31T07:00:00Z").unwrap());
+    }
+
+    #[test]
+    fn offset_table_agrees_with_the_zone_database_every_hour() {
+        for zone in [
+            chrono_tz::America::Los_Angeles,
+            chrono_tz::America::St_Johns,
+            chrono_tz::Europe::London,
+            chrono_tz::Asia::Kolkata,
+            chrono_tz::Australia::Lord_Howe,
+            chrono_tz::Pacific::Apia,
+            chrono_tz::UTC,
+        ] {
+            let clock = CaseClock::new(zone);
+            let check = |probe: i64| {
+                let instant = DateTime::from_timestamp(probe, 0).unwrap();
+                assert_eq!(
+                    clock.local_date(instant),
+                    instant.with_timezone(&zone).date_naive(),
+                    "{zone} at {instant}"
+                );
+            };
+            // Around every change the table found...
+            clock.local_date(DateTime::from_timestamp(0, 0).unwrap());
+            let table = clock.table.get().unwrap();
+            for &start in &table.starts {
+                for delta in [-3601, -1, 0, 1, 3600] {
+                    check(start + delta);
+                }
+            }
+            // ...and at an irregular stride (25h 7m 3s) over 1960-2045, so a change the table
+            // missed would show up as a wrong date somewhere.
+            let mut t = -315_619_200i64;
+            while t < 2_366_841_600 {
+                check(t);
+                t += 90_423;
+            }
+        }
+    }
+
+    #[test]
+    fn instants_outside_the_table_use_the_zone_database() {
+        let clock = CaseClock::new(chrono_tz::America::Los_Angeles);
+        let early = parse_timestamp("1850-06-01T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(
+            clock.local_date(early),
+            early
+                .with_timezone(&chrono_tz::America::Los_Angeles)
+                .date_naive()
+        );
+        let late = parse_timestamp("2999-06-01T03:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(
+            clock.local_date(late),
+            NaiveDate::from_ymd_opt(2999, 5, 31).unwrap()
+        );
+    }
+
+    #[test]
+    fn instant_parts_match_chrono_for_a_spread_of_dates() {
+        for text in [
+            "0001-01-01T00:00:00Z",
+            "1600-02-29T12:00:00+05:30",
+            "1969-12-31T23:59:59-00:01",
+            "2000-02-29T00:00:00Z",
+            "2100-02-28T23:59:59Z",
+            "9999-12-31T23:59:59+23:59",
+        ] {
+            let ours = parse_timestamp(text).unwrap();
+            let theirs = DateTime::parse_from_rfc3339(text).unwrap();
+            assert_eq!(ours, theirs, "{text}");
+            assert_eq!(ours.offset(), theirs.offset());
+        }
+        assert_eq!(
+            parse_timestamp("2100-02-29T00:00:00Z"),
+            Err(TimestampError::Date)
+        );
+        assert_eq!(
+            parse_timestamp("2024-04-31T00:00:00Z"),
+            Err(TimestampError::Date)
+        );
     }
 }

@@ -210,12 +210,12 @@ impl<R: Read> RecordReader<R> {
         Ok(())
     }
 
-    /// Reads the next record; `Ok(false)` at the end.
+    /// Skips line terminators (the rest of the previous record's, and blank lines) up to the next
+    /// record's first byte or the end, and returns the line breaks counted so far.
     ///
     /// # Errors
     /// Any read error.
-    pub fn read(&mut self) -> io::Result<bool> {
-        // Blank lines and the rest of the previous terminator come before the record's first byte.
+    pub fn skip_terminators(&mut self) -> io::Result<u64> {
         loop {
             while self.pos < self.filled && matches!(self.buf[self.pos], b'\r' | b'\n') {
                 self.pos += 1;
@@ -224,10 +224,20 @@ impl<R: Read> RecordReader<R> {
                 break;
             }
         }
+        self.count_to(self.pos);
+        Ok(self.breaks)
+    }
+
+    /// Reads the next record; `Ok(false)` at the end.
+    ///
+    /// # Errors
+    /// Any read error.
+    pub fn read(&mut self) -> io::Result<bool> {
+        // Blank lines and the rest of the previous terminator come before the record's first byte.
+        self.skip_terminators()?;
         if self.pos == self.filled {
             return Ok(false);
         }
-        self.count_to(self.pos);
         self.content = self.position();
         let mut out_len = 0;
         let mut ends_len = 0;
