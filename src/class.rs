@@ -6,6 +6,8 @@
 //! [`Interest`], and only those members keep their name, email, subscriptions and evidence
 //! summary; every other member costs one hash-table entry.
 
+use std::collections::hash_map::Entry;
+
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::input::{Known, KnownMembers};
@@ -67,7 +69,44 @@ impl ClassRecords {
         }
     }
 
-    /// Adds a member found on `line`.
+    /// True when the facts of a member with this id and email are to be kept.
+    pub fn wants(&self, member_id: &str, email: Option<&str>) -> bool {
+        match &self.interest {
+            None => true,
+            Some(i) => {
+                i.member_ids.contains(member_id)
+                    || (!i.emails.is_empty()
+                        && email.is_some_and(|e| {
+                            // Most emails are already in normal form: skip the copy for them.
+                            let e = e.trim();
+                            if e.bytes().any(|b| b.is_ascii_uppercase()) {
+                                i.emails.contains(&e.to_ascii_lowercase())
+                            } else {
+                                i.emails.contains(e)
+                            }
+                        }))
+            }
+        }
+    }
+
+    /// Lists a member whose facts are not kept (see [`ClassRecords::wants`]).
+    ///
+    /// # Errors
+    /// The line and id of an earlier accepted member with the same id; the list is then unchanged.
+    pub fn insert_listed(&mut self, member_id: Box<str>, line: u64) -> Result<(), (u64, Box<str>)> {
+        match self.ids.entry(member_id) {
+            Entry::Occupied(earlier) => Err((earlier.get().line, earlier.key().clone())),
+            Entry::Vacant(slot) => {
+                slot.insert(Slot {
+                    line,
+                    facts: NOT_KEPT,
+                });
+                Ok(())
+            }
+        }
+    }
+
+    /// Adds a member found on `line`, keeping its facts if [`ClassRecords::wants`] them.
     ///
     /// # Errors
     /// The line of an earlier accepted member with the same id; the list is then unchanged.
@@ -80,13 +119,7 @@ impl ClassRecords {
             .as_deref()
             .map(normalise)
             .filter(|e| !e.is_empty());
-        let keep = match &self.interest {
-            None => true,
-            Some(i) => {
-                i.member_ids.contains(&member.member_id.0)
-                    || email_key.as_ref().is_some_and(|e| i.emails.contains(e))
-            }
-        };
+        let keep = self.wants(&member.member_id.0, member.email.as_deref());
         let id: Box<str> = member.member_id.0.as_str().into();
         let facts = if keep && self.facts.len() < NOT_KEPT as usize {
             let index = self.facts.len();
@@ -103,6 +136,11 @@ impl ClassRecords {
         };
         self.ids.insert(id, Slot { line, facts });
         Ok(())
+    }
+
+    /// Makes room for `members` more members at once, rather than growing step by step.
+    pub fn reserve(&mut self, members: usize) {
+        self.ids.reserve(members);
     }
 
     /// The line of an accepted member id, if known.

@@ -17,6 +17,7 @@ use crate::model::{
 use crate::money::Cents;
 use crate::time::{parse_date, parse_instant};
 
+pub mod parallel;
 pub mod records;
 
 pub use records::{Record, RecordReader};
@@ -267,6 +268,7 @@ impl Header {
     pub fn row<'a>(&'a self, record: &'a Record, line: u64) -> Row<'a> {
         Row {
             record,
+            utf8: std::str::from_utf8(record.bytes()).ok(),
             columns: &self.columns,
             line,
             width: self.width,
@@ -369,6 +371,8 @@ pub fn read_error(file: InputFile, line: u64, source: io::Error) -> InputError {
 /// One data record, with the problems found in it so far.
 pub struct Row<'a> {
     record: &'a Record,
+    /// The whole record as text, when it is valid UTF-8.
+    utf8: Option<&'a str>,
     columns: &'a [Option<usize>],
     /// Line where the record starts.
     pub line: u64,
@@ -392,10 +396,25 @@ impl<'a> Row<'a> {
     /// absent or empty. A field that is not UTF-8 is recorded as a problem.
     fn text(&mut self, col: usize, name: &str) -> Option<&'a str> {
         let record: &'a Record = self.record;
-        let raw = record.get(self.columns[col]?)?;
-        match std::str::from_utf8(raw) {
+        let index = self.columns[col]?;
+        // One UTF-8 check for the whole record (fields split at ASCII commas, so each field of
+        // valid text is valid text); per field only when the record as a whole is not text.
+        let field = match self.utf8 {
+            Some(whole) => {
+                let (start, end) = record.range(index)?;
+                whole.get(start..end).ok_or(())
+            }
+            None => std::str::from_utf8(record.get(index)?).map_err(|_| ()),
+        };
+        let raw = record.get(index)?;
+        match field {
+            // Most fields need no trimming: skip the Unicode-aware trim when both ends are
+            // printable ASCII.
+            Ok(s) if matches!((raw.first(), raw.last()), (Some(a), Some(z)) if a.is_ascii_graphic() && z.is_ascii_graphic()) => {
+                Some(s)
+            }
             Ok(s) => Some(s.trim()).filter(|s| !s.is_empty()),
-            Err(_) => {
+            Err(()) => {
                 self.errors.push(format!("{name}: not valid UTF-8 text"));
                 None
             }
@@ -511,31 +530,65 @@ fn known_member<'k>(
     move |s| known.find(s).ok_or_else(|| format!("unknown member '{s}'"))
 }
 
+/// A valid `members.csv` row, borrowed from the record: most members are only validated and
+/// counted, so nothing is copied until the class list decides to keep one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemberRow<'a> {
+    /// Member id.
+    pub member_id: &'a str,
+    /// Name.
+    pub full_name: Option<&'a str>,
+    /// Email as given (trimmed).
+    pub email: Option<&'a str>,
+    /// Two ASCII letters, as given.
+    pub country: &'a str,
+    /// AI-training opt-out instant.
+    pub ai_training_opt_out_at: Option<chrono::DateTime<Utc>>,
+    /// Exclusion category.
+    pub excluded_category: Option<&'a str>,
+}
+
+impl MemberRow<'_> {
+    /// The owned record.
+    pub fn to_member(&self) -> Member {
+        Member {
+            member_id: MemberId(self.member_id.to_string()),
+            full_name: self.full_name.map(str::to_string),
+            email: self.email.map(str::to_string),
+            country: self.country.to_ascii_uppercase(),
+            ai_training_opt_out_at: self.ai_training_opt_out_at,
+            excluded_category: self.excluded_category.map(str::to_string),
+        }
+    }
+}
+
 /// Parses a `members.csv` row. Uniqueness is the caller's, who knows the earlier accepted rows.
 ///
 /// # Errors
 /// The row's problems, joined.
-pub fn member(mut row: Row<'_>) -> Result<Member, String> {
-    let member_id = row.required(0, "member_id", string);
-    let full_name = row.optional(1, "full_name", string);
-    let email = row.optional(2, "email", string);
+pub fn member<'a>(mut row: Row<'a>) -> Result<MemberRow<'a>, String> {
+    let member_id = row.required(0, "member_id", Ok);
+    let full_name = row.optional(1, "full_name", Ok);
+    let email = row.optional(2, "email", Ok);
     let country = row.required(3, "country", |s| {
         if s.len() == 2 && s.bytes().all(|b| b.is_ascii_alphabetic()) {
-            Ok(s.to_ascii_uppercase())
+            Ok(s)
         } else {
             Err(quoted(s, "is not a two-letter country code"))
         }
     });
     let ai_training_opt_out_at = row.optional(4, "ai_training_opt_out_at", timestamp);
-    let excluded_category = row.optional(5, "excluded_category", string);
-    let value = member_id.zip(country).map(|(member_id, country)| Member {
-        member_id: MemberId(member_id),
-        full_name,
-        email,
-        country,
-        ai_training_opt_out_at,
-        excluded_category,
-    });
+    let excluded_category = row.optional(5, "excluded_category", Ok);
+    let value = member_id
+        .zip(country)
+        .map(|(member_id, country)| MemberRow {
+            member_id,
+            full_name,
+            email,
+            country,
+            ai_training_opt_out_at,
+            excluded_category,
+        });
     row.done(value)
 }
 
@@ -607,9 +660,7 @@ pub fn evidence<'a>(
         EvidenceKind::parse(s).ok_or_else(|| format!("unknown kind '{s}'"))
     });
     let occurred_at = row.required(3, "occurred_at", timestamp);
-    // Free text, but it must be text.
-    let _ = row.text(4, "counterparty");
-    let _ = row.text(5, "reference");
+    // counterparty and reference are not used by any rule, so they are not validated.
     let value = match (evidence_id, member, kind, occurred_at) {
         (Some(evidence_id), Some(member), Some(kind), Some(occurred_at)) => Some(EvidenceRow {
             evidence_id,
@@ -620,6 +671,40 @@ pub fn evidence<'a>(
         _ => None,
     };
     row.done(value)
+}
+
+/// The common case of [`evidence`] without building a [`Row`]: every field plain ASCII with
+/// nothing to trim, every value valid. Returns `None` for anything else, which [`evidence`] then
+/// checks (and explains) in full; whatever this accepts, [`evidence`] accepts identically.
+pub fn evidence_fast<'a>(
+    header: &Header,
+    record: &'a Record,
+    known: &impl KnownMembers,
+) -> Option<EvidenceRow<'a>> {
+    if record.len() != header.width {
+        return None;
+    }
+    let plain = |col: usize| -> Option<&'a [u8]> {
+        let field = record.get(header.columns[col]?)?;
+        match (field.first(), field.last()) {
+            (Some(a), Some(z))
+                if a.is_ascii_graphic() && z.is_ascii_graphic() && field.is_ascii() =>
+            {
+                Some(field)
+            }
+            _ => None,
+        }
+    };
+    let evidence_id = std::str::from_utf8(plain(0)?).ok()?;
+    let member = known.find(std::str::from_utf8(plain(1)?).ok()?)?;
+    let kind = EvidenceKind::parse_bytes(plain(2)?)?;
+    let occurred_at = parse_instant(plain(3)?).ok()?;
+    Some(EvidenceRow {
+        evidence_id,
+        member,
+        kind,
+        occurred_at,
+    })
 }
 
 /// Parses an `opt_outs.csv` row: (member, submitted on).

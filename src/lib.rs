@@ -54,6 +54,7 @@ pub mod evidence;
 pub mod explain;
 pub mod generate;
 pub mod input;
+pub mod load;
 pub mod model;
 pub mod money;
 pub mod output;

@@ -42,6 +42,9 @@ enum Command {
         /// No progress bar and no summary on the terminal.
         #[arg(long, short)]
         quiet: bool,
+        /// Threads reading large files [default: the number of cores]. Results never depend on it.
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
     },
     /// Validate every file and print rows read, accepted and rejected per file (exit 3 if any
     /// row is rejected).
@@ -91,7 +94,14 @@ fn main() -> ExitCode {
             out,
             strict,
             quiet,
-        } => process(&DataFolder::new(data_dir, case_file), &out, strict, quiet),
+            threads,
+        } => {
+            let mut folder = DataFolder::new(data_dir, case_file);
+            if let Some(n) = threads {
+                folder.parallelism.threads = n.max(1);
+            }
+            process(&folder, &out, strict, quiet)
+        }
         Command::Check {
             data_dir,
             case_file,

@@ -107,6 +107,18 @@ impl EvidenceKind {
         .map(|(_, kind)| kind)
     }
 
+    /// Parses a kind from bytes, in any case.
+    pub fn parse_bytes(text: &[u8]) -> Option<EvidenceKind> {
+        [
+            (&b"inmail_received"[..], EvidenceKind::InmailReceived),
+            (b"inmail_sent", EvidenceKind::InmailSent),
+            (b"disclosure", EvidenceKind::Disclosure),
+        ]
+        .into_iter()
+        .find(|(name, _)| text.eq_ignore_ascii_case(name))
+        .map(|(_, kind)| kind)
+    }
+
     /// True for the two InMail kinds.
     pub fn is_message(self) -> bool {
         !matches!(self, EvidenceKind::Disclosure)

@@ -14,6 +14,8 @@ use sha2::{Digest, Sha256};
 #[derive(Debug, Clone, Default)]
 pub struct Record {
     data: Vec<u8>,
+    /// Field `i` is `data[starts[i]..ends[i]]`.
+    starts: Vec<usize>,
     ends: Vec<usize>,
     fields: usize,
 }
@@ -34,8 +36,25 @@ impl Record {
         if i >= self.fields {
             return None;
         }
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        self.data.get(start..self.ends[i])
+        self.data.get(self.starts[i]..self.ends[i])
+    }
+
+    /// The byte range of field `i` within [`Record::bytes`].
+    pub fn range(&self, i: usize) -> Option<(usize, usize)> {
+        if i >= self.fields {
+            return None;
+        }
+        Some((self.starts[i], self.ends[i]))
+    }
+
+    /// The bytes holding every field (delimiters may sit between them).
+    pub fn bytes(&self) -> &[u8] {
+        let end = if self.fields == 0 {
+            0
+        } else {
+            self.ends[self.fields - 1]
+        };
+        &self.data[..end]
     }
 
     /// Every field in order.
@@ -54,6 +73,8 @@ pub struct RecordReader<R> {
     /// Absolute offset of `buf[0]` in the file.
     offset: u64,
     eof: bool,
+    /// `buf[..plain_until]` from `pos` on holds whole lines without quotes or `\r`.
+    plain_until: usize,
     /// Line breaks seen in `[start, offset + counted)`.
     breaks: u64,
     counted: usize,
@@ -64,6 +85,8 @@ pub struct RecordReader<R> {
     record: Record,
     /// Where the current record's first byte is.
     content: u64,
+    /// Line breaks before it.
+    record_breaks: u64,
 }
 
 const BUFFER: usize = 256 * 1024;
@@ -80,6 +103,7 @@ impl<R: Read> RecordReader<R> {
             filled: 0,
             offset: start,
             eof: false,
+            plain_until: 0,
             breaks: 0,
             counted: 0,
             last_was_cr: false,
@@ -87,10 +111,12 @@ impl<R: Read> RecordReader<R> {
             hasher: hash.then(Sha256::new),
             record: Record {
                 data: vec![0; 1024],
+                starts: vec![0; 32],
                 ends: vec![0; 32],
                 fields: 0,
             },
             content: start,
+            record_breaks: 0,
         }
     }
 
@@ -118,7 +144,7 @@ impl<R: Read> RecordReader<R> {
     /// Line breaks between the start and the record just read: its line is this plus the line of
     /// the start.
     pub fn breaks_before_record(&self) -> u64 {
-        self.breaks
+        self.record_breaks
     }
 
     /// Offset of the next byte to be read.
@@ -144,6 +170,18 @@ impl<R: Read> RecordReader<R> {
         }
         let bytes = &self.buf[self.counted..to];
         let mut n = 0;
+        if bytes.len() <= 2 {
+            // Usually just a record's terminator: no need for a vectorised search.
+            let mut after_cr = self.last_was_cr;
+            for &b in bytes {
+                n += u64::from(b == b'\r' || (b == b'\n' && !after_cr));
+                after_cr = b == b'\r';
+            }
+            self.last_was_cr = after_cr;
+            self.breaks += n;
+            self.counted = to;
+            return;
+        }
         for i in memchr::memchr2_iter(b'\r', b'\n', bytes) {
             let after_cr = if i == 0 {
                 self.last_was_cr
@@ -165,6 +203,7 @@ impl<R: Read> RecordReader<R> {
             return Ok(false);
         }
         self.count_to(self.pos);
+        self.plain_until = 0;
         self.buf.copy_within(self.pos..self.filled, 0);
         self.filled -= self.pos;
         self.offset += self.pos as u64;
@@ -174,12 +213,6 @@ impl<R: Read> RecordReader<R> {
             match self.source.read(&mut self.buf[self.filled..]) {
                 Ok(0) => {
                     self.eof = true;
-                    let end = self.filled;
-                    self.count_to(end);
-                    if let Some((mark, None)) = self.mark {
-                        // The mark lies at or beyond the end: every break is before it.
-                        self.mark = Some((mark, Some(self.breaks)));
-                    }
                     return Ok(false);
                 }
                 Ok(n) => {
@@ -192,6 +225,16 @@ impl<R: Read> RecordReader<R> {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }
+        }
+    }
+
+    /// At the end of the source: counts the last breaks; a mark at or beyond the end has every
+    /// break before it.
+    fn count_to_end(&mut self) {
+        let end = self.filled;
+        self.count_to(end);
+        if let Some((mark, None)) = self.mark {
+            self.mark = Some((mark, Some(self.breaks)));
         }
     }
 
@@ -236,9 +279,14 @@ impl<R: Read> RecordReader<R> {
         // Blank lines and the rest of the previous terminator come before the record's first byte.
         self.skip_terminators()?;
         if self.pos == self.filled {
+            self.count_to_end();
             return Ok(false);
         }
         self.content = self.position();
+        self.record_breaks = self.breaks;
+        if self.read_plain()? {
+            return Ok(true);
+        }
         let mut out_len = 0;
         let mut ends_len = 0;
         loop {
@@ -267,11 +315,146 @@ impl<R: Read> RecordReader<R> {
                     self.record.ends.resize(len * 2, 0);
                 }
                 csv_core::ReadRecordResult::Record | csv_core::ReadRecordResult::End => {
-                    self.record.fields = ends_len;
+                    if result == csv_core::ReadRecordResult::End
+                        || self.eof && self.pos == self.filled
+                    {
+                        self.count_to_end();
+                    }
+                    let record = &mut self.record;
+                    record.fields = ends_len;
+                    if record.starts.len() < ends_len {
+                        record.starts.resize(ends_len, 0);
+                    }
+                    for i in 0..ends_len {
+                        record.starts[i] = if i == 0 { 0 } else { record.ends[i - 1] };
+                    }
                     return Ok(ends_len > 0 || result == csv_core::ReadRecordResult::Record);
                 }
             }
         }
+    }
+
+    /// The common case, without the general parser: a record on one line with no quote and no
+    /// `\r` but its terminator's is just its bytes split at commas, which is what `csv_core` would
+    /// make of it too. Returns false (consuming nothing) for anything else.
+    fn read_plain(&mut self) -> io::Result<bool> {
+        if self.pos >= self.plain_until {
+            // Find the stretch of whole lines ahead with no quote and no \r at all, where
+            // records can be split with vectorised searches alone.
+            // Whole lines only, and up to the line holding the first quote or \r.
+            let rest = &self.buf[self.pos..self.filled];
+            let whole = memchr::memrchr(b'\n', rest).map_or(0, |last| last + 1);
+            let plain = match memchr::memchr2(b'"', b'\r', &rest[..whole]) {
+                None => whole,
+                Some(q) => memchr::memrchr(b'\n', &rest[..q]).map_or(0, |nl| nl + 1),
+            };
+            self.plain_until = self.pos + plain;
+        }
+        if self.pos < self.plain_until {
+            self.read_plain_line();
+            return Ok(true);
+        }
+        'scan: loop {
+            let rest = &self.buf[self.pos..self.filled];
+            let record = &mut self.record;
+            let (mut fields, mut start) = (0, 0);
+            let mut i = 0;
+            let line_end = loop {
+                let Some(&b) = rest.get(i) else {
+                    if self.eof {
+                        break i;
+                    }
+                    if self.pos == 0 && self.filled == self.buf.len() {
+                        return Ok(false); // a line longer than the buffer: leave it to csv_core
+                    }
+                    self.refill()?;
+                    continue 'scan;
+                };
+                match b {
+                    b',' => {
+                        if fields == record.ends.len() {
+                            record.ends.resize(fields * 2, 0);
+                            record.starts.resize(fields * 2, 0);
+                        }
+                        record.starts[fields] = start;
+                        record.ends[fields] = i;
+                        fields += 1;
+                        start = i + 1;
+                    }
+                    b'\n' => break i,
+                    b'\r' => match rest.get(i + 1) {
+                        Some(b'\n') => break i,
+                        None if !self.eof => {
+                            if self.pos == 0 && self.filled == self.buf.len() {
+                                return Ok(false);
+                            }
+                            self.refill()?;
+                            continue 'scan;
+                        }
+                        _ => return Ok(false), // a lone \r ends a record: csv_core's job
+                    },
+                    b'"' => return Ok(false),
+                    _ => {}
+                }
+                i += 1;
+            };
+            if fields == record.ends.len() {
+                record.ends.resize(fields * 2, 0);
+                record.starts.resize(fields * 2, 0);
+            }
+            record.starts[fields] = start;
+            record.ends[fields] = line_end;
+            record.fields = fields + 1;
+            if record.data.len() < line_end {
+                record.data.resize(line_end.next_power_of_two(), 0);
+            }
+            record.data[..line_end].copy_from_slice(&rest[..line_end]);
+            // The line holds no line break: the count can skip it unless a mark lies inside.
+            let to = self.pos + line_end;
+            let mark_inside = matches!(self.mark, Some((m, None)) if m >= self.offset + self.counted as u64 && m <= self.offset + to as u64);
+            if self.counted == self.pos && !mark_inside {
+                self.counted = to;
+                self.last_was_cr = false;
+            }
+            self.pos = to;
+            return Ok(true);
+        }
+    }
+
+    /// Splits the line at `pos`, inside a stretch known to hold only plain lines.
+    fn read_plain_line(&mut self) {
+        let region = &self.buf[self.pos..self.plain_until];
+        let record = &mut self.record;
+        let (mut fields, mut start) = (0, 0);
+        let line_end = loop {
+            // The stretch ends with a line feed, so a search always finds one.
+            let at = start
+                + memchr::memchr2(b',', b'\n', &region[start..])
+                    .unwrap_or(region.len() - 1 - start);
+            if fields == record.ends.len() {
+                record.ends.resize(fields * 2, 0);
+                record.starts.resize(fields * 2, 0);
+            }
+            record.starts[fields] = start;
+            record.ends[fields] = at;
+            fields += 1;
+            start = at + 1;
+            if region[at] == b'\n' {
+                break at;
+            }
+        };
+        record.fields = fields;
+        if record.data.len() < line_end {
+            record.data.resize(line_end.next_power_of_two(), 0);
+        }
+        record.data[..line_end].copy_from_slice(&region[..line_end]);
+        let to = self.pos + line_end;
+        let mark_inside = matches!(self.mark, Some((m, None)) if m >= self.offset + self.counted as u64 && m <= self.offset + to as u64);
+        if self.counted == self.pos && !mark_inside {
+            self.counted = to;
+            self.last_was_cr = false;
+        }
+        self.pos = to;
     }
 
     /// Reads whatever is left (so that the hash covers the whole source) and returns the hash.
@@ -325,6 +508,57 @@ mod tests {
         assert_eq!(got.len(), 3);
         assert_eq!(got[1].1[0].len(), 3 * BUFFER);
         assert_eq!(got[2], (3, vec!["3".to_string(), "4".to_string()]));
+    }
+
+    /// Every record, read by this reader and by the `csv` crate, field for field.
+    fn same_as_csv_crate(data: &[u8]) {
+        let ours: Vec<Vec<String>> = records(data).into_iter().map(|(_, f)| f).collect();
+        let mut theirs = Vec::new();
+        let mut r = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(data);
+        for rec in r.byte_records() {
+            theirs.push(
+                rec.unwrap()
+                    .iter()
+                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .collect::<Vec<_>>(),
+            );
+        }
+        assert_eq!(ours, theirs, "{:?}", String::from_utf8_lossy(data));
+    }
+
+    #[test]
+    fn plain_and_quoted_records_split_like_the_csv_crate() {
+        for data in [
+            &b"a,b,c\n1,,3\n,,\n"[..],
+            b"a,b\r\n1,2\r\n",
+            b"a,b\r1,2\r3,4",
+            b"a,\"b,c\"\n\"x\ny\",2\n",
+            b"a,b\n1,2\r3\n",
+            b"a,b\n1,x\"y\n",
+            b"a,\"\"\"\",b\n",
+            b"one\n\n\ntwo,\n",
+            b"no terminator,at end",
+            b"h1,h2\n\xFF\xFE,\xC3\xA9\n",
+        ] {
+            same_as_csv_crate(data);
+        }
+        let mut long = b"h\n".to_vec();
+        for i in 0..20_000 {
+            long.extend_from_slice(format!("{i},{}\n", "z".repeat(i % 50)).as_bytes());
+        }
+        same_as_csv_crate(&long);
+    }
+
+    #[test]
+    fn a_quoted_record_across_buffer_refills_keeps_its_first_line() {
+        let mut data = b"h\n1\n".to_vec();
+        let multi = "x\n".repeat(BUFFER); // two buffers of line breaks inside one quoted field
+        data.extend_from_slice(format!("\"{multi}\"\n2\n\"a\nb\"").as_bytes());
+        let lines: Vec<u64> = records(&data).iter().map(|(l, _)| *l).collect();
+        assert_eq!(lines, vec![1, 2, 3, 4 + BUFFER as u64, 5 + BUFFER as u64]);
     }
 
     #[test]

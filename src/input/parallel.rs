@@ -1,0 +1,330 @@
+//! Reading one large CSV file with several threads, with the result of a sequential read.
+//!
+//! The file is split into byte ranges at line starts and each range is read by a thread of its
+//! own. A split can fall inside a quoted field that spans lines, so each range is read
+//! *speculatively*: the range before it, which starts at a true record boundary, reports where
+//! its records end; if that is not where the next range's first record began, the next range is
+//! read again from the right place. Records, their physical lines and the order of the parts are
+//! therefore exactly those of a single sequential read, whatever the number of threads or ranges.
+//! Meanwhile the calling thread computes the file's SHA-256, which has to be read in order.
+
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{mpsc, Mutex};
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+
+use super::{hex, read_error, Header, InputError, InputFile, Record, RecordReader};
+
+/// How to split the reading of a large file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Parallelism {
+    /// Threads reading at once.
+    pub threads: usize,
+    /// Smallest byte range worth a range of its own.
+    pub min_chunk_bytes: u64,
+}
+
+impl Default for Parallelism {
+    fn default() -> Self {
+        Parallelism {
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            min_chunk_bytes: 8 << 20,
+        }
+    }
+}
+
+/// Bytes and rows read so far, updated from every reading thread.
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// Bytes.
+    pub bytes: AtomicU64,
+    /// Rows.
+    pub rows: AtomicU64,
+}
+
+/// What each reading thread does with the records of its range.
+pub trait RowSink: Sync {
+    /// What one range produces (merged by the caller in file order).
+    type Part: Send + Default;
+
+    /// Handles one data record; `breaks` is the number of line breaks between the range's start
+    /// and the record (add [`Part::lines_before`] + 1 for its line).
+    fn row(&self, header: &Header, record: &Record, breaks: u64, part: &mut Self::Part);
+}
+
+/// One range's product, in file order.
+#[derive(Debug)]
+pub struct Part<P> {
+    /// Line breaks before the range's start (a record's line is this + its `breaks` + 1).
+    pub lines_before: u64,
+    /// Data records in the range.
+    pub rows: u64,
+    /// What the sink made of them.
+    pub value: P,
+}
+
+/// A file read in parallel.
+#[derive(Debug)]
+pub struct ParallelRead<P> {
+    /// The header.
+    pub header: Header,
+    /// SHA-256 of the file.
+    pub sha256: String,
+    /// The ranges' products, in file order.
+    pub parts: Vec<Part<P>>,
+    /// Ranges read a second time because their start fell inside a record.
+    pub rereads: usize,
+}
+
+impl<P> ParallelRead<P> {
+    /// Data records in the file.
+    pub fn rows(&self) -> u64 {
+        self.parts.iter().map(|p| p.rows).sum()
+    }
+}
+
+/// One range read, before it is checked against the range before it.
+#[derive(Debug)]
+struct Scan<P> {
+    /// First byte of the first record at or after where parsing began (the end of the file if none).
+    first: u64,
+    /// First byte of the first record at or after the range's end (the end of the file if none).
+    stop: u64,
+    /// Line breaks in the range.
+    breaks: u64,
+    rows: u64,
+    value: P,
+}
+
+/// Where a reading thread leaves a range's result.
+type Slot<P> = Mutex<Option<io::Result<Scan<P>>>>;
+
+struct Plan<'a, S> {
+    path: &'a Path,
+    header: Header,
+    /// Range starts, then the end of the file.
+    bounds: Vec<u64>,
+    len: u64,
+    sink: &'a S,
+    counters: &'a Counters,
+}
+
+/// Reads `file` at `path` with `sink`.
+///
+/// # Errors
+/// [`InputError`] when the file cannot be read or its header is unusable.
+pub fn read_parallel<S: RowSink>(
+    path: &Path,
+    file: InputFile,
+    sink: &S,
+    parallelism: Parallelism,
+    counters: &Counters,
+    on_progress: &mut dyn FnMut(u64, u64),
+) -> Result<ParallelRead<S::Part>, InputError> {
+    let io = |line: u64| move |e: io::Error| read_error(file, line, e);
+    let len = std::fs::metadata(path).map_err(io(0))?.len();
+    let mut head = RecordReader::new(File::open(path).map_err(io(0))?, 0, false);
+    if !head.read().map_err(io(1))? {
+        return Err(InputError::NoHeader {
+            file: file.name().into(),
+        });
+    }
+    let header = Header::parse(file, head.record())?;
+    let header_breaks = head.skip_terminators().map_err(io(1))?;
+    let data_start = head.position();
+    drop(head);
+
+    let bounds = split(path, data_start, len, parallelism).map_err(io(header_breaks + 1))?;
+    let ranges = bounds.len() - 1;
+    let plan = Plan {
+        path,
+        header,
+        bounds,
+        len,
+        sink,
+        counters,
+    };
+    let results: Vec<Slot<S::Part>> = (0..ranges).map(|_| Mutex::new(None)).collect();
+    let next = AtomicUsize::new(0);
+    let (finished, range_done) = mpsc::channel::<()>();
+    let workers = parallelism.threads.clamp(1, ranges);
+    let report = |on_progress: &mut dyn FnMut(u64, u64)| {
+        on_progress(
+            counters.bytes.load(Ordering::Relaxed),
+            counters.rows.load(Ordering::Relaxed),
+        )
+    };
+    let sha256 = std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let finished = finished.clone();
+            let (plan, results, next) = (&plan, &results, &next);
+            scope.spawn(move || loop {
+                let j = next.fetch_add(1, Ordering::Relaxed);
+                if j >= ranges {
+                    break;
+                }
+                let result = plan.scan(j, plan.bounds[j]);
+                if let Ok(mut slot) = results[j].lock() {
+                    *slot = Some(result);
+                }
+                let _ = finished.send(());
+            });
+        }
+        drop(finished);
+        let sha256 = hash_file(path, &mut || report(on_progress));
+        // Wait for the readers (the channel closes when the last one ends), reporting progress.
+        while let Ok(()) | Err(mpsc::RecvTimeoutError::Timeout) =
+            range_done.recv_timeout(Duration::from_millis(100))
+        {
+            report(on_progress);
+        }
+        sha256
+    })
+    .map_err(io(0))?;
+
+    let mut scans = Vec::with_capacity(ranges);
+    for slot in results {
+        let result = slot
+            .into_inner()
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| Err(io::Error::other("a reading thread stopped early")));
+        scans.push(result.map_err(io(0))?);
+    }
+    // Check each speculative range against the one before it; re-read those that began inside a record.
+    let mut rereads = 0;
+    for j in 1..ranges {
+        if scans[j - 1].stop != scans[j].first {
+            scans[j] = plan.scan(j, scans[j - 1].stop).map_err(io(0))?;
+            rereads += 1;
+        }
+    }
+    let mut lines_before = header_breaks;
+    let mut parts = Vec::with_capacity(ranges);
+    for scan in scans {
+        parts.push(Part {
+            lines_before,
+            rows: scan.rows,
+            value: scan.value,
+        });
+        lines_before += scan.breaks;
+    }
+    Ok(ParallelRead {
+        header: plan.header,
+        sha256,
+        parts,
+        rereads,
+    })
+}
+
+/// Range starts: `data_start`, then line starts near equal shares of the rest, then the end.
+fn split(path: &Path, data_start: u64, len: u64, parallelism: Parallelism) -> io::Result<Vec<u64>> {
+    let span = len.saturating_sub(data_start);
+    let wanted = (span / parallelism.min_chunk_bytes.max(1))
+        .clamp(1, 64 * parallelism.threads.max(1) as u64);
+    let mut bounds = vec![data_start];
+    let mut file = File::open(path)?;
+    let mut window = vec![0u8; 64 * 1024];
+    for j in 1..wanted {
+        let guess = data_start + span * j / wanted;
+        let last = *bounds.last().unwrap_or(&data_start);
+        if guess <= last {
+            continue;
+        }
+        // The first byte after the next line feed at or after the guess.
+        file.seek(SeekFrom::Start(guess))?;
+        let mut at = guess;
+        let start = loop {
+            let n = file.read(&mut window)?;
+            if n == 0 {
+                break None;
+            }
+            if let Some(i) = memchr::memchr(b'\n', &window[..n]) {
+                break Some(at + i as u64 + 1);
+            }
+            at += n as u64;
+        };
+        if let Some(s) = start.filter(|&s| s < len && s > last) {
+            bounds.push(s);
+        }
+    }
+    bounds.push(len.max(data_start));
+    Ok(bounds)
+}
+
+fn hash_file(path: &Path, tick: &mut dyn FnMut()) -> io::Result<String> {
+    let mut file = File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        hasher.update(&buf[..n]);
+        tick();
+    }
+    Ok(hex(&hasher.finalize()))
+}
+
+impl<S: RowSink> Plan<'_, S> {
+    /// Reads range `j`, starting to parse at `parse_from` (the range start, or later when the
+    /// range start proved to lie inside a record).
+    fn scan(&self, j: usize, parse_from: u64) -> io::Result<Scan<S::Part>> {
+        const TICK: u64 = 65_536;
+        let (start, end) = (self.bounds[j], self.bounds[j + 1]);
+        let mut file = File::open(self.path)?;
+        file.seek(SeekFrom::Start(start))?;
+        let mut reader = RecordReader::new(file, start, false);
+        reader.set_mark(end);
+        reader.skip_to(parse_from)?;
+        let mut value = S::Part::default();
+        let mut rows = 0;
+        let mut first = None;
+        let mut reported = parse_from;
+        let stop = loop {
+            if !reader.read()? {
+                break self.len;
+            }
+            let at = reader.record_offset();
+            first.get_or_insert(at);
+            if at >= end {
+                break at;
+            }
+            rows += 1;
+            self.sink.row(
+                &self.header,
+                reader.record(),
+                reader.breaks_before_record(),
+                &mut value,
+            );
+            if rows % TICK == 0 {
+                let position = reader.position();
+                self.counters
+                    .bytes
+                    .fetch_add(position - reported, Ordering::Relaxed);
+                self.counters.rows.fetch_add(TICK, Ordering::Relaxed);
+                reported = position;
+            }
+        };
+        self.counters
+            .bytes
+            .fetch_add(end.saturating_sub(reported), Ordering::Relaxed);
+        self.counters.rows.fetch_add(rows % TICK, Ordering::Relaxed);
+        Ok(Scan {
+            first: first.unwrap_or(self.len),
+            stop,
+            breaks: reader
+                .breaks_at_mark()
+                .unwrap_or_else(|| reader.breaks_before_record()),
+            rows,
+            value,
+        })
+    }
+}

@@ -1,0 +1,500 @@
+//! Reading a data folder: the case file, then every CSV file into typed records, the class list
+//! and per-member facts, with every rejected row listed.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::case::{Case, CaseError};
+use crate::class::{ClassRecords, Interest};
+use crate::engine::Error;
+use crate::evidence;
+use crate::input::parallel::{read_parallel, Counters, ParallelRead, Parallelism, RowSink};
+use crate::input::{
+    self, CsvTable, FileStats, Header, InputError, InputFile, Known, KnownClaims, Record,
+    RejectedRow,
+};
+use crate::model::{Claim, ClaimId, Cure, Member, Subscription};
+
+/// A claim row accepted from `claims.csv`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimRecord {
+    /// The claim.
+    pub claim: Claim,
+    /// Its line in `claims.csv`.
+    pub line: u64,
+}
+
+/// Opt-out rows by timeliness.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct OptOutCounts {
+    /// Dated on or before the opt-out deadline.
+    pub timely: u64,
+    /// Dated after it.
+    pub untimely: u64,
+}
+
+/// Everything read from a data folder.
+#[derive(Debug)]
+pub struct Dataset {
+    /// The case.
+    pub case: Case,
+    /// The case file's name and SHA-256.
+    pub case_file: (String, String),
+    /// The class list and member facts.
+    pub class: ClassRecords,
+    /// Accepted claims, in file order.
+    pub claims: Vec<ClaimRecord>,
+    /// Accepted cure rows by claim, each list in file order.
+    pub cures: HashMap<ClaimId, Vec<Cure>>,
+    /// Per-file counts, in reading order (absent optional files are left out).
+    pub inputs: Vec<(InputFile, FileStats)>,
+    /// Rejected rows, by file then line.
+    pub rejected: Vec<RejectedRow>,
+    /// Opt-out rows by timeliness.
+    pub opt_outs: OptOutCounts,
+}
+
+/// Reads and validates a case file.
+///
+/// # Errors
+/// [`Error::CaseIo`] or [`Error::Case`], naming the file (and key).
+pub fn read_case(path: &Path) -> Result<(Case, String), Error> {
+    let file = file_name(path);
+    let bytes = std::fs::read(path).map_err(|source| Error::CaseIo {
+        file: file.clone(),
+        source,
+    })?;
+    let sha = input::hex(&Sha256::digest(&bytes));
+    let text = String::from_utf8(bytes).map_err(|_| Error::Case {
+        file: file.clone(),
+        source: CaseError::Syntax("the file is not UTF-8 text".into()),
+    })?;
+    let case = text
+        .parse()
+        .map_err(|source| Error::Case { file, source })?;
+    Ok((case, sha))
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// Where a run reads from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataFolder {
+    /// The folder with the CSV files.
+    pub dir: PathBuf,
+    /// The case file (by default `case.toml` in the folder).
+    pub case_file: PathBuf,
+    /// How the evidence file is split among threads (results never depend on it).
+    pub parallelism: Parallelism,
+}
+
+/// The order files are read in: claims first, so that only the members claims name keep their
+/// facts; members before the files that refer to them.
+const READING_ORDER: [InputFile; 6] = [
+    InputFile::Claims,
+    InputFile::Cures,
+    InputFile::Members,
+    InputFile::Subscriptions,
+    InputFile::Evidence,
+    InputFile::OptOuts,
+];
+
+impl DataFolder {
+    /// A folder whose case file is `case.toml` inside it, unless `case_file` is given.
+    pub fn new(dir: impl Into<PathBuf>, case_file: Option<PathBuf>) -> Self {
+        let dir = dir.into();
+        let case_file = case_file.unwrap_or_else(|| dir.join("case.toml"));
+        DataFolder {
+            dir,
+            case_file,
+            parallelism: Parallelism::default(),
+        }
+    }
+
+    /// Reads the case file and every input file.
+    ///
+    /// # Errors
+    /// [`Error`] for a bad case file or an unusable input file; bad rows are not errors but
+    /// [`Dataset::rejected`] entries.
+    pub fn load(&self, progress: &mut dyn Progress) -> Result<Dataset, Error> {
+        let (case, case_sha) = read_case(&self.case_file)?;
+        let mut loader = Loader {
+            case,
+            class: ClassRecords::new(),
+            claims: Vec::new(),
+            claim_index: HashMap::new(),
+            cures: HashMap::new(),
+            inputs: Vec::new(),
+            rejected: Vec::new(),
+            opt_outs: OptOutCounts::default(),
+        };
+        for file in READING_ORDER {
+            let path = self.dir.join(file.name());
+            let handle = match File::open(&path) {
+                Ok(f) => f,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound && file.optional() => continue,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    return Err(InputError::Missing {
+                        file: file.name().into(),
+                    }
+                    .into())
+                }
+                Err(source) => return Err(input::read_error(file, 0, source).into()),
+            };
+            if file == InputFile::Members {
+                loader.class = ClassRecords::with_interest(loader.interest());
+            }
+            let size = handle.metadata().map(|m| m.len()).unwrap_or(0);
+            progress.start(file, size);
+            let counters = Counters::default();
+            let mut advance = |bytes, rows| progress.advance(bytes, rows);
+            let stats = match file {
+                InputFile::Evidence => {
+                    let outcome = evidence::read_evidence(
+                        &path,
+                        &loader.case,
+                        &mut loader.class,
+                        self.parallelism,
+                        &counters,
+                        &mut advance,
+                    )?;
+                    loader.rejected.extend(outcome.rejected);
+                    outcome.stats
+                }
+                InputFile::Members => {
+                    let sink = MemberSink {
+                        class: &loader.class,
+                    };
+                    let read = read_parallel(
+                        &path,
+                        file,
+                        &sink,
+                        self.parallelism,
+                        &counters,
+                        &mut advance,
+                    )?;
+                    loader.add_members(read)
+                }
+                InputFile::Subscriptions => {
+                    let sink = SubscriptionSink {
+                        case: &loader.case,
+                        class: &loader.class,
+                    };
+                    let read = read_parallel(
+                        &path,
+                        file,
+                        &sink,
+                        self.parallelism,
+                        &counters,
+                        &mut advance,
+                    )?;
+                    loader.add_subscriptions(read)
+                }
+                _ => loader.read(file, handle, progress)?,
+            };
+            progress.finish(file, &stats);
+            loader.inputs.push((file, stats));
+        }
+        // Report in the contract's file order, whatever the reading order.
+        loader.inputs.sort_by_key(|(file, _)| *file);
+        loader.rejected.sort_by_key(|r| r.file);
+        Ok(Dataset {
+            case_file: (file_name(&self.case_file), case_sha),
+            case: loader.case,
+            class: loader.class,
+            claims: loader.claims,
+            cures: loader.cures,
+            inputs: loader.inputs,
+            rejected: loader.rejected,
+            opt_outs: loader.opt_outs,
+        })
+    }
+}
+
+/// Receives reading progress; the command line draws a bar from it.
+pub trait Progress {
+    /// A file of `bytes` bytes is about to be read.
+    fn start(&mut self, _file: InputFile, _bytes: u64) {}
+    /// `bytes` bytes and `rows` rows of the current file have been read.
+    fn advance(&mut self, _bytes: u64, _rows: u64) {}
+    /// The file is done.
+    fn finish(&mut self, _file: InputFile, _stats: &FileStats) {}
+}
+
+/// Progress that nobody watches.
+pub struct NoProgress;
+
+impl Progress for NoProgress {}
+
+struct Loader {
+    case: Case,
+    class: ClassRecords,
+    claims: Vec<ClaimRecord>,
+    claim_index: HashMap<ClaimId, u64>,
+    cures: HashMap<ClaimId, Vec<Cure>>,
+    inputs: Vec<(InputFile, FileStats)>,
+    rejected: Vec<RejectedRow>,
+    opt_outs: OptOutCounts,
+}
+
+struct ClaimLines<'a>(&'a HashMap<ClaimId, u64>);
+
+impl KnownClaims for ClaimLines<'_> {
+    fn is_known(&self, claim_id: &ClaimId) -> bool {
+        self.0.contains_key(claim_id)
+    }
+}
+
+/// Checks `members.csv` rows in parallel; the class list takes them in file order afterwards.
+struct MemberSink<'a> {
+    class: &'a ClassRecords,
+}
+
+/// One checked member row: its id (for the duplicate check) and the member if its facts are kept.
+struct MemberOutcome {
+    breaks: u64,
+    id: Option<Box<str>>,
+    result: Result<Option<Box<Member>>, String>,
+}
+
+impl RowSink for MemberSink<'_> {
+    type Part = Vec<MemberOutcome>;
+
+    fn row(&self, header: &Header, record: &Record, breaks: u64, part: &mut Self::Part) {
+        let mut row = header.row(record, 0);
+        if let Some(problem) = row.width_error() {
+            part.push(MemberOutcome {
+                breaks,
+                id: None,
+                result: Err(problem),
+            });
+            return;
+        }
+        let id = input::member_id_of(&mut row).map(Box::from);
+        let result = input::member(row).map(|m| {
+            self.class
+                .wants(m.member_id, m.email)
+                .then(|| Box::new(m.to_member()))
+        });
+        part.push(MemberOutcome { breaks, id, result });
+    }
+}
+
+/// A checked subscription row: line breaks before it in its range, and the kept member's
+/// subscription or the row's problems.
+type SubscriptionOutcome = (u64, Result<(usize, Subscription), String>);
+
+/// Checks `subscriptions.csv` rows in parallel, keeping the eligible ones of kept members.
+struct SubscriptionSink<'a> {
+    case: &'a Case,
+    class: &'a ClassRecords,
+}
+
+impl RowSink for SubscriptionSink<'_> {
+    type Part = Vec<SubscriptionOutcome>;
+
+    fn row(&self, header: &Header, record: &Record, breaks: u64, part: &mut Self::Part) {
+        let row = header.row(record, 0);
+        let result = match row.width_error() {
+            Some(problem) => Err(problem),
+            None => input::subscription(row, self.class),
+        };
+        match result {
+            Ok((Known::Kept(i), sub)) if self.case.class.premium_tiers.contains(&sub.tier) => {
+                part.push((breaks, Ok((i, sub))))
+            }
+            Ok(_) => {}
+            Err(problem) => part.push((breaks, Err(problem))),
+        }
+    }
+}
+
+impl Loader {
+    /// Lists the checked members in file order: the first accepted row of an id wins.
+    fn add_members(&mut self, read: ParallelRead<Vec<MemberOutcome>>) -> FileStats {
+        let mut stats = FileStats {
+            sha256: read.sha256.clone(),
+            rows: read.rows(),
+            unknown_columns: read.header.unknown.clone(),
+            ..FileStats::default()
+        };
+        self.class.reserve(stats.rows as usize);
+        for part in read.parts {
+            for outcome in part.value {
+                let line = part.lines_before + outcome.breaks + 1;
+                let duplicate = |id: &str, first: u64| {
+                    format!("member_id: duplicate '{id}' (first on line {first})")
+                };
+                let problem = match (outcome.result, outcome.id) {
+                    // Accepted rows: inserting is the uniqueness check (one hash look-up).
+                    (Ok(Some(member)), _) => {
+                        let id = member.member_id.0.clone();
+                        self.class
+                            .insert(*member, line)
+                            .err()
+                            .map(|first| duplicate(&id, first))
+                    }
+                    (Ok(None), Some(id)) => self
+                        .class
+                        .insert_listed(id, line)
+                        .err()
+                        .map(|(first, id)| duplicate(&id, first)),
+                    (Ok(None), None) => Some("member_id: required value is absent".into()),
+                    (Err(e), Some(id)) => Some(match self.class.line_of(&id) {
+                        Some(first) => format!("{}; {e}", duplicate(&id, first)),
+                        None => e,
+                    }),
+                    (Err(e), None) => Some(e),
+                };
+                if let Some(error) = problem {
+                    self.rejected.push(RejectedRow {
+                        file: InputFile::Members,
+                        line,
+                        error,
+                    });
+                    stats.rejected += 1;
+                }
+            }
+        }
+        stats.accepted = stats.rows - stats.rejected;
+        stats
+    }
+
+    /// Gives the kept members their eligible subscriptions, in file order.
+    fn add_subscriptions(&mut self, read: ParallelRead<Vec<SubscriptionOutcome>>) -> FileStats {
+        let mut stats = FileStats {
+            sha256: read.sha256.clone(),
+            rows: read.rows(),
+            unknown_columns: read.header.unknown.clone(),
+            ..FileStats::default()
+        };
+        for part in read.parts {
+            for (breaks, result) in part.value {
+                match result {
+                    Ok((i, sub)) => {
+                        if let Some(facts) = self.class.facts_at_mut(i) {
+                            facts.add_subscription(&self.case, sub);
+                        }
+                    }
+                    Err(error) => {
+                        self.rejected.push(RejectedRow {
+                            file: InputFile::Subscriptions,
+                            line: part.lines_before + breaks + 1,
+                            error,
+                        });
+                        stats.rejected += 1;
+                    }
+                }
+            }
+        }
+        stats.accepted = stats.rows - stats.rejected;
+        stats
+    }
+
+    /// The members that claims and cures name, by id or email: only they keep their facts.
+    fn interest(&self) -> Interest {
+        let mut interest = Interest::default();
+        for record in &self.claims {
+            interest.add(
+                record.claim.member_id.as_deref(),
+                record.claim.email.as_deref(),
+            );
+        }
+        for cure in self.cures.values().flatten() {
+            interest.add(cure.member_id.as_deref(), cure.email.as_deref());
+        }
+        interest
+    }
+
+    /// Reads one file, folding each accepted row into the dataset.
+    fn read(
+        &mut self,
+        file: InputFile,
+        source: impl Read,
+        progress: &mut dyn Progress,
+    ) -> Result<FileStats, Error> {
+        let mut table = CsvTable::open(file, source)?;
+        let mut stats = FileStats {
+            unknown_columns: table.unknown_columns().to_vec(),
+            ..FileStats::default()
+        };
+        let mut rejected = Vec::new();
+        while let Some(row) = table.next_row()? {
+            let line = row.line;
+            let outcome = match row.width_error() {
+                Some(e) => Err(e),
+                None => self.accept(file, row),
+            };
+            if let Err(error) = outcome {
+                rejected.push(RejectedRow { file, line, error });
+            }
+            if table.rows_read() % 65_536 == 0 {
+                progress.advance(table.bytes_read(), table.rows_read());
+            }
+        }
+        stats.rows = table.rows_read();
+        stats.rejected = rejected.len() as u64;
+        stats.accepted = stats.rows - stats.rejected;
+        progress.advance(table.bytes_read(), table.rows_read());
+        stats.sha256 = table.finish()?;
+        self.rejected.extend(rejected);
+        Ok(stats)
+    }
+
+    /// Validates one row and folds it in.
+    fn accept(&mut self, file: InputFile, row: input::Row<'_>) -> Result<(), String> {
+        let case = &self.case;
+        let line = row.line;
+        match file {
+            InputFile::Members | InputFile::Subscriptions | InputFile::Evidence => {
+                Err(format!("{file} is read in parallel, not row by row"))
+            }
+            InputFile::OptOuts => {
+                let (member, on) = input::opt_out(row, &self.class)?;
+                let timely = on <= case.claims.opt_out_deadline;
+                if let Known::Kept(i) = member {
+                    if let Some(f) = self.class.facts_at_mut(i) {
+                        f.add_opt_out(case, on);
+                    }
+                }
+                if timely {
+                    self.opt_outs.timely += 1;
+                } else {
+                    self.opt_outs.untimely += 1;
+                }
+                Ok(())
+            }
+            InputFile::Claims => {
+                let mut row = row;
+                let earlier = input::claim_id_of(&mut row)
+                    .and_then(|id| self.claim_index.get(&id).map(|&first| (id, first)));
+                let repeated = |(id, first): (ClaimId, u64)| {
+                    format!("claim_id: repeated claim_id {id} (first on line {first})")
+                };
+                let claim = match (input::claim(row), earlier) {
+                    (Ok(_), Some(e)) => return Err(repeated(e)),
+                    (Err(problems), Some(e)) => return Err(format!("{}; {problems}", repeated(e))),
+                    (Err(problems), None) => return Err(problems),
+                    (Ok(claim), None) => claim,
+                };
+                self.claim_index.insert(claim.claim_id, line);
+                self.claims.push(ClaimRecord { claim, line });
+                Ok(())
+            }
+            InputFile::Cures => {
+                let cure = input::cure(row, &ClaimLines(&self.claim_index))?;
+                self.cures.entry(cure.claim_id).or_default().push(cure);
+                Ok(())
+            }
+        }
+    }
+}
