@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""End-to-end benchmark: generate a data folder, then time `premium-claims process` against a
+bare single-threaded CSV parse of the same files (examples/bare_parse.rs), alternating runs.
+
+    python3 bench/end_to_end.py --members 1000000 [--runs 5] [--dir /tmp/pc-bench] [--threads N]
+
+Prints, per run and as medians: wall seconds, peak RSS, rows/s and MB/s of `process`, and the
+ratio process / bare parse measured in the same run pair (the machine may be noisy: ratios from
+adjacent runs are the fair comparison). Needs a release build (it runs cargo build --release).
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "target", "release", "premium-claims")
+BARE = os.path.join(ROOT, "target", "release", "examples", "bare_parse")
+FILES = ["members.csv", "subscriptions.csv", "evidence.csv", "opt_outs.csv", "claims.csv", "cures.csv"]
+
+
+def timed(cmd):
+    """Runs cmd; returns (wall seconds, peak RSS in MB, stdout)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    out = proc.stdout.read().decode()
+    err = proc.stderr.read().decode()
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"{' '.join(cmd)} failed:\n{err}")
+    return wall, usage.ru_maxrss / 1024, out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--members", type=int, default=1_000_000)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--dir", default=None, help="where to generate (default /tmp/pc-bench-MEMBERS)")
+    ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--skip-baseline", action="store_true", help="only time process (e.g. at 10M)")
+    args = ap.parse_args()
+
+    subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "premium-claims", "--example", "bare_parse"], cwd=ROOT, check=True)
+    data = args.dir or f"/tmp/pc-bench-{args.members}"
+    if not os.path.exists(os.path.join(data, "case.toml")):
+        wall, _, out = timed([BIN, "generate", data, "--members", str(args.members), "--seed", str(args.seed)])
+        print(f"generated in {wall:.1f} s: {out.strip()}")
+    size = sum(os.path.getsize(os.path.join(data, f)) for f in FILES if os.path.exists(os.path.join(data, f)))
+    rows = 0
+    for f in FILES:
+        p = os.path.join(data, f)
+        if os.path.exists(p):
+            with open(p, "rb") as fh:
+                rows += sum(1 for _ in fh) - 1
+    print(f"data: {data}, {size / 1e9:.2f} GB, {rows:,} lines of data")
+    out_dir = data.rstrip("/") + "-out"
+    process = [BIN, "process", data, "--out", out_dir, "--quiet"]
+    if args.threads:
+        process += ["--threads", str(args.threads)]
+
+    walls, rsss, ratios, bares = [], [], [], []
+    for run in range(args.runs):
+        if not args.skip_baseline:
+            bare, _, _ = timed([BARE, data])
+            bares.append(bare)
+        wall, rss, _ = timed(process)
+        walls.append(wall)
+        rsss.append(rss)
+        line = f"run {run + 1}: process {wall:6.2f} s  peak RSS {rss:7.0f} MB  {rows / wall / 1e6:6.2f} M rows/s  {size / wall / 1e6:7.1f} MB/s"
+        if not args.skip_baseline:
+            ratios.append(wall / bare)
+            line += f"  | bare parse {bare:6.2f} s  ratio {wall / bare:.2f}"
+        print(line, flush=True)
+    med = statistics.median
+    summary = f"median: process {med(walls):.2f} s, peak RSS {med(rsss):.0f} MB, {rows / med(walls) / 1e6:.2f} M rows/s, {size / med(walls) / 1e6:.0f} MB/s"
+    if ratios:
+        summary += f"; bare parse {med(bares):.2f} s; ratio {med(ratios):.2f} (min {min(ratios):.2f}, max {max(ratios):.2f})"
+    print(summary)
+
+
+if __name__ == "__main__":
+    main()
