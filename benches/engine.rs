@@ -157,7 +157,7 @@ fn allocation(c: &mut Criterion) {
             entitlement: Cents(100_000 + (i as i128 % 7) * 25_000),
         })
         .collect();
-    let net = Cents(3_000_000_000_00);
+    let net = Cents(300_000_000_000); // $3 billion, in cents
     let mut group = c.benchmark_group("allocation");
     group.throughput(Throughput::Elements(shares.len() as u64));
     group.sample_size(10);
