@@ -69,6 +69,17 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Re-run the rules on DATA_DIR and check that OUT_DIR holds exactly what they produce, and
+    /// that its files match the fingerprints its summary.json recorded (exit 0 only if all match).
+    Verify {
+        /// An output folder written by `process`.
+        out_dir: PathBuf,
+        /// The data folder it was produced from.
+        data_dir: PathBuf,
+        /// Case file [default: DATA_DIR/case.toml].
+        #[arg(long = "case", value_name = "FILE")]
+        case_file: Option<PathBuf>,
+    },
     /// Write a deterministic synthetic data folder (with a case.toml) of N members.
     Generate {
         /// Folder to write (created if needed; files in it are replaced).
@@ -117,6 +128,11 @@ fn main() -> ExitCode {
             members,
             seed,
         } => generate(&out_dir, members, seed),
+        Command::Verify {
+            out_dir,
+            data_dir,
+            case_file,
+        } => verify(&out_dir, &DataFolder::new(data_dir, case_file)),
     };
     match result {
         Ok(code) => code,
@@ -212,6 +228,32 @@ fn explain(folder: &DataFolder, claim_id: &str, json: bool) -> Result<ExitCode, 
         print!("{explanation}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn verify(out: &Path, folder: &DataFolder) -> Result<ExitCode, String> {
+    require_folder(folder)?;
+    let data = folder.load(&mut NoProgress).map_err(|e| e.to_string())?;
+    let decisions = engine::decide(&data).map_err(|e| e.to_string())?;
+    let files = output::render(&data, &decisions).map_err(|e| e.to_string())?;
+    let v = output::verify(out, &files).map_err(|e| e.to_string())?;
+    for d in &v.differences {
+        println!("DIFFERENT {d}");
+    }
+    if v.differences.is_empty() {
+        println!(
+            "verified: {} match a re-run of the rules on {} and the recorded fingerprints",
+            v.checked.join(", "),
+            folder.dir.display()
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!(
+            "error: {}: {} difference(s) from a re-run of the rules",
+            out.display(),
+            v.differences.len()
+        );
+        Ok(ExitCode::from(1))
+    }
 }
 
 fn generate(dir: &Path, members: u64, seed: u64) -> Result<ExitCode, String> {

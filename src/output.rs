@@ -7,8 +7,10 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
 
 use crate::engine::{Dataset, Decisions};
+use crate::input::hex;
 use crate::money::{div_round_half_away, Cents};
 use crate::rules::{ClassList, Reason, Status, RULE_VERSION};
 
@@ -389,16 +391,139 @@ pub fn report(data: &Dataset, decisions: &Decisions) -> String {
 
 /// The rendered output files, name and bytes.
 pub fn render(data: &Dataset, decisions: &Decisions) -> io::Result<Vec<(&'static str, Vec<u8>)>> {
-    let mut summary =
-        serde_json::to_vec_pretty(&summary(data, decisions)).map_err(io::Error::other)?;
-    summary.push(b'\n');
-    Ok(vec![
+    let mut files = vec![
         ("determinations.csv", determinations_csv(decisions)?),
         ("payments.csv", payments_csv(data, decisions)?),
         ("rejected_rows.csv", rejected_rows_csv(data)?),
-        ("summary.json", summary),
         ("report.md", report(data, decisions).into_bytes()),
-    ])
+    ];
+    // The summary fingerprints every other output, so a later `verify` can prove them unchanged.
+    let mut value = summary(data, decisions);
+    let outputs: Map<String, Value> = files
+        .iter()
+        .map(|(name, bytes)| {
+            (
+                (*name).to_string(),
+                json!({ "sha256": hex(&Sha256::digest(bytes)) }),
+            )
+        })
+        .collect();
+    value["outputs"] = Value::Object(outputs);
+    let mut summary = serde_json::to_vec_pretty(&value).map_err(io::Error::other)?;
+    summary.push(b'\n');
+    files.insert(3, ("summary.json", summary));
+    Ok(files)
+}
+
+/// What `verify` found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Verification {
+    /// Files compared.
+    pub checked: Vec<String>,
+    /// Every difference, in words.
+    pub differences: Vec<String>,
+}
+
+/// Compares an output folder with freshly `rendered` outputs of the same inputs, and the folder's
+/// files with the fingerprints its own `summary.json` recorded.
+///
+/// # Errors
+/// Only when `out` cannot be read at all.
+pub fn verify(out: &Path, rendered: &[(&str, Vec<u8>)]) -> io::Result<Verification> {
+    let mut v = Verification::default();
+    if !out.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!("{}: not an output folder", out.display()),
+        ));
+    }
+    let recorded: Option<Value> = fs::read(out.join("summary.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    for (name, fresh) in rendered {
+        v.checked.push((*name).to_string());
+        let Ok(on_disk) = fs::read(out.join(name)) else {
+            v.differences
+                .push(format!("{name}: missing from {}", out.display()));
+            continue;
+        };
+        if let Some(expected) = recorded
+            .as_ref()
+            .and_then(|r| r["outputs"][*name]["sha256"].as_str())
+        {
+            let actual = hex(&Sha256::digest(&on_disk));
+            if actual != expected {
+                v.differences.push(format!("{name}: sha256 {actual} differs from the {expected} recorded in summary.json (the file was changed after the run)"));
+            }
+        }
+        if *name == "summary.json" {
+            let fresh: Value = serde_json::from_slice(fresh).map_err(io::Error::other)?;
+            match serde_json::from_slice::<Value>(&on_disk) {
+                Ok(old) => json_differences("", &old, &fresh, &mut v.differences),
+                Err(e) => v
+                    .differences
+                    .push(format!("summary.json: not valid JSON ({e})")),
+            }
+        } else if on_disk != *fresh {
+            let old_text = String::from_utf8_lossy(&on_disk);
+            let new_text = String::from_utf8_lossy(fresh);
+            let (mut old_lines, mut new_lines) = (old_text.lines(), new_text.lines());
+            let mut line = 1;
+            loop {
+                match (old_lines.next(), new_lines.next()) {
+                    (Some(a), Some(b)) if a == b => line += 1,
+                    (a, b) => {
+                        v.differences.push(format!(
+                            "{name}:{line}: recorded {:?}, re-run gives {:?}",
+                            a.unwrap_or("<end>"),
+                            b.unwrap_or("<end>")
+                        ));
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    if recorded.is_none() {
+        v.differences
+            .push("summary.json: missing or unreadable, so no fingerprints to check".into());
+    }
+    Ok(v)
+}
+
+/// Lists where two JSON documents differ, by dotted path.
+fn json_differences(path: &str, old: &Value, new: &Value, out: &mut Vec<String>) {
+    match (old, new) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (k, va) in a {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                match b.get(k) {
+                    Some(vb) => json_differences(&p, va, vb, out),
+                    None => out.push(format!(
+                        "summary.json: {p}: recorded but not produced by the re-run"
+                    )),
+                }
+            }
+            for k in b.keys().filter(|k| !a.contains_key(*k)) {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                out.push(format!(
+                    "summary.json: {p}: produced by the re-run but not recorded"
+                ));
+            }
+        }
+        (a, b) if a != b => out.push(format!(
+            "summary.json: {path}: recorded {a}, re-run gives {b}"
+        )),
+        _ => {}
+    }
 }
 
 /// Refuses an output folder that would destroy inputs or another file: `out` may not be an
