@@ -142,11 +142,11 @@ pub fn explain(data: &Dataset, decisions: &Decisions, claim_id: ClaimId) -> Opti
     let (accounts, ips) = rules::cluster_sizes(&all);
     let mine = &all[index];
     let account_size = mine.payment_account.as_ref().map(|a| Cluster {
-        identities: accounts.get(a).copied().unwrap_or(0),
+        identities: accounts.get(a.as_str()).copied().unwrap_or(0),
         allowed: case.claims.max_identities_per_payment_account,
     });
     let ip_size = mine.ip_address.as_ref().map(|a| Cluster {
-        identities: ips.get(a).copied().unwrap_or(0),
+        identities: ips.get(a.as_str()).copied().unwrap_or(0),
         allowed: case.claims.max_identities_per_ip,
     });
 

@@ -5,7 +5,7 @@
 //! [`evaluate_with_cures`] adds the deficiency-cure step, and [`apply_cross_claim_rules`] runs 16-18
 //! over every determined claim. Money (rule 19) lives in [`crate::distribution`].
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -1082,39 +1082,40 @@ fn flag_clusters(
     max: u64,
     reason: Reason,
 ) {
-    let mut identities: HashMap<&str, HashSet<&Identity>> = HashMap::new();
-    for f in facts {
-        if let Some(k) = key(f) {
-            identities.entry(k).or_default().insert(&f.identity);
-        }
-    }
+    let sizes = identities_per_key(facts, &key);
     for (i, f) in facts.iter().enumerate() {
         if let Some(k) = key(f) {
-            if identities.get(k).map_or(0, |s| s.len()) as u64 > max {
+            if sizes.get(k).copied().unwrap_or(0) as u64 > max {
                 reasons[i].insert(reason);
             }
         }
     }
 }
 
+/// How many distinct identities share each key (payment account or IP address).
+fn identities_per_key<'a>(
+    facts: &'a [CrossClaimFacts],
+    key: &impl Fn(&'a CrossClaimFacts) -> Option<&'a str>,
+) -> HashMap<&'a str, usize> {
+    // Sorting (key, identity) pairs and counting runs avoids a set per key.
+    let mut pairs: Vec<(&str, &Identity)> = facts
+        .iter()
+        .filter_map(|f| key(f).map(|k| (k, &f.identity)))
+        .collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    let mut sizes: HashMap<&str, usize> = HashMap::new();
+    for (k, _) in pairs {
+        *sizes.entry(k).or_default() += 1;
+    }
+    sizes
+}
+
 /// The distinct identities behind each payment account and IP address, for `explain`.
-pub fn cluster_sizes(
-    facts: &[CrossClaimFacts],
-) -> (HashMap<String, usize>, HashMap<String, usize>) {
-    let count = |key: &dyn Fn(&CrossClaimFacts) -> Option<&String>| {
-        let mut sets: HashMap<String, HashSet<&Identity>> = HashMap::new();
-        for f in facts {
-            if let Some(k) = key(f) {
-                sets.entry(k.clone()).or_default().insert(&f.identity);
-            }
-        }
-        sets.into_iter()
-            .map(|(k, s)| (k, s.len()))
-            .collect::<HashMap<_, _>>()
-    };
+pub fn cluster_sizes(facts: &[CrossClaimFacts]) -> (HashMap<&str, usize>, HashMap<&str, usize>) {
     (
-        count(&|f| f.payment_account.as_ref()),
-        count(&|f| f.ip_address.as_ref()),
+        identities_per_key(facts, &|f: &CrossClaimFacts| f.payment_account.as_deref()),
+        identities_per_key(facts, &|f: &CrossClaimFacts| f.ip_address.as_deref()),
     )
 }
 
@@ -1997,7 +1998,7 @@ punitive_per_person = "100.00"
             assert_eq!(Reason::from_code(r.code), Some(Reason::ALL[i]));
             assert!(!r.source.is_empty() && !r.condition.is_empty() && r.id.contains('.'));
         }
-        let ids: HashSet<_> = RULES.iter().map(|r| r.id).collect();
+        let ids: std::collections::HashSet<_> = RULES.iter().map(|r| r.id).collect();
         assert_eq!(ids.len(), RULES.len());
     }
 }
