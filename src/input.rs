@@ -173,6 +173,25 @@ pub enum InputError {
     },
 }
 
+/// A rejected row's message with every quoted value withheld, for terminals and logs: a value in
+/// the wrong column may be a name or an email. `rejected_rows.csv` keeps the full message.
+pub fn withhold_values(error: &str) -> String {
+    let mut out = String::with_capacity(error.len());
+    let mut quoted = false;
+    for c in error.chars() {
+        match (c, quoted) {
+            ('\'', false) => {
+                quoted = true;
+                out.push_str("(value withheld)");
+            }
+            ('\'', true) => quoted = false,
+            (_, false) => out.push(c),
+            (_, true) => {}
+        }
+    }
+    out
+}
+
 /// A row left out of the computation, with where it is and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RejectedRow {
@@ -233,7 +252,8 @@ impl Header {
                 .map_err(|_| InputError::HeaderNotText { file: name.clone() })?;
             names.push(text.trim().to_string());
         }
-        for (i, n) in names.iter().enumerate() {
+        // Unnamed columns (trailing commas of a spreadsheet export) are not duplicates of each other.
+        for (i, n) in names.iter().enumerate().filter(|(_, n)| !n.is_empty()) {
             if names[..i].contains(n) {
                 return Err(InputError::RepeatedColumn {
                     file: name,
@@ -254,7 +274,7 @@ impl Header {
         }
         let unknown = names
             .iter()
-            .filter(|n| !file.columns().iter().any(|(c, _)| c == n))
+            .filter(|n| !n.is_empty() && !file.columns().iter().any(|(c, _)| c == n))
             .cloned()
             .collect();
         Ok(Header {
@@ -805,4 +825,37 @@ pub fn cure(mut row: Row<'_>, known: &impl KnownClaims) -> Result<Cure, String> 
         attested,
     });
     row.done(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn withheld_messages_keep_the_column_and_the_problem_only() {
+        assert_eq!(
+            withhold_values(
+                "claim_id: 'ann@example.com' is not a UUID; channel: unknown channel 'Ann One'"
+            ),
+            "claim_id: (value withheld) is not a UUID; channel: unknown channel (value withheld)"
+        );
+        assert_eq!(
+            withhold_values("attested: required value is absent"),
+            "attested: required value is absent"
+        );
+    }
+
+    #[test]
+    fn unnamed_header_columns_are_neither_duplicates_nor_listed() {
+        let mut reader = RecordReader::new(&b"member_id,country,,\n"[..], 0, false);
+        assert!(reader.read().unwrap());
+        let header = Header::parse(InputFile::Members, reader.record()).unwrap();
+        assert!(header.unknown.is_empty());
+        let mut reader = RecordReader::new(&b"m-1,US,,\n"[..], 0, false);
+        assert!(reader.read().unwrap());
+        match Header::parse(InputFile::Members, reader.record()) {
+            Err(InputError::MissingColumn { column, .. }) => assert_eq!(column, "member_id"),
+            other => panic!("expected a missing column, got {other:?}"),
+        }
+    }
 }

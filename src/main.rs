@@ -283,7 +283,13 @@ fn require_folder(folder: &DataFolder) -> Result<(), String> {
 
 fn print_rejected(data: &Dataset, limit: usize) {
     for r in data.rejected.iter().take(limit) {
-        eprintln!("rejected: {}:{}: {}", r.file, r.line, r.error);
+        // Values are withheld on the terminal: a misplaced one may be personal data.
+        eprintln!(
+            "rejected: {}:{}: {}",
+            r.file,
+            r.line,
+            premium_claims::input::withhold_values(&r.error)
+        );
     }
     if data.rejected.len() > limit {
         eprintln!(
