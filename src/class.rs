@@ -8,7 +8,7 @@
 
 use std::collections::hash_map::Entry;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use crate::hashing::{Map, Set};
 
 use crate::input::{Known, KnownMembers};
 use crate::model::{normalise, Member};
@@ -18,9 +18,9 @@ use crate::rules::{ClassList, EmailMatch, MemberFacts};
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Interest {
     /// Member ids as claims and cures give them.
-    pub member_ids: FxHashSet<String>,
+    pub member_ids: Set<String>,
     /// Normalised emails claims and cures give.
-    pub emails: FxHashSet<String>,
+    pub emails: Set<String>,
 }
 
 impl Interest {
@@ -50,8 +50,8 @@ const NOT_KEPT: u32 = u32::MAX;
 #[derive(Debug, Default)]
 pub struct ClassRecords {
     facts: Vec<MemberFacts>,
-    ids: FxHashMap<Box<str>, Slot>,
-    by_email: FxHashMap<String, (usize, usize)>,
+    ids: Map<Box<str>, Slot>,
+    by_email: Map<String, (usize, usize)>,
     interest: Option<Interest>,
 }
 

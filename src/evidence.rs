@@ -8,10 +8,9 @@
 use std::cell::RefCell;
 use std::path::Path;
 
-use rustc_hash::FxHashMap;
-
 use crate::case::Case;
 use crate::class::ClassRecords;
+use crate::hashing::Map;
 use crate::input::parallel::{read_parallel, Counters, Parallelism, RowSink};
 use crate::input::{
     self, FileStats, Header, InputError, InputFile, Known, KnownMembers, Record, RejectedRow,
@@ -39,7 +38,7 @@ struct Sink<'a> {
 #[derive(Debug, Default)]
 struct Part {
     rejected: Vec<(u64, String)>,
-    summaries: FxHashMap<u32, EvidenceSummary>,
+    summaries: Map<u32, EvidenceSummary>,
     /// The last member looked up: exports usually list one member's rows together.
     last: RefCell<(String, Option<Known>)>,
 }
@@ -83,7 +82,7 @@ impl Sink<'_> {
         header: &Header,
         record: &Record,
         members: &Lookup<'_>,
-        summaries: &mut FxHashMap<u32, EvidenceSummary>,
+        summaries: &mut Map<u32, EvidenceSummary>,
     ) -> Result<(), String> {
         let ev = match input::evidence_fast(header, record, members) {
             Some(ev) => ev,

@@ -53,6 +53,7 @@ pub mod engine;
 pub mod evidence;
 pub mod explain;
 pub mod generate;
+pub mod hashing;
 pub mod input;
 pub mod load;
 pub mod model;

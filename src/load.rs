@@ -1,7 +1,6 @@
 //! Reading a data folder: the case file, then every CSV file into typed records, the class list
 //! and per-member facts, with every rejected row listed.
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -12,6 +11,7 @@ use crate::case::{Case, CaseError};
 use crate::class::{ClassRecords, Interest};
 use crate::engine::Error;
 use crate::evidence;
+use crate::hashing::Map;
 use crate::input::parallel::{read_parallel, Counters, ParallelRead, Parallelism, RowSink};
 use crate::input::{
     self, CsvTable, FileStats, Header, InputError, InputFile, Known, KnownClaims, Record,
@@ -49,7 +49,7 @@ pub struct Dataset {
     /// Accepted claims, in file order.
     pub claims: Vec<ClaimRecord>,
     /// Accepted cure rows by claim, each list in file order.
-    pub cures: HashMap<ClaimId, Vec<Cure>>,
+    pub cures: Map<ClaimId, Vec<Cure>>,
     /// Per-file counts, in reading order (absent optional files are left out).
     pub inputs: Vec<(InputFile, FileStats)>,
     /// Rejected rows, by file then line.
@@ -131,8 +131,8 @@ impl DataFolder {
             case,
             class: ClassRecords::new(),
             claims: Vec::new(),
-            claim_index: HashMap::new(),
-            cures: HashMap::new(),
+            claim_index: Map::default(),
+            cures: Map::default(),
             inputs: Vec::new(),
             rejected: Vec::new(),
             opt_outs: OptOutCounts::default(),
@@ -239,14 +239,14 @@ struct Loader {
     case: Case,
     class: ClassRecords,
     claims: Vec<ClaimRecord>,
-    claim_index: HashMap<ClaimId, u64>,
-    cures: HashMap<ClaimId, Vec<Cure>>,
+    claim_index: Map<ClaimId, u64>,
+    cures: Map<ClaimId, Vec<Cure>>,
     inputs: Vec<(InputFile, FileStats)>,
     rejected: Vec<RejectedRow>,
     opt_outs: OptOutCounts,
 }
 
-struct ClaimLines<'a>(&'a HashMap<ClaimId, u64>);
+struct ClaimLines<'a>(&'a Map<ClaimId, u64>);
 
 impl KnownClaims for ClaimLines<'_> {
     fn is_known(&self, claim_id: &ClaimId) -> bool {

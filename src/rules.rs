@@ -5,7 +5,7 @@
 //! [`evaluate_with_cures`] adds the deficiency-cure step, and [`apply_cross_claim_rules`] runs 16-18
 //! over every determined claim. Money (rule 19) lives in [`crate::distribution`].
 
-use std::collections::HashMap;
+use crate::hashing::Map;
 use std::fmt;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -1039,7 +1039,7 @@ impl CrossClaimFacts {
 /// Rules 16-18 over every determined claim: adds codes to `reasons[i]` for `facts[i]`.
 pub fn apply_cross_claim_rules(case: &Case, facts: &[CrossClaimFacts], reasons: &mut [Reasons]) {
     // Rule 16: among clean claims of one member, the earliest receipt key is kept.
-    let mut first: HashMap<&MemberId, usize> = HashMap::new();
+    let mut first: Map<&MemberId, usize> = Map::default();
     for (i, f) in facts.iter().enumerate() {
         let Some(member) = &f.member else { continue };
         if !reasons[i].is_clean() {
@@ -1096,7 +1096,7 @@ fn flag_clusters(
 fn identities_per_key<'a>(
     facts: &'a [CrossClaimFacts],
     key: &impl Fn(&'a CrossClaimFacts) -> Option<&'a str>,
-) -> HashMap<&'a str, usize> {
+) -> Map<&'a str, usize> {
     // Sorting (key, identity) pairs and counting runs avoids a set per key.
     let mut pairs: Vec<(&str, &Identity)> = facts
         .iter()
@@ -1104,7 +1104,7 @@ fn identities_per_key<'a>(
         .collect();
     pairs.sort_unstable();
     pairs.dedup();
-    let mut sizes: HashMap<&str, usize> = HashMap::new();
+    let mut sizes: Map<&str, usize> = Map::default();
     for (k, _) in pairs {
         *sizes.entry(k).or_default() += 1;
     }
@@ -1112,7 +1112,7 @@ fn identities_per_key<'a>(
 }
 
 /// The distinct identities behind each payment account and IP address, for `explain`.
-pub fn cluster_sizes(facts: &[CrossClaimFacts]) -> (HashMap<&str, usize>, HashMap<&str, usize>) {
+pub fn cluster_sizes(facts: &[CrossClaimFacts]) -> (Map<&str, usize>, Map<&str, usize>) {
     (
         identities_per_key(facts, &|f: &CrossClaimFacts| f.payment_account.as_deref()),
         identities_per_key(facts, &|f: &CrossClaimFacts| f.ip_address.as_deref()),
