@@ -1,6 +1,8 @@
 //! Deciding a run: applies the rules to every claim read by [`crate::load`], allocates the
 //! money, and checks that every cent is accounted for.
 
+use std::sync::Arc;
+
 use crate::case::{Case, CaseError};
 use crate::distribution::{allocate, Share, Waterfall};
 use crate::input::InputError;
@@ -44,7 +46,7 @@ pub enum Error {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Determination {
     /// The claim as evaluated (with any applied cures).
-    pub claim: Claim,
+    pub claim: Arc<Claim>,
     /// Its line in `claims.csv`.
     pub line: u64,
     /// The resolved member.
@@ -109,15 +111,15 @@ pub fn decide(data: &Dataset) -> Result<Decisions, Error> {
         let result = rules::evaluate_with_cures(case, &data.class, &record.claim, cures);
         cures_applied += result.cures.applied.len() as u64;
         cures_ignored += result.cures.ignored as u64;
-        facts.push(CrossClaimFacts::of(
-            case,
-            &result.claim,
-            result.evaluation.member,
-        ));
+        // Share the claim as read unless cures changed it: no copy per claim.
+        let claim = result
+            .cured
+            .map_or_else(|| Arc::clone(&record.claim), Arc::new);
+        facts.push(CrossClaimFacts::of(case, &claim, result.evaluation.member));
         determinations.push(Determination {
             member: result.evaluation.member.map(|m| m.member.member_id.clone()),
             reasons: result.evaluation.reasons,
-            claim: result.claim,
+            claim,
             line: record.line,
             entitlement: Cents::ZERO,
             payment: Cents::ZERO,

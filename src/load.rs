@@ -4,6 +4,7 @@
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
@@ -22,8 +23,8 @@ use crate::model::{Claim, ClaimId, Cure, Member, Subscription};
 /// A claim row accepted from `claims.csv`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClaimRecord {
-    /// The claim.
-    pub claim: Claim,
+    /// The claim (shared with the determination made of it).
+    pub claim: Arc<Claim>,
     /// Its line in `claims.csv`.
     pub line: u64,
 }
@@ -487,7 +488,10 @@ impl Loader {
                     (Ok(claim), None) => claim,
                 };
                 self.claim_index.insert(claim.claim_id, line);
-                self.claims.push(ClaimRecord { claim, line });
+                self.claims.push(ClaimRecord {
+                    claim: Arc::new(claim),
+                    line,
+                });
                 Ok(())
             }
             InputFile::Cures => {

@@ -874,8 +874,9 @@ pub struct CureOutcome {
 /// A claim evaluated after its cures.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CuredEvaluation<'a> {
-    /// The claim with every applied cure on top (the original if none applied).
-    pub claim: Claim,
+    /// The claim with every applied cure on top; `None` when no cure applied (the claim as given
+    /// stands, and is not copied).
+    pub cured: Option<Claim>,
     /// Rules 1-15 on that claim, plus `CURED` when cures were applied.
     pub evaluation: Evaluation<'a>,
     /// The first evaluation, on the claim's own fields, when cures changed it.
@@ -906,7 +907,7 @@ pub fn evaluate_with_cures<'a>(
             ignored: cures.len(),
         };
         return CuredEvaluation {
-            claim: claim.clone(),
+            cured: None,
             evaluation: first,
             before_cures: None,
             cures,
@@ -932,7 +933,7 @@ pub fn evaluate_with_cures<'a>(
         ignored: cures.len() - applicable.len(),
     };
     CuredEvaluation {
-        claim: cured,
+        cured: Some(cured),
         evaluation,
         before_cures: Some(first),
         cures: outcome,
@@ -1731,7 +1732,7 @@ punitive_per_person = "100.00"
         assert_eq!(r.evaluation.reasons.to_string(), "CURED");
         assert_eq!(r.evaluation.reasons.status(), Status::Approved);
         assert_eq!(r.cures.applied.len(), 1);
-        assert!(r.claim.attested);
+        assert!(r.cured.as_ref().is_some_and(|c| c.attested));
     }
 
     #[test]
