@@ -90,6 +90,9 @@ enum Command {
         /// Seed: the same seed and size always give the same files.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Average evidence rows per member (to measure how memory follows the evidence size).
+        #[arg(long, value_name = "N", default_value_t = 20)]
+        evidence_per_member: u64,
     },
 }
 
@@ -127,7 +130,8 @@ fn main() -> ExitCode {
             out_dir,
             members,
             seed,
-        } => generate(&out_dir, members, seed),
+            evidence_per_member,
+        } => generate(&out_dir, members, seed, evidence_per_member),
         Command::Verify {
             out_dir,
             data_dir,
@@ -256,10 +260,18 @@ fn verify(out: &Path, folder: &DataFolder) -> Result<ExitCode, String> {
     }
 }
 
-fn generate(dir: &Path, members: u64, seed: u64) -> Result<ExitCode, String> {
-    let written =
-        premium_claims::generate::generate(dir, premium_claims::generate::Plan::new(members, seed))
-            .map_err(|e| format!("{}: {e}", dir.display()))?;
+fn generate(
+    dir: &Path,
+    members: u64,
+    seed: u64,
+    evidence_per_member: u64,
+) -> Result<ExitCode, String> {
+    let plan = premium_claims::generate::Plan {
+        evidence_per_member,
+        ..premium_claims::generate::Plan::new(members, seed)
+    };
+    let written = premium_claims::generate::generate(dir, plan)
+        .map_err(|e| format!("{}: {e}", dir.display()))?;
     println!(
         "wrote {}: {} members, {} subscriptions, {} evidence rows, {} opt-outs, {} claims, {} cures",
         dir.display(),
