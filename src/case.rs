@@ -6,11 +6,10 @@ use std::str::FromStr;
 
 use chrono::NaiveDate;
 use chrono_tz::Tz;
-use rust_decimal::Decimal;
 use serde::Serialize;
 use toml::{Table, Value};
 
-use crate::money::Cents;
+use crate::money::{Cents, FeeRate};
 use crate::time::{parse_date, CaseClock, InclusiveDates};
 
 /// A fatal problem in the case file, located by its dotted key.
@@ -94,7 +93,7 @@ pub struct Fund {
     /// The gross fund.
     pub gross: Cents,
     /// Attorney fees as a fraction of the gross, in [0, 1].
-    pub attorney_fee_rate: Decimal,
+    pub attorney_fee_rate: FeeRate,
     /// Litigation costs.
     pub litigation_costs: Cents,
     /// Claims administration costs.
@@ -307,8 +306,7 @@ impl<'a> Section<'a> {
 
     fn string(&mut self, key: &str) -> Result<String, CaseError> {
         match self.required(key)? {
-            Value::String(s) if !s.trim().is_empty() => Ok(s.trim().to_string()),
-            Value::String(_) => Err(CaseError::key(self.path(key), "must not be empty")),
+            Value::String(s) => Ok(s.trim().to_string()),
             other => Err(CaseError::key(
                 self.path(key),
                 format!("expected a string, found {}", type_name(other)),
@@ -343,9 +341,6 @@ impl<'a> Section<'a> {
         let Value::Array(items) = self.required(key)? else {
             return Err(CaseError::key(path, "expected an array of strings"));
         };
-        if items.is_empty() {
-            return Err(CaseError::key(path, "must list at least one value"));
-        }
         items
             .iter()
             .map(|v| match v {
@@ -412,7 +407,7 @@ impl<'a> Section<'a> {
         }
     }
 
-    fn rate(&mut self, key: &str) -> Result<Decimal, CaseError> {
+    fn rate(&mut self, key: &str) -> Result<FeeRate, CaseError> {
         let path = self.path(key);
         let text = match self.required(key)? {
             Value::String(s) => s.trim().to_string(),
@@ -425,13 +420,7 @@ impl<'a> Section<'a> {
                 ))
             }
         };
-        let rate = Decimal::from_str(&text)
-            .or_else(|_| Decimal::from_scientific(&text))
-            .map_err(|_| CaseError::key(&path, format!("'{text}' is not a number")))?;
-        if rate < Decimal::ZERO || rate > Decimal::ONE || outside_unit_interval(&text) {
-            return Err(CaseError::key(path, format!("{text} is outside [0, 1]")));
-        }
-        Ok(rate)
+        FeeRate::parse(&text).map_err(|m| CaseError::key(path, m))
     }
 
     fn awards(&mut self, key: &str) -> Result<Vec<ServiceAward>, CaseError> {
@@ -462,33 +451,6 @@ impl<'a> Section<'a> {
                 Ok(award)
             })
             .collect()
-    }
-}
-
-/// Decides `text` < 0 or > 1 from its digits, for plain decimals longer than `Decimal` keeps
-/// (which would round 1.000...0001 to 1).
-fn outside_unit_interval(text: &str) -> bool {
-    let (negative, digits) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, text.strip_prefix('+').unwrap_or(text)),
-    };
-    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
-    if !(whole
-        .bytes()
-        .chain(fraction.bytes())
-        .all(|b| b.is_ascii_digit()))
-    {
-        return false; // scientific notation: Decimal's own comparison stands
-    }
-    let whole = whole.trim_start_matches('0');
-    let fraction_nonzero = fraction.bytes().any(|b| b != b'0');
-    if negative {
-        return !whole.is_empty() || fraction_nonzero;
-    }
-    match whole {
-        "" => false,
-        "1" => fraction_nonzero,
-        _ => true,
     }
 }
 
@@ -568,7 +530,7 @@ require_actual_damages = false
         let case: Case = text.parse().unwrap();
         let fund = case.fund.unwrap();
         assert_eq!(fund.gross, Cents(2_345_720));
-        assert_eq!(fund.attorney_fee_rate, Decimal::from_str("0.3333").unwrap());
+        assert_eq!(fund.attorney_fee_rate.to_string(), "0.3333");
     }
 
     #[test]

@@ -1,7 +1,5 @@
 //! The money: the settlement-fund waterfall and the pro rata allocation, in integer cents.
 
-use rust_decimal::prelude::ToPrimitive;
-use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
 use crate::case::Fund;
@@ -10,22 +8,7 @@ use crate::money::Cents;
 
 /// Attorney fees: gross x rate, rounded to the cent half away from zero.
 pub fn attorney_fees(fund: &Fund) -> Cents {
-    // Work in dollars-as-cents: gross (cents) x rate is exact in Decimal for any realistic gross;
-    // fall back to integer arithmetic on the rate's mantissa if Decimal would overflow.
-    let gross = fund.gross.0;
-    match Decimal::from_i128_with_scale(gross, 0).checked_mul(fund.attorney_fee_rate) {
-        Some(product) => Cents(
-            product
-                .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
-                .to_i128()
-                .unwrap_or(0),
-        ),
-        None => {
-            let mantissa = fund.attorney_fee_rate.mantissa();
-            let scale = 10i128.pow(fund.attorney_fee_rate.scale());
-            Cents(crate::money::div_round_half_away(gross * mantissa, scale))
-        }
-    }
+    fund.attorney_fee_rate.apply(fund.gross)
 }
 
 /// The waterfall from the gross fund to the net fund.
@@ -235,7 +218,7 @@ mod tests {
     fn fees_round_half_away_from_zero() {
         let fund = |gross: i128, rate: &str| Fund {
             gross: Cents(gross),
-            attorney_fee_rate: rate.parse().unwrap(),
+            attorney_fee_rate: crate::money::FeeRate::parse(rate).unwrap(),
             litigation_costs: Cents::ZERO,
             administration_costs: Cents::ZERO,
             service_awards: vec![],

@@ -149,7 +149,7 @@ fn main() -> ExitCode {
 
 fn process(folder: &DataFolder, out: &Path, strict: bool, quiet: bool) -> Result<ExitCode, String> {
     require_folder(folder)?;
-    output::check_out_dir(out, &[&folder.dir, &folder.case_file])?;
+    output::check_out_dir(out)?;
     let data = if quiet {
         folder.load(&mut NoProgress)
     } else {

@@ -23,9 +23,52 @@ impl fmt::Display for MemberId {
 pub struct ClaimId(pub Uuid);
 
 impl ClaimId {
-    /// Parses any UUID spelling (hyphenated, simple, braced, `urn:uuid:`, any case).
+    /// Parses the UUID spellings claims forms produce: hyphenated or 32 hex digits, either of them
+    /// braced (`{...}`) or after `urn:uuid:`, in any case.
     pub fn parse(text: &str) -> Option<ClaimId> {
-        Uuid::try_parse(text).ok().map(ClaimId)
+        let inner = match text.get(..9) {
+            Some(prefix) if prefix.eq_ignore_ascii_case("urn:uuid:") => &text[9..],
+            _ => text
+                .strip_prefix('{')
+                .and_then(|t| t.strip_suffix('}'))
+                .unwrap_or(text),
+        };
+        // Only the two bare forms from here: no nested braces or prefixes.
+        match inner.len() {
+            32 | 36 => Uuid::try_parse(inner).ok().map(ClaimId),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn claim_ids_accept_every_documented_spelling() {
+        let id = ClaimId::parse("6fa02b68-169a-4acc-b682-963f613f5be1").unwrap();
+        for text in [
+            "6FA02B68-169A-4ACC-B682-963F613F5BE1",
+            "6fa02b68169a4accb682963f613f5be1",
+            "{6fa02b68-169a-4acc-b682-963f613f5be1}",
+            "{6fa02b68169a4accb682963f613f5be1}",
+            "urn:uuid:6fa02b68-169a-4acc-b682-963f613f5be1",
+            "URN:UUID:6fa02b68169a4accb682963f613f5be1",
+        ] {
+            assert_eq!(ClaimId::parse(text), Some(id), "{text}");
+        }
+        for text in [
+            "not-a-uuid",
+            "12345",
+            "{urn:uuid:6fa02b68169a4accb682963f613f5be1}",
+            "{6fa02b68169a4accb682963f613f5be1",
+            "6fa02b68-169a-4acc-b682-963f613f5be",
+            "",
+        ] {
+            assert_eq!(ClaimId::parse(text), None, "{text}");
+        }
+        assert_eq!(id.to_string(), "6fa02b68-169a-4acc-b682-963f613f5be1");
     }
 }
 

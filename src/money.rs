@@ -126,6 +126,109 @@ impl Sum for Cents {
     }
 }
 
+/// A fraction in [0, 1], kept exactly as written however many digits it has: fees are computed
+/// from every digit, never from a rounded copy.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FeeRate {
+    one: bool,
+    /// Digits after the decimal point, trailing zeros removed.
+    fraction: Vec<u8>,
+}
+
+impl FeeRate {
+    /// Parses a plain decimal (`0.25`, `1`, `.3333`, `+0.5`) or scientific notation (`2.5e-1`).
+    ///
+    /// # Errors
+    /// A message when the text is not a number or lies outside [0, 1].
+    pub fn parse(text: &str) -> Result<FeeRate, String> {
+        let plain = match text.strip_prefix('+').unwrap_or(text) {
+            t if t.contains(['e', 'E']) => rust_decimal::Decimal::from_scientific(t)
+                .map_err(|_| format!("'{text}' is not a number"))?
+                .to_string(),
+            t => t.to_string(),
+        };
+        let (negative, digits) = match plain.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, plain.as_str()),
+        };
+        let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+        if whole.is_empty() && fraction.is_empty()
+            || !whole
+                .bytes()
+                .chain(fraction.bytes())
+                .all(|b| b.is_ascii_digit())
+        {
+            return Err(format!("'{text}' is not a number"));
+        }
+        let whole = whole.trim_start_matches('0');
+        let fraction: Vec<u8> = fraction
+            .trim_end_matches('0')
+            .bytes()
+            .map(|b| b - b'0')
+            .collect();
+        let zero = whole.is_empty() && fraction.is_empty();
+        if negative && !zero || !whole.is_empty() && (whole != "1" || !fraction.is_empty()) {
+            return Err(format!("{text} is outside [0, 1]"));
+        }
+        Ok(FeeRate {
+            one: whole == "1",
+            fraction,
+        })
+    }
+
+    /// `amount` x rate, rounded to the cent half away from zero, from every digit of the rate.
+    pub fn apply(&self, amount: Cents) -> Cents {
+        if self.one {
+            return amount;
+        }
+        let multiplier = amount.0.unsigned_abs();
+        // amount x digits as a whole number, little-endian decimal; the last `k` digits are the
+        // fraction of a cent.
+        let mut product: Vec<u8> = Vec::with_capacity(self.fraction.len() + 40);
+        let mut carry: u128 = 0;
+        for &d in self.fraction.iter().rev() {
+            let v = multiplier * u128::from(d) + carry;
+            product.push((v % 10) as u8);
+            carry = v / 10;
+        }
+        while carry > 0 {
+            product.push((carry % 10) as u8);
+            carry /= 10;
+        }
+        let k = self.fraction.len();
+        let whole = product
+            .iter()
+            .skip(k)
+            .rev()
+            .fold(0i128, |acc, &d| acc * 10 + i128::from(d));
+        let half_or_more = k > 0 && product.get(k - 1).is_some_and(|&d| d >= 5);
+        let cents = whole + i128::from(half_or_more);
+        Cents(if amount.0 < 0 { -cents } else { cents })
+    }
+}
+
+impl Serialize for FeeRate {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl fmt::Display for FeeRate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.one {
+            return f.write_str("1");
+        }
+        if self.fraction.is_empty() {
+            return f.write_str("0");
+        }
+        f.write_str("0.")?;
+        for d in &self.fraction {
+            write!(f, "{d}")?;
+        }
+        Ok(())
+    }
+}
+
 /// `numerator / denominator` rounded to the nearest integer, halves away from zero.
 /// Both operands must be non-negative and the denominator positive.
 pub(crate) fn div_round_half_away(numerator: i128, denominator: i128) -> i128 {
@@ -174,6 +277,43 @@ mod tests {
         assert_eq!(Cents(5).to_string(), "0.05");
         assert_eq!(Cents(123_456).to_string(), "1234.56");
         assert_eq!(Cents(-5).to_string(), "-0.05");
+    }
+
+    #[test]
+    fn fee_rates_keep_every_digit() {
+        let rate = |t: &str| FeeRate::parse(t).unwrap();
+        assert_eq!(rate("0.25").apply(Cents(10_002)), Cents(2_501)); // 2500.5 -> 2501
+                                                                     // 31 digits: just below a quarter, so just below half a cent: rounds down.
+        assert_eq!(
+            rate("0.2499999999999999999999999999999").apply(Cents(10_002)),
+            Cents(2_500)
+        );
+        assert_eq!(
+            rate("0.2500000000000000000000000000001").apply(Cents(10_002)),
+            Cents(2_501)
+        );
+        assert_eq!(rate("1").apply(Cents(12_345)), Cents(12_345));
+        assert_eq!(rate("1.000").to_string(), "1");
+        assert_eq!(rate("0").apply(Cents(12_345)), Cents(0));
+        assert_eq!(rate("-0").to_string(), "0");
+        assert_eq!(rate(".3333").to_string(), "0.3333");
+        assert_eq!(rate("2.5e-1").apply(Cents(10)), Cents(3));
+        assert_eq!(
+            rate("0.5").apply(Cents(100_000_000_000_000_001)),
+            Cents(50_000_000_000_000_001)
+        );
+        for bad in [
+            "1.00000000000000000000000000001",
+            "-0.1",
+            "2",
+            "abc",
+            "",
+            ".",
+            "0.2.5",
+            "1e1",
+        ] {
+            assert!(FeeRate::parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::fs;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
@@ -238,7 +238,7 @@ pub fn summary(data: &Dataset, decisions: &Decisions) -> Value {
             "entitled": m.entitled,
             "gross_fund": money_or_null(w.map(|w| w.gross)),
             "attorney_fees": w.map_or(Cents::ZERO, |w| w.attorney_fees),
-            "attorney_fee_rate": fund.map_or(Value::Null, |f| Value::String(f.attorney_fee_rate.normalize().to_string())),
+            "attorney_fee_rate": fund.map_or(Value::Null, |f| Value::String(f.attorney_fee_rate.to_string())),
             "litigation_costs": w.map_or(Cents::ZERO, |w| w.litigation_costs),
             "administration_costs": w.map_or(Cents::ZERO, |w| w.administration_costs),
             "service_awards": w.map_or(Cents::ZERO, |w| w.service_awards),
@@ -340,7 +340,7 @@ pub fn report(data: &Dataset, decisions: &Decisions) -> String {
             let _ = writeln!(
                 r,
                 "| Attorney fees ({} of the gross; {} of the fund) | ${} |",
-                fund.attorney_fee_rate.normalize(),
+                fund.attorney_fee_rate,
                 percent(w.attorney_fees.0, w.gross.0),
                 w.attorney_fees
             );
@@ -526,74 +526,80 @@ fn json_differences(path: &str, old: &Value, new: &Value, out: &mut Vec<String>)
     }
 }
 
-/// Refuses an output folder that would destroy inputs or another file: `out` may not be an
-/// existing file, nor the folder (or a parent of the folder) holding any of `inputs`.
+/// The files `process` writes.
+pub const OUTPUT_FILES: [&str; 5] = [
+    "determinations.csv",
+    "payments.csv",
+    "rejected_rows.csv",
+    "summary.json",
+    "report.md",
+];
+
+/// Refuses an output path that is an existing file rather than a folder.
 ///
 /// # Errors
 /// A message saying why `out` cannot be used.
-pub fn check_out_dir(out: &Path, inputs: &[&Path]) -> Result<(), String> {
+pub fn check_out_dir(out: &Path) -> Result<(), String> {
     if out.exists() && !out.is_dir() {
         return Err(format!(
             "{}: --out names an existing file, not a folder",
             out.display()
         ));
     }
-    let Ok(out_abs) = fs::canonicalize(out) else {
-        return Ok(()); // does not exist yet: it cannot hold any input
-    };
-    for input in inputs {
-        if let Ok(abs) = fs::canonicalize(input) {
-            if abs.starts_with(&out_abs) {
-                return Err(format!(
-                    "{}: --out would replace the folder holding the input {}; choose another output folder",
-                    out.display(),
-                    input.display()
-                ));
-            }
-        }
-    }
     Ok(())
 }
 
-/// Writes `files` into `out` all or nothing: into a fresh folder beside it, then renamed into
-/// place. A failure leaves any previous outputs in `out` untouched.
+/// Writes `files` into the folder `out` all or nothing. Every file is first written into a
+/// staging folder inside `out`; only then are earlier outputs of the same names set aside and
+/// the new ones moved in, and if a move fails the earlier ones are put back. Other files in `out`
+/// are never touched, and `out` itself is never replaced (a shell may be standing in it).
 ///
 /// # Errors
 /// The I/O error, with the path it concerns.
 pub fn write_atomically(out: &Path, files: &[(&str, Vec<u8>)]) -> io::Result<()> {
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    fs::create_dir_all(&parent).map_err(|e| with_path(e, &parent))?;
-    let name = out
-        .file_name()
-        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
-    let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
+    fs::create_dir_all(out).map_err(|e| with_path(e, out))?;
+    let pid = std::process::id();
+    let staging = out.join(format!(".premium-claims-partial-{pid}"));
+    let previous = out.join(format!(".premium-claims-previous-{pid}"));
     let _ = fs::remove_dir_all(&staging);
+    let _ = fs::remove_dir_all(&previous);
     let result = (|| {
         fs::create_dir(&staging).map_err(|e| with_path(e, &staging))?;
-        for (file, bytes) in files {
-            let path = staging.join(file);
+        for (name, bytes) in files {
+            let path = staging.join(name);
             fs::write(&path, bytes).map_err(|e| with_path(e, &path))?;
         }
-        if out.exists() {
-            let old = parent.join(format!(".{name}.previous-{}", std::process::id()));
-            let _ = fs::remove_dir_all(&old);
-            fs::rename(out, &old).map_err(|e| with_path(e, out))?;
-            if let Err(e) = fs::rename(&staging, out) {
-                let _ = fs::rename(&old, out);
-                return Err(with_path(e, out));
+        fs::create_dir(&previous).map_err(|e| with_path(e, &previous))?;
+        let mut set_aside = Vec::new();
+        let mut moved_in = Vec::new();
+        let swap = (|| {
+            for (name, _) in files {
+                let target = out.join(name);
+                if target.exists() {
+                    fs::rename(&target, previous.join(name)).map_err(|e| with_path(e, &target))?;
+                    set_aside.push(*name);
+                }
             }
-            let _ = fs::remove_dir_all(&old);
-        } else {
-            fs::rename(&staging, out).map_err(|e| with_path(e, out))?;
+            for (name, _) in files {
+                let target = out.join(name);
+                fs::rename(staging.join(name), &target).map_err(|e| with_path(e, &target))?;
+                moved_in.push(*name);
+            }
+            Ok(())
+        })();
+        if swap.is_err() {
+            // Put the earlier set back as it was.
+            for name in &moved_in {
+                let _ = fs::remove_file(out.join(name));
+            }
+            for name in &set_aside {
+                let _ = fs::rename(previous.join(name), out.join(name));
+            }
         }
-        Ok(())
+        swap
     })();
-    if result.is_err() {
-        let _ = fs::remove_dir_all(&staging);
-    }
+    let _ = fs::remove_dir_all(&staging);
+    let _ = fs::remove_dir_all(&previous);
     result
 }
 
