@@ -311,6 +311,11 @@ pub fn report(data: &Dataset, decisions: &Decisions) -> String {
         "| Claims rate (approved / class members) | {} |",
         percent(approved as i128, members)
     );
+    let _ = writeln!(
+        r,
+        "| Filing rate (claims received / class members) | {} |",
+        percent(received as i128, members)
+    );
     let _ = writeln!(r, "| Opt-outs, timely | {} |", data.opt_outs.timely);
     let _ = writeln!(
         r,
