@@ -24,9 +24,9 @@
 //!     country: "US".into(),
 //!     ai_training_opt_out_at: None,
 //!     excluded_category: None,
-//! }, 2).expect("first member with this id");
+//! }, 2).map_err(|line| format!("member already listed on line {line}"))?;
 //! let claim = Claim {
-//!     claim_id: ClaimId::parse("6fa02b68-169a-4acc-b682-963f613f5be1").unwrap(),
+//!     claim_id: ClaimId::parse("6fa02b68-169a-4acc-b682-963f613f5be1").ok_or("not a UUID")?,
 //!     member_id: None,
 //!     email: Some("ADA@example.com".into()),
 //!     full_name: None,
