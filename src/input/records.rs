@@ -322,9 +322,8 @@ impl<R: Read> RecordReader<R> {
                     }
                     let record = &mut self.record;
                     record.fields = ends_len;
-                    if record.starts.len() < ends_len {
-                        record.starts.resize(ends_len, 0);
-                    }
+                    // `starts` and `ends` always have the same length: the fast paths rely on it.
+                    record.starts.resize(record.ends.len(), 0);
                     for i in 0..ends_len {
                         record.starts[i] = if i == 0 { 0 } else { record.ends[i - 1] };
                     }
@@ -559,6 +558,20 @@ mod tests {
         data.extend_from_slice(format!("\"{multi}\"\n2\n\"a\nb\"").as_bytes());
         let lines: Vec<u64> = records(&data).iter().map(|(l, _)| *l).collect();
         assert_eq!(lines, vec![1, 2, 3, 4 + BUFFER as u64, 5 + BUFFER as u64]);
+    }
+
+    #[test]
+    fn a_wide_quoted_record_then_wide_plain_records_keep_their_fields() {
+        // Found by fuzzing: the general parser grew `ends` past `starts`, and the next plain line
+        // with as many fields indexed past the end of `starts`.
+        let mut data = b"h\n\"\"".to_vec();
+        data.extend_from_slice(&[b','; 32]);
+        data.push(b'\n');
+        data.extend_from_slice(&[b','; 33]);
+        data.extend_from_slice(b"\n");
+        data.extend_from_slice(&[b','; 70]);
+        data.extend_from_slice(b"\nx\n");
+        same_as_csv_crate(&data);
     }
 
     #[test]
