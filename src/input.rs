@@ -704,14 +704,12 @@ pub fn evidence_fast<'a>(
     if record.len() != header.width {
         return None;
     }
+    // A field with a printable ASCII byte at each end needs no trimming; text checks are left to
+    // from_utf8 (ids) or to parsers that accept ASCII only (kind, timestamp).
     let plain = |col: usize| -> Option<&'a [u8]> {
         let field = record.get(header.columns[col]?)?;
         match (field.first(), field.last()) {
-            (Some(a), Some(z))
-                if a.is_ascii_graphic() && z.is_ascii_graphic() && field.is_ascii() =>
-            {
-                Some(field)
-            }
+            (Some(a), Some(z)) if a.is_ascii_graphic() && z.is_ascii_graphic() => Some(field),
             _ => None,
         }
     };
