@@ -317,6 +317,7 @@ struct Bar {
     started: Instant,
     visible: bool,
     terminal: bool,
+    file: &'static str,
 }
 
 impl Bar {
@@ -333,6 +334,7 @@ impl Bar {
             bar,
             started: Instant::now(),
             visible: false,
+            file: "",
             terminal: std::io::stderr().is_terminal(),
         }
     }
@@ -340,6 +342,7 @@ impl Bar {
 
 impl Progress for Bar {
     fn start(&mut self, file: InputFile, bytes: u64) {
+        self.file = file.name();
         self.bar.set_length(bytes);
         self.bar.set_position(0);
         self.bar.set_message(file.name());
@@ -352,7 +355,7 @@ impl Progress for Bar {
         }
         self.bar.set_position(bytes);
         if self.visible {
-            self.bar.set_message(format!("{rows} rows"));
+            self.bar.set_message(format!("{} {rows} rows", self.file));
         }
     }
 
