@@ -100,15 +100,16 @@ impl Sink<'_> {
         let Some(facts) = self.class.facts_at(index) else {
             return Ok(());
         };
-        let local = self.case.clock.local_date(ev.occurred_at);
+        let at = ev.occurred_at.to_utc();
+        let local = self.case.clock.local_date(at);
         match ev.kind {
             EvidenceKind::Disclosure => {
-                if facts.disclosure_qualifies(self.case, ev.occurred_at, local) {
+                if facts.disclosure_qualifies(self.case, at, local) {
                     let summary = summaries.entry(index as u32).or_default();
                     EvidenceSummary::offer_disclosure(
                         &mut summary.latest_disclosure,
                         ev.evidence_id,
-                        ev.occurred_at,
+                        at,
                     );
                 }
             }
@@ -118,7 +119,7 @@ impl Sink<'_> {
                     EvidenceSummary::offer_message(
                         &mut summary.earliest_inmail,
                         ev.evidence_id,
-                        ev.occurred_at,
+                        at,
                     );
                 }
             }

@@ -15,7 +15,7 @@ use crate::model::{
     Subscription,
 };
 use crate::money::Cents;
-use crate::time::{parse_date, parse_instant};
+use crate::time::{parse_date, parse_instant, UnixTime};
 
 pub mod parallel;
 pub mod records;
@@ -662,8 +662,8 @@ pub struct EvidenceRow<'a> {
     pub member: Known,
     /// Kind.
     pub kind: EvidenceKind,
-    /// Instant.
-    pub occurred_at: chrono::DateTime<Utc>,
+    /// Instant (turned into a calendar value only for the rows that need it).
+    pub occurred_at: UnixTime,
 }
 
 /// Parses an `evidence.csv` row without copying its text.
@@ -679,7 +679,7 @@ pub fn evidence<'a>(
     let kind = row.required(2, "kind", |s| {
         EvidenceKind::parse(s).ok_or_else(|| format!("unknown kind '{s}'"))
     });
-    let occurred_at = row.required(3, "occurred_at", timestamp);
+    let occurred_at = row.required(3, "occurred_at", |s| timestamp(s).map(UnixTime::from));
     // counterparty and reference are not used by any rule, so they are not validated.
     let value = match (evidence_id, member, kind, occurred_at) {
         (Some(evidence_id), Some(member), Some(kind), Some(occurred_at)) => Some(EvidenceRow {
@@ -716,7 +716,7 @@ pub fn evidence_fast<'a>(
     let evidence_id = std::str::from_utf8(plain(0)?).ok()?;
     let member = known.find(std::str::from_utf8(plain(1)?).ok()?)?;
     let kind = EvidenceKind::parse_bytes(plain(2)?)?;
-    let occurred_at = parse_instant(plain(3)?).ok()?;
+    let occurred_at = UnixTime::parse(plain(3)?).ok()?;
     Some(EvidenceRow {
         evidence_id,
         member,

@@ -158,6 +158,41 @@ pub fn parse_timestamp(text: &str) -> Result<DateTime<FixedOffset>, TimestampErr
     Ok(utc.with_timezone(&offset))
 }
 
+/// An instant as Unix seconds and nanoseconds: what an evidence row needs to be checked, before
+/// (and unless) its calendar form is wanted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct UnixTime {
+    /// Seconds since 1970-01-01T00:00:00Z.
+    pub seconds: i64,
+    /// Nanoseconds within the second.
+    pub nanos: u32,
+}
+
+impl UnixTime {
+    /// Parses an RFC 3339 timestamp with an offset.
+    ///
+    /// # Errors
+    /// [`TimestampError`] saying which part is wrong.
+    pub fn parse(text: &[u8]) -> Result<UnixTime, TimestampError> {
+        let (seconds, nanos, _) = parse_instant_parts(text)?;
+        Ok(UnixTime { seconds, nanos })
+    }
+
+    /// The instant as a chrono value (years 0000-9999 always fit).
+    pub fn to_utc(self) -> DateTime<Utc> {
+        DateTime::from_timestamp(self.seconds, self.nanos).unwrap_or_default()
+    }
+}
+
+impl From<DateTime<Utc>> for UnixTime {
+    fn from(t: DateTime<Utc>) -> Self {
+        UnixTime {
+            seconds: t.timestamp(),
+            nanos: t.timestamp_subsec_nanos(),
+        }
+    }
+}
+
 /// Parses an RFC 3339 timestamp with an offset into its UTC instant.
 ///
 /// # Errors
