@@ -57,6 +57,16 @@ impl Record {
         &self.data[..end]
     }
 
+    /// Sets field `i` to `data[start..end]`, growing the tables as needed.
+    fn set_field(&mut self, i: usize, start: usize, end: usize) {
+        if i >= self.ends.len() {
+            self.ends.resize(2 * (i + 1), 0);
+            self.starts.resize(2 * (i + 1), 0);
+        }
+        self.starts[i] = start;
+        self.ends[i] = end;
+    }
+
     /// Every field in order.
     pub fn iter(&self) -> impl Iterator<Item = &[u8]> {
         (0..self.fields).filter_map(move |i| self.get(i))
@@ -371,12 +381,7 @@ impl<R: Read> RecordReader<R> {
                 };
                 match b {
                     b',' => {
-                        if fields == record.ends.len() {
-                            record.ends.resize(fields * 2, 0);
-                            record.starts.resize(fields * 2, 0);
-                        }
-                        record.starts[fields] = start;
-                        record.ends[fields] = i;
+                        record.set_field(fields, start, i);
                         fields += 1;
                         start = i + 1;
                     }
@@ -397,25 +402,9 @@ impl<R: Read> RecordReader<R> {
                 }
                 i += 1;
             };
-            if fields == record.ends.len() {
-                record.ends.resize(fields * 2, 0);
-                record.starts.resize(fields * 2, 0);
-            }
-            record.starts[fields] = start;
-            record.ends[fields] = line_end;
+            record.set_field(fields, start, line_end);
             record.fields = fields + 1;
-            if record.data.len() < line_end {
-                record.data.resize(line_end.next_power_of_two(), 0);
-            }
-            record.data[..line_end].copy_from_slice(&rest[..line_end]);
-            // The line holds no line break: the count can skip it unless a mark lies inside.
-            let to = self.pos + line_end;
-            let mark_inside = matches!(self.mark, Some((m, None)) if m >= self.offset + self.counted as u64 && m <= self.offset + to as u64);
-            if self.counted == self.pos && !mark_inside {
-                self.counted = to;
-                self.last_was_cr = false;
-            }
-            self.pos = to;
+            self.take_plain_line(line_end);
             return Ok(true);
         }
     }
@@ -430,12 +419,7 @@ impl<R: Read> RecordReader<R> {
             let at = start
                 + memchr::memchr2(b',', b'\n', &region[start..])
                     .unwrap_or(region.len() - 1 - start);
-            if fields == record.ends.len() {
-                record.ends.resize(fields * 2, 0);
-                record.starts.resize(fields * 2, 0);
-            }
-            record.starts[fields] = start;
-            record.ends[fields] = at;
+            record.set_field(fields, start, at);
             fields += 1;
             start = at + 1;
             if region[at] == b'\n' {
@@ -443,10 +427,18 @@ impl<R: Read> RecordReader<R> {
             }
         };
         record.fields = fields;
-        if record.data.len() < line_end {
-            record.data.resize(line_end.next_power_of_two(), 0);
+        self.take_plain_line(line_end);
+    }
+
+    /// Copies the plain line of `line_end` bytes at `pos` into the record and consumes it.
+    fn take_plain_line(&mut self, line_end: usize) {
+        let line = &self.buf[self.pos..self.pos + line_end];
+        let data = &mut self.record.data;
+        if data.len() < line_end {
+            data.resize(line_end.next_power_of_two(), 0);
         }
-        record.data[..line_end].copy_from_slice(&region[..line_end]);
+        data[..line_end].copy_from_slice(line);
+        // The line holds no line break: the count can skip it unless a mark lies inside.
         let to = self.pos + line_end;
         let mark_inside = matches!(self.mark, Some((m, None)) if m >= self.offset + self.counted as u64 && m <= self.offset + to as u64);
         if self.counted == self.pos && !mark_inside {
