@@ -15,6 +15,39 @@ use premium_claims::model::ClaimId;
 use premium_claims::output;
 use premium_claims::rules::Status;
 
+/// Prints a line on stdout; a closed pipe (`| head`) ends the program quietly instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        stdout_line(format_args!($($arg)*), true)
+    };
+}
+
+/// Prints on stdout without a newline, like [`out!`].
+macro_rules! out_raw {
+    ($($arg:tt)*) => {
+        stdout_line(format_args!($($arg)*), false)
+    };
+}
+
+fn stdout_line(text: std::fmt::Arguments<'_>, newline: bool) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let written = stdout.write_fmt(text).and_then(|()| {
+        if newline {
+            stdout.write_all(b"\n")
+        } else {
+            Ok(())
+        }
+    });
+    if let Err(e) = written {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write to standard output: {e}");
+        std::process::exit(1);
+    }
+}
+
 /// Claims administration for the LinkedIn Premium InMail class action.
 #[derive(Parser)]
 #[command(name = "premium-claims", version, about, long_about = None)]
@@ -170,25 +203,25 @@ fn process(folder: &DataFolder, out: &Path, strict: bool, quiet: bool) -> Result
     if !quiet {
         let counts = output::ClaimCounts::of(&decisions);
         let m = &decisions.money;
-        println!("{} ({})", data.case.name, data.case.docket);
-        println!("claims determined: {}", decisions.determinations.len());
+        out!("{} ({})", data.case.name, data.case.docket);
+        out!("claims determined: {}", decisions.determinations.len());
         for s in Status::ALL {
-            println!("  {:<10} {}", s.as_str(), counts.status(s));
+            out!("  {:<10} {}", s.as_str(), counts.status(s));
         }
-        println!("rejected input rows: {}", data.rejected.len());
+        out!("rejected input rows: {}", data.rejected.len());
         if let Some(w) = &m.waterfall {
-            println!("gross fund:           {:>16}", w.gross);
-            println!("  attorney fees:      {:>16}", w.attorney_fees);
-            println!("  litigation costs:   {:>16}", w.litigation_costs);
-            println!("  administration:     {:>16}", w.administration_costs);
-            println!("  service awards:     {:>16}", w.service_awards);
-            println!("net fund:             {:>16}", w.net);
-            println!("  paid to claimants:  {:>16}", m.paid);
-            println!("  residual:           {:>16}", m.residual);
+            out!("gross fund:           {:>16}", w.gross);
+            out!("  attorney fees:      {:>16}", w.attorney_fees);
+            out!("  litigation costs:   {:>16}", w.litigation_costs);
+            out!("  administration:     {:>16}", w.administration_costs);
+            out!("  service awards:     {:>16}", w.service_awards);
+            out!("net fund:             {:>16}", w.net);
+            out!("  paid to claimants:  {:>16}", m.paid);
+            out!("  residual:           {:>16}", m.residual);
         } else {
-            println!("entitled = paid:      {:>16}", m.paid);
+            out!("entitled = paid:      {:>16}", m.paid);
         }
-        println!("outputs written to {}", out.display());
+        out!("outputs written to {}", out.display());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -196,12 +229,15 @@ fn process(folder: &DataFolder, out: &Path, strict: bool, quiet: bool) -> Result
 fn check(folder: &DataFolder) -> Result<ExitCode, String> {
     require_folder(folder)?;
     let data = folder.load(&mut NoProgress).map_err(|e| e.to_string())?;
-    println!(
+    out!(
         "{:<20} {:>12} {:>12} {:>12}",
-        "file", "rows", "accepted", "rejected"
+        "file",
+        "rows",
+        "accepted",
+        "rejected"
     );
     for (file, s) in &data.inputs {
-        println!(
+        out!(
             "{:<20} {:>12} {:>12} {:>12}",
             file.name(),
             s.rows,
@@ -210,7 +246,7 @@ fn check(folder: &DataFolder) -> Result<ExitCode, String> {
         );
     }
     if data.rejected.is_empty() {
-        println!("no rows rejected");
+        out!("no rows rejected");
         Ok(ExitCode::SUCCESS)
     } else {
         print_rejected(&data, 20);
@@ -227,9 +263,9 @@ fn explain(folder: &DataFolder, claim_id: &str, json: bool) -> Result<ExitCode, 
         .ok_or_else(|| format!("claims.csv: no accepted claim has id {id}"))?;
     if json {
         let text = serde_json::to_string_pretty(&explanation).map_err(|e| e.to_string())?;
-        println!("{text}");
+        out!("{text}");
     } else {
-        print!("{explanation}");
+        out_raw!("{explanation}");
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -241,10 +277,10 @@ fn verify(out: &Path, folder: &DataFolder) -> Result<ExitCode, String> {
     let files = output::render(&data, &decisions).map_err(|e| e.to_string())?;
     let v = output::verify(out, &files).map_err(|e| e.to_string())?;
     for d in &v.differences {
-        println!("DIFFERENT {d}");
+        out!("DIFFERENT {d}");
     }
     if v.differences.is_empty() {
-        println!(
+        out!(
             "verified: {} match a re-run of the rules on {} and the recorded fingerprints",
             v.checked.join(", "),
             folder.dir.display()
@@ -272,7 +308,7 @@ fn generate(
     };
     let written = premium_claims::generate::generate(dir, plan)
         .map_err(|e| format!("{}: {e}", dir.display()))?;
-    println!(
+    out!(
         "wrote {}: {} members, {} subscriptions, {} evidence rows, {} opt-outs, {} claims, {} cures",
         dir.display(),
         written.members,

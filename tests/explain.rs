@@ -180,3 +180,23 @@ fn explain_output_carries_no_name_or_email() {
     let text = String::from_utf8(o.stdout).unwrap();
     assert!(!text.contains('@'), "{text}");
 }
+
+#[test]
+fn a_reader_that_stops_early_does_not_make_the_command_panic() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_premium-claims"))
+        .arg("explain")
+        .arg(example())
+        .arg("00000000-0000-4000-8000-000000000001")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap(); // then the pipe closes
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(output.status.code(), Some(101));
+}
