@@ -100,6 +100,14 @@ struct Scan<P> {
     value: P,
 }
 
+/// What reading threads tell the fingerprinting thread.
+enum Message {
+    /// Bytes of range `.0`, in order.
+    Bytes(usize, Vec<u8>),
+    /// Range `.0` is read.
+    Done(usize),
+}
+
 /// Where a reading thread leaves a range's result.
 type Slot<P> = Mutex<Option<io::Result<Scan<P>>>>;
 
@@ -150,7 +158,16 @@ pub fn read_parallel<S: RowSink>(
     };
     let results: Vec<Slot<S::Part>> = (0..ranges).map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
-    let (finished, range_done) = mpsc::channel::<()>();
+    let (sender, messages) = mpsc::channel::<Message>();
+    // The header's bytes come first in the fingerprint; the ranges' bytes follow, sent by the
+    // threads as they read them, so the file is read once.
+    let mut head_bytes = vec![0u8; data_start as usize];
+    File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head_bytes))
+        .map_err(io(1))?;
+    let mut hasher = Sha256::new();
+    hasher.update(&head_bytes);
+    drop(head_bytes);
     let workers = parallelism.threads.clamp(1, ranges);
     let report = |on_progress: &mut dyn FnMut(u64, u64)| {
         on_progress(
@@ -160,31 +177,52 @@ pub fn read_parallel<S: RowSink>(
     };
     let sha256 = std::thread::scope(|scope| {
         for _ in 0..workers {
-            let finished = finished.clone();
+            let sender = sender.clone();
             let (plan, results, next) = (&plan, &results, &next);
             scope.spawn(move || loop {
                 let j = next.fetch_add(1, Ordering::Relaxed);
                 if j >= ranges {
                     break;
                 }
-                let result = plan.scan(j, plan.bounds[j]);
+                let result = plan.scan(j, plan.bounds[j], Some(sender.clone()));
                 if let Ok(mut slot) = results[j].lock() {
                     *slot = Some(result);
                 }
-                let _ = finished.send(());
+                let _ = sender.send(Message::Done(j));
             });
         }
-        drop(finished);
-        let sha256 = hash_file(path, &mut || report(on_progress));
-        // Wait for the readers (the channel closes when the last one ends), reporting progress.
-        while let Ok(()) | Err(mpsc::RecvTimeoutError::Timeout) =
-            range_done.recv_timeout(Duration::from_millis(100))
-        {
-            report(on_progress);
+        drop(sender);
+        // Hash the ranges' bytes in file order as they arrive (holding back those of later
+        // ranges), and report progress, until the last reading thread ends.
+        let mut next_to_hash = 0;
+        let mut held: Vec<Vec<Vec<u8>>> = vec![Vec::new(); ranges];
+        let mut done = vec![false; ranges];
+        loop {
+            match messages.recv_timeout(Duration::from_millis(100)) {
+                Ok(Message::Bytes(j, bytes)) if j == next_to_hash => hasher.update(&bytes),
+                Ok(Message::Bytes(j, bytes)) => held[j].push(bytes),
+                Ok(Message::Done(j)) => {
+                    done[j] = true;
+                    while next_to_hash < ranges && done[next_to_hash] {
+                        next_to_hash += 1;
+                        if next_to_hash < ranges {
+                            for bytes in held[next_to_hash].drain(..) {
+                                hasher.update(&bytes);
+                            }
+                        }
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => report(on_progress),
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
         }
-        sha256
-    })
-    .map_err(io(0))?;
+        next_to_hash == ranges
+    });
+    let sha256 = if sha256 {
+        hex(&hasher.finalize())
+    } else {
+        String::new() // a reading thread failed: its error is reported below
+    };
 
     let mut scans = Vec::with_capacity(ranges);
     for slot in results {
@@ -199,7 +237,7 @@ pub fn read_parallel<S: RowSink>(
     let mut rereads = 0;
     for j in 1..ranges {
         if scans[j - 1].stop != scans[j].first {
-            scans[j] = plan.scan(j, scans[j - 1].stop).map_err(io(0))?;
+            scans[j] = plan.scan(j, scans[j - 1].stop, None).map_err(io(0))?;
             rereads += 1;
         }
     }
@@ -225,7 +263,7 @@ pub fn read_parallel<S: RowSink>(
 fn split(path: &Path, data_start: u64, len: u64, parallelism: Parallelism) -> io::Result<Vec<u64>> {
     let span = len.saturating_sub(data_start);
     let wanted = (span / parallelism.min_chunk_bytes.max(1))
-        .clamp(1, 64 * parallelism.threads.max(1) as u64);
+        .clamp(1, 512 * parallelism.threads.max(1) as u64);
     let mut bounds = vec![data_start];
     let mut file = File::open(path)?;
     let mut window = vec![0u8; 64 * 1024];
@@ -256,33 +294,29 @@ fn split(path: &Path, data_start: u64, len: u64, parallelism: Parallelism) -> io
     Ok(bounds)
 }
 
-fn hash_file(path: &Path, tick: &mut dyn FnMut()) -> io::Result<String> {
-    let mut file = File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = match file.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        hasher.update(&buf[..n]);
-        tick();
-    }
-    Ok(hex(&hasher.finalize()))
-}
-
 impl<S: RowSink> Plan<'_, S> {
     /// Reads range `j`, starting to parse at `parse_from` (the range start, or later when the
     /// range start proved to lie inside a record).
-    fn scan(&self, j: usize, parse_from: u64) -> io::Result<Scan<S::Part>> {
+    fn scan(
+        &self,
+        j: usize,
+        parse_from: u64,
+        fingerprint: Option<mpsc::Sender<Message>>,
+    ) -> io::Result<Scan<S::Part>> {
         const TICK: u64 = 65_536;
         let (start, end) = (self.bounds[j], self.bounds[j + 1]);
         let mut file = File::open(self.path)?;
         file.seek(SeekFrom::Start(start))?;
         let mut reader = RecordReader::new(file, start, false);
         reader.set_mark(end);
+        if let Some(sender) = fingerprint {
+            reader.tap(
+                end,
+                Box::new(move |bytes: &[u8]| {
+                    let _ = sender.send(Message::Bytes(j, bytes.to_vec()));
+                }),
+            );
+        }
         reader.skip_to(parse_from)?;
         let mut value = S::Part::default();
         let mut rows = 0;
