@@ -73,6 +73,9 @@ impl Record {
     }
 }
 
+/// Receives copies of the bytes a reader reads.
+pub type ByteSink = Box<dyn FnMut(&[u8]) + Send>;
+
 /// Reads records one at a time.
 pub struct RecordReader<R> {
     source: R,
@@ -93,7 +96,7 @@ pub struct RecordReader<R> {
     mark: Option<(u64, Option<u64>)>,
     hasher: Option<Sha256>,
     /// Receives a copy of every byte read below the given offset (see [`RecordReader::tap`]).
-    tap: Option<(u64, Box<dyn FnMut(&[u8]) + Send>)>,
+    tap: Option<(u64, ByteSink)>,
     record: Record,
     /// Where the current record's first byte is.
     content: u64,
@@ -135,7 +138,7 @@ impl<R: Read> RecordReader<R> {
 
     /// Hands every byte read from the source before offset `end`, in order, to `sink` (so that a
     /// file read in ranges can be fingerprinted without being read twice).
-    pub fn tap(&mut self, end: u64, sink: Box<dyn FnMut(&[u8]) + Send>) {
+    pub fn tap(&mut self, end: u64, sink: ByteSink) {
         self.tap = Some((end, sink));
     }
 
