@@ -1,0 +1,66 @@
+//! Fuzzes the case-file parser (`str::parse::<Case>`) with arbitrary bytes (as UTF-8 when they
+//! are, lossily converted otherwise). It must never panic; a case it accepts must satisfy the
+//! contract's validation rules (SPEC §1, §7).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use premium_claims::case::{Case, CaseError};
+use premium_claims::distribution::Waterfall;
+use premium_claims::money::Cents;
+use rust_decimal::Decimal;
+
+fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data);
+    match text.parse::<Case>() {
+        Ok(case) => check(&case),
+        Err(CaseError::Key { key, message }) => {
+            assert!(!message.is_empty(), "empty message for key {key:?}");
+        }
+        Err(CaseError::Syntax(_)) => {}
+    }
+});
+
+fn check(case: &Case) {
+    assert!(!case.name.trim().is_empty() && !case.docket.trim().is_empty());
+    let class = &case.class;
+    for w in [&class.message_window, &class.disclosure_window] {
+        assert!(w.start <= w.end, "window end precedes start: {w:?}");
+    }
+    assert!(!class.countries.is_empty() && !class.premium_tiers.is_empty());
+    for c in &class.countries {
+        assert!(
+            c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()),
+            "country {c:?}"
+        );
+    }
+    let in_range = |c: Cents| (0..=Cents::MAX_INPUT).contains(&c.0);
+    let d = &case.damages;
+    assert!(in_range(d.statutory_minimum), "statutory_minimum {:?}", d.statutory_minimum);
+    assert!(in_range(d.punitive_per_person), "punitive {:?}", d.punitive_per_person);
+    if let Some(fund) = &case.fund {
+        assert!(
+            fund.attorney_fee_rate >= Decimal::ZERO && fund.attorney_fee_rate <= Decimal::ONE,
+            "fee rate {} outside [0, 1]",
+            fund.attorney_fee_rate
+        );
+        for c in [
+            fund.gross,
+            fund.litigation_costs,
+            fund.administration_costs,
+            fund.minimum_payment,
+        ] {
+            assert!(in_range(c), "fund amount {c:?}");
+        }
+        for a in &fund.service_awards {
+            assert!(in_range(a.amount), "service award {a:?}");
+        }
+        let w = Waterfall::of(fund);
+        assert!(w.attorney_fees.0 >= 0 && w.attorney_fees <= fund.gross, "fees {w:?}");
+        assert!(w.net.0 >= 0, "deductions exceed the gross fund but the case was accepted: {w:?}");
+        assert_eq!(
+            w.gross,
+            w.attorney_fees + w.litigation_costs + w.administration_costs + w.service_awards + w.net,
+            "waterfall does not add up"
+        );
+    }
+}
