@@ -1,13 +1,13 @@
 //! Fuzzes the case-file parser (`str::parse::<Case>`) with arbitrary bytes (as UTF-8 when they
 //! are, lossily converted otherwise). It must never panic; a case it accepts must satisfy the
-//! contract's validation rules (SPEC §1, §7).
+//! contract's validation rules (SPEC §1, §7), and its attorney fees must equal an independent
+//! computation of gross x rate rounded half away from zero (SPEC §4).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use premium_claims::case::{Case, CaseError};
 use premium_claims::distribution::Waterfall;
 use premium_claims::money::Cents;
-use rust_decimal::Decimal;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
@@ -38,11 +38,26 @@ fn check(case: &Case) {
     assert!(in_range(d.statutory_minimum), "statutory_minimum {:?}", d.statutory_minimum);
     assert!(in_range(d.punitive_per_person), "punitive {:?}", d.punitive_per_person);
     if let Some(fund) = &case.fund {
+        // The rate as written back: "0", "1" or "0." and digits (trailing zeros removed).
+        let rate = fund.attorney_fee_rate.to_string();
+        let fraction = match rate.as_str() {
+            "0" | "1" => "",
+            r => r.strip_prefix("0.").unwrap_or_else(|| panic!("fee rate {r:?} outside [0, 1]")),
+        };
         assert!(
-            fund.attorney_fee_rate >= Decimal::ZERO && fund.attorney_fee_rate <= Decimal::ONE,
-            "fee rate {} outside [0, 1]",
-            fund.attorney_fee_rate
+            fraction.bytes().all(|b| b.is_ascii_digit()) && !fraction.ends_with('0'),
+            "fee rate {rate:?} is not a plain decimal"
         );
+        // Reference fees for rates of up to 20 decimals (gross <= 10^17 cents, so gross x digits
+        // fits in an i128): floor((2 x gross x F + 10^k) / (2 x 10^k)) is half away from zero.
+        if fraction.len() <= 20 {
+            let k = fraction.len() as u32;
+            let f: i128 = if rate == "1" { 1 } else { fraction.parse().unwrap_or(0) };
+            let scale = if rate == "1" { 1 } else { 10i128.pow(k) };
+            let expected = (2 * fund.gross.0 * f + scale) / (2 * scale);
+            let fees = premium_claims::distribution::attorney_fees(fund);
+            assert_eq!(fees.0, expected, "fees of {:?} at rate {rate}", fund.gross);
+        }
         for c in [
             fund.gross,
             fund.litigation_costs,
