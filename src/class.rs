@@ -6,7 +6,10 @@
 //! [`Interest`], and only those members keep their name, email, subscriptions and evidence
 //! summary; every other member costs one hash-table entry.
 
-use std::collections::hash_map::Entry;
+use std::cell::RefCell;
+use std::hash::BuildHasher;
+
+use hashbrown::hash_table::{Entry, HashTable};
 
 use crate::hashing::{Map, Set};
 
@@ -35,22 +38,102 @@ impl Interest {
     }
 }
 
-/// Where an accepted member id points.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Slot {
-    /// Line of the member row (for the duplicate message).
-    line: u64,
-    /// Index in `facts`, or `NOT_KEPT`.
-    facts: u32,
+const NOT_KEPT: u32 = u32::MAX;
+
+/// The hash of a member id, as [`ClassRecords::insert_listed_hashed`] expects it.
+pub fn hash_id(member_id: &[u8]) -> u64 {
+    foldhash::fast::FixedState::default().hash_one(member_id)
 }
 
-const NOT_KEPT: u32 = u32::MAX;
+/// Accepted member ids stored end to end in one buffer and found through a table of their
+/// positions: a few dozen bytes a member, and no allocation of its own.
+#[derive(Default)]
+struct MemberIds {
+    bytes: Vec<u8>,
+    /// Id `i` is `bytes[ends[i - 1]..ends[i]]` (from 0 for the first).
+    ends: Vec<usize>,
+    /// Line of each id's row (for the duplicate message).
+    lines: Vec<u64>,
+    /// Index of each id's facts, or `NOT_KEPT`.
+    facts: Vec<u32>,
+    /// Positions of the ids, by hash.
+    table: HashTable<usize>,
+}
+
+impl std::fmt::Debug for MemberIds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemberIds")
+            .field("len", &self.ends.len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn id_at<'a>(bytes: &'a [u8], ends: &[usize], i: usize) -> &'a [u8] {
+    let start = if i == 0 { 0 } else { ends[i - 1] };
+    &bytes[start..ends[i]]
+}
+
+impl MemberIds {
+    fn id(&self, i: usize) -> &[u8] {
+        id_at(&self.bytes, &self.ends, i)
+    }
+
+    fn position(&self, id: &[u8], hash: u64) -> Option<usize> {
+        self.table.find(hash, |&i| self.id(i) == id).copied()
+    }
+
+    /// Adds an id; `Err` with the position of the same id if it is already there.
+    fn insert(&mut self, id: &[u8], hash: u64, line: u64, facts: u32) -> Result<usize, usize> {
+        let MemberIds {
+            bytes,
+            ends,
+            lines,
+            facts: all_facts,
+            table,
+        } = self;
+        let entry = table.entry(
+            hash,
+            |&i| id_at(bytes, ends, i) == id,
+            |&i| hash_id(id_at(bytes, ends, i)),
+        );
+        match entry {
+            Entry::Occupied(earlier) => Err(*earlier.get()),
+            Entry::Vacant(slot) => {
+                let i = ends.len();
+                bytes.extend_from_slice(id);
+                ends.push(bytes.len());
+                lines.push(line);
+                all_facts.push(facts);
+                slot.insert(i);
+                Ok(i)
+            }
+        }
+    }
+
+    fn reserve(&mut self, ids: usize, bytes: usize) {
+        let MemberIds {
+            bytes: all,
+            ends,
+            table,
+            ..
+        } = self;
+        all.reserve(bytes);
+        ends.reserve(ids);
+        self.lines.reserve(ids);
+        self.facts.reserve(ids);
+        table.reserve(ids, |&i| hash_id(id_at(all, ends, i)));
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+}
 
 /// The class list with per-member facts, looked up by id and by normalised email.
 #[derive(Debug, Default)]
 pub struct ClassRecords {
     facts: Vec<MemberFacts>,
-    ids: Map<Box<str>, Slot>,
+    ids: MemberIds,
     by_email: Map<String, (usize, usize)>,
     interest: Option<Interest>,
 }
@@ -92,17 +175,26 @@ impl ClassRecords {
     /// Lists a member whose facts are not kept (see [`ClassRecords::wants`]).
     ///
     /// # Errors
-    /// The line and id of an earlier accepted member with the same id; the list is then unchanged.
-    pub fn insert_listed(&mut self, member_id: Box<str>, line: u64) -> Result<(), (u64, Box<str>)> {
-        match self.ids.entry(member_id) {
-            Entry::Occupied(earlier) => Err((earlier.get().line, earlier.key().clone())),
-            Entry::Vacant(slot) => {
-                slot.insert(Slot {
-                    line,
-                    facts: NOT_KEPT,
-                });
-                Ok(())
-            }
+    /// The line of an earlier accepted member with the same id; the list is then unchanged.
+    pub fn insert_listed(&mut self, member_id: &str, line: u64) -> Result<(), u64> {
+        let id = member_id.as_bytes();
+        self.insert_listed_hashed(id, hash_id(id), line)
+    }
+
+    /// [`ClassRecords::insert_listed`] with the id's [`hash_id`] already computed (as reading
+    /// threads do, ahead of the insertions in file order).
+    ///
+    /// # Errors
+    /// The line of an earlier accepted member with the same id; the list is then unchanged.
+    pub fn insert_listed_hashed(
+        &mut self,
+        member_id: &[u8],
+        hash: u64,
+        line: u64,
+    ) -> Result<(), u64> {
+        match self.ids.insert(member_id, hash, line, NOT_KEPT) {
+            Ok(_) => Ok(()),
+            Err(earlier) => Err(self.ids.lines[earlier]),
         }
     }
 
@@ -111,47 +203,63 @@ impl ClassRecords {
     /// # Errors
     /// The line of an earlier accepted member with the same id; the list is then unchanged.
     pub fn insert(&mut self, member: Member, line: u64) -> Result<(), u64> {
-        if let Some(slot) = self.ids.get(member.member_id.0.as_str()) {
-            return Err(slot.line);
+        let keep = self.wants(&member.member_id.0, member.email.as_deref())
+            && self.facts.len() < NOT_KEPT as usize;
+        let facts = if keep {
+            self.facts.len() as u32
+        } else {
+            NOT_KEPT
+        };
+        let id = member.member_id.0.as_bytes();
+        if let Err(earlier) = self.ids.insert(id, hash_id(id), line, facts) {
+            return Err(self.ids.lines[earlier]);
         }
-        let email_key = member
-            .email
-            .as_deref()
-            .map(normalise)
-            .filter(|e| !e.is_empty());
-        let keep = self.wants(&member.member_id.0, member.email.as_deref());
-        let id: Box<str> = member.member_id.0.as_str().into();
-        let facts = if keep && self.facts.len() < NOT_KEPT as usize {
+        if keep {
             let index = self.facts.len();
-            if let Some(email) = email_key {
+            if let Some(email) = member
+                .email
+                .as_deref()
+                .map(normalise)
+                .filter(|e| !e.is_empty())
+            {
                 self.by_email
                     .entry(email)
                     .and_modify(|(_, n)| *n += 1)
                     .or_insert((index, 1));
             }
             self.facts.push(MemberFacts::new(member));
-            index as u32
-        } else {
-            NOT_KEPT
-        };
-        self.ids.insert(id, Slot { line, facts });
+        }
         Ok(())
     }
 
-    /// Makes room for `members` more members at once, rather than growing step by step.
-    pub fn reserve(&mut self, members: usize) {
-        self.ids.reserve(members);
+    /// Makes room for `members` more members whose ids take `id_bytes` bytes in all, at once
+    /// rather than step by step.
+    pub fn reserve(&mut self, members: usize, id_bytes: usize) {
+        self.ids.reserve(members, id_bytes);
+    }
+
+    /// Where an accepted member id is in the list.
+    fn position(&self, member_id: &[u8]) -> Option<usize> {
+        self.ids.position(member_id, hash_id(member_id))
+    }
+
+    /// [`ClassRecords::line_of`] with the id's [`hash_id`] already computed.
+    pub fn line_of_hashed(&self, member_id: &[u8], hash: u64) -> Option<u64> {
+        self.ids
+            .position(member_id, hash)
+            .map(|i| self.ids.lines[i])
     }
 
     /// The line of an accepted member id, if known.
     pub fn line_of(&self, member_id: &str) -> Option<u64> {
-        self.ids.get(member_id).map(|s| s.line)
+        self.position(member_id.as_bytes())
+            .map(|i| self.ids.lines[i])
     }
 
     /// Mutable facts of a kept member, to fold in subscriptions, opt-outs and evidence.
     pub fn facts_mut(&mut self, member_id: &str) -> Option<&mut MemberFacts> {
-        let slot = *self.ids.get(member_id)?;
-        self.facts.get_mut(slot.facts as usize)
+        let i = self.position(member_id.as_bytes())?;
+        self.facts.get_mut(self.ids.facts[i] as usize)
     }
 
     /// Facts by position (see [`Known::Kept`]).
@@ -171,7 +279,7 @@ impl ClassRecords {
 
     /// True when no member was accepted.
     pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
+        self.ids.len() == 0
     }
 
     /// Number of members whose facts are kept.
@@ -180,11 +288,63 @@ impl ClassRecords {
     }
 }
 
+/// The last member a reader looked up, and where it was in the class list.
+#[derive(Debug, Default)]
+pub struct RecentMember {
+    id: Vec<u8>,
+    known: Option<Known>,
+    position: Option<usize>,
+}
+
+/// Member look-ups for a file that usually lists its rows member by member, in the class list's
+/// order (as exports do): the same member as the last row's, or the one listed after it, is found
+/// without a hash look-up.
+pub struct CachedLookup<'a> {
+    class: &'a ClassRecords,
+    recent: &'a RefCell<RecentMember>,
+}
+
+impl ClassRecords {
+    /// Look-ups that remember the last member in `recent`.
+    pub fn cached<'a>(&'a self, recent: &'a RefCell<RecentMember>) -> CachedLookup<'a> {
+        CachedLookup {
+            class: self,
+            recent,
+        }
+    }
+
+    fn known_at(&self, position: usize) -> Known {
+        match self.ids.facts[position] {
+            NOT_KEPT => Known::Listed,
+            facts => Known::Kept(facts as usize),
+        }
+    }
+}
+
+impl KnownMembers for CachedLookup<'_> {
+    fn find(&self, member_id: &[u8]) -> Option<Known> {
+        let mut recent = self.recent.borrow_mut();
+        if !recent.id.is_empty() && recent.id == member_id {
+            return recent.known;
+        }
+        let ids = &self.class.ids;
+        let next = recent
+            .position
+            .map(|p| p + 1)
+            .filter(|&p| p < ids.len() && ids.id(p) == member_id);
+        let position = next.or_else(|| self.class.position(member_id));
+        recent.known = position.map(|p| self.class.known_at(p));
+        recent.position = position.or(recent.position);
+        recent.id.clear();
+        recent.id.extend_from_slice(member_id);
+        recent.known
+    }
+}
+
 impl ClassList for ClassRecords {
     fn member(&self, member_id: &str) -> Option<&MemberFacts> {
-        self.ids
-            .get(member_id)
-            .and_then(|s| self.facts.get(s.facts as usize))
+        self.position(member_id.as_bytes())
+            .and_then(|i| self.facts.get(self.ids.facts[i] as usize))
     }
 
     fn members_with_email(&self, email_key: &str) -> EmailMatch<'_> {
@@ -197,14 +357,8 @@ impl ClassList for ClassRecords {
 }
 
 impl KnownMembers for ClassRecords {
-    fn find(&self, member_id: &str) -> Option<Known> {
-        self.ids.get(member_id).map(|s| {
-            if s.facts == NOT_KEPT {
-                Known::Listed
-            } else {
-                Known::Kept(s.facts as usize)
-            }
-        })
+    fn find(&self, member_id: &[u8]) -> Option<Known> {
+        self.position(member_id).map(|i| self.known_at(i))
     }
 }
 
@@ -241,9 +395,9 @@ mod tests {
         assert_eq!(class.insert(member("m-1", "x@example.com"), 6), Err(2));
         assert_eq!(class.len(), 4);
         assert_eq!(class.kept(), 3);
-        assert_eq!(class.find("m-1"), Some(Known::Listed));
-        assert_eq!(class.find("m-2"), Some(Known::Kept(0)));
-        assert_eq!(class.find("m-9"), None);
+        assert_eq!(class.find(b"m-1"), Some(Known::Listed));
+        assert_eq!(class.find(b"m-2"), Some(Known::Kept(0)));
+        assert_eq!(class.find(b"m-9"), None);
         assert!(matches!(
             class.members_with_email("shared@example.com"),
             EmailMatch::Many(2)

@@ -9,11 +9,11 @@ use std::cell::RefCell;
 use std::path::Path;
 
 use crate::case::Case;
-use crate::class::ClassRecords;
+use crate::class::{ClassRecords, RecentMember};
 use crate::hashing::Map;
 use crate::input::parallel::{read_parallel, Counters, Parallelism, RowSink};
 use crate::input::{
-    self, FileStats, Header, InputError, InputFile, Known, KnownMembers, Record, RejectedRow,
+    self, EvidenceRow, FileStats, Header, InputError, InputFile, Known, Record, RejectedRow,
 };
 use crate::model::EvidenceKind;
 use crate::rules::EvidenceSummary;
@@ -40,67 +40,49 @@ struct Part {
     rejected: Vec<(u64, String)>,
     summaries: Map<u32, EvidenceSummary>,
     /// The last member looked up: exports usually list one member's rows together.
-    last: RefCell<(String, Option<Known>)>,
-}
-
-/// Member look-ups that remember the last answer.
-struct Lookup<'a> {
-    class: &'a ClassRecords,
-    last: &'a RefCell<(String, Option<Known>)>,
-}
-
-impl KnownMembers for Lookup<'_> {
-    fn find(&self, member_id: &str) -> Option<Known> {
-        let mut last = self.last.borrow_mut();
-        if last.0 != member_id || last.0.is_empty() {
-            last.1 = self.class.find(member_id);
-            last.0.clear();
-            last.0.push_str(member_id);
-        }
-        last.1
-    }
+    recent: RefCell<RecentMember>,
 }
 
 impl RowSink for Sink<'_> {
     type Part = Part;
 
     fn row(&self, header: &Header, record: &Record, breaks: u64, part: &mut Part) {
-        let lookup = Lookup {
-            class: self.class,
-            last: &part.last,
+        let lookup = self.class.cached(&part.recent);
+        let row = header.row(record, 0);
+        let checked = match row.width_error() {
+            Some(problem) => Err(problem),
+            None => input::evidence(row, &lookup),
         };
-        if let Err(problems) = self.fold(header, record, &lookup, &mut part.summaries) {
-            part.rejected.push((breaks, problems));
+        match checked {
+            Ok(ev) => self.fold(&ev, &mut part.summaries),
+            Err(problems) => part.rejected.push((breaks, problems)),
+        }
+    }
+
+    fn plain_line(&self, header: &Header, line: &[u8], _breaks: u64, part: &mut Part) -> bool {
+        let lookup = self.class.cached(&part.recent);
+        match input::evidence_line(header, line, &lookup) {
+            Some(Some(ev)) => {
+                self.fold(&ev, &mut part.summaries);
+                true
+            }
+            Some(None) => true,
+            None => false,
         }
     }
 }
 
 impl Sink<'_> {
-    /// Checks one row and, if it qualifies for a kept member, folds it into that member's summary.
-    fn fold(
-        &self,
-        header: &Header,
-        record: &Record,
-        members: &Lookup<'_>,
-        summaries: &mut Map<u32, EvidenceSummary>,
-    ) -> Result<(), String> {
-        let ev = match input::evidence_fast(header, record, members) {
-            Some(ev) => ev,
-            None => {
-                let row = header.row(record, 0);
-                if let Some(problem) = row.width_error() {
-                    return Err(problem);
-                }
-                input::evidence(row, members)?
-            }
-        };
+    /// Folds an accepted row into its member's summary if the member's facts are kept and the
+    /// row qualifies.
+    fn fold(&self, ev: &EvidenceRow<'_>, summaries: &mut Map<u32, EvidenceSummary>) {
         let Known::Kept(index) = ev.member else {
-            return Ok(());
+            return;
         };
         let Some(facts) = self.class.facts_at(index) else {
-            return Ok(());
+            return;
         };
-        let at = ev.occurred_at.to_utc();
+        let at = ev.occurred_at.instant().to_utc();
         let local = self.case.clock.local_date(at);
         match ev.kind {
             EvidenceKind::Disclosure => {
@@ -124,7 +106,6 @@ impl Sink<'_> {
                 }
             }
         }
-        Ok(())
     }
 }
 

@@ -6,6 +6,7 @@
 
 use std::fmt;
 use std::io::{self, Read};
+use std::ops::Range;
 
 use chrono::Utc;
 use serde::Serialize;
@@ -15,7 +16,7 @@ use crate::model::{
     Subscription,
 };
 use crate::money::Cents;
-use crate::time::{parse_date, parse_instant, UnixTime};
+use crate::time::{parse_date, parse_instant, CheckedTimestamp};
 
 pub mod parallel;
 pub mod records;
@@ -541,13 +542,17 @@ pub enum Known {
 /// Looks up members while rows are checked.
 pub trait KnownMembers {
     /// The member with this id, if the class list accepted one.
-    fn find(&self, member_id: &str) -> Option<Known>;
+    fn find(&self, member_id: &[u8]) -> Option<Known>;
 }
 
 fn known_member<'k>(
     known: &'k impl KnownMembers,
 ) -> impl FnOnce(&str) -> Result<Known, String> + 'k {
-    move |s| known.find(s).ok_or_else(|| format!("unknown member '{s}'"))
+    move |s| {
+        known
+            .find(s.as_bytes())
+            .ok_or_else(|| format!("unknown member '{s}'"))
+    }
 }
 
 /// A valid `members.csv` row, borrowed from the record: most members are only validated and
@@ -662,8 +667,8 @@ pub struct EvidenceRow<'a> {
     pub member: Known,
     /// Kind.
     pub kind: EvidenceKind,
-    /// Instant (turned into a calendar value only for the rows that need it).
-    pub occurred_at: UnixTime,
+    /// When (checked; turned into an instant only for the rows that need it).
+    pub occurred_at: CheckedTimestamp,
 }
 
 /// Parses an `evidence.csv` row without copying its text.
@@ -679,7 +684,9 @@ pub fn evidence<'a>(
     let kind = row.required(2, "kind", |s| {
         EvidenceKind::parse(s).ok_or_else(|| format!("unknown kind '{s}'"))
     });
-    let occurred_at = row.required(3, "occurred_at", |s| timestamp(s).map(UnixTime::from));
+    let occurred_at = row.required(3, "occurred_at", |s| {
+        CheckedTimestamp::parse(s.as_bytes()).map_err(|e| quoted(s, e))
+    });
     // counterparty and reference are not used by any rule, so they are not validated.
     let value = match (evidence_id, member, kind, occurred_at) {
         (Some(evidence_id), Some(member), Some(kind), Some(occurred_at)) => Some(EvidenceRow {
@@ -693,36 +700,171 @@ pub fn evidence<'a>(
     row.done(value)
 }
 
-/// The common case of [`evidence`] without building a [`Row`]: every field plain ASCII with
-/// nothing to trim, every value valid. Returns `None` for anything else, which [`evidence`] then
-/// checks (and explains) in full; whatever this accepts, [`evidence`] accepts identically.
-pub fn evidence_fast<'a>(
+/// The common case of [`evidence`], straight from a line without quotes (see
+/// [`parallel::RowSink::plain_line`]): the right number of fields, the four used ones present and
+/// with nothing to trim, every value valid. `None` for anything else, which [`evidence`] then
+/// checks (and explains) in full; `Some(None)` for a valid row of a member whose facts are not
+/// kept (nothing comes of it), `Some(Some(row))` for a valid row of a kept member. Whatever this
+/// accepts, [`evidence`] accepts identically.
+pub fn evidence_line<'a>(
     header: &Header,
-    record: &'a Record,
+    line: &'a [u8],
     known: &impl KnownMembers,
-) -> Option<EvidenceRow<'a>> {
-    if record.len() != header.width {
+) -> Option<Option<EvidenceRow<'a>>> {
+    let fields = plain_fields(header, line)?;
+    let [evidence_id, member_id, kind, occurred_at] = fields;
+    if !fields.iter().all(|f| !f.is_empty() && needs_no_trim(f)) {
         return None;
     }
-    // A field with a printable ASCII byte at each end needs no trimming; text checks are left to
-    // from_utf8 (ids) or to parsers that accept ASCII only (kind, timestamp).
-    let plain = |col: usize| -> Option<&'a [u8]> {
-        let field = record.get(header.columns[col]?)?;
-        match (field.first(), field.last()) {
-            (Some(a), Some(z)) if a.is_ascii_graphic() && z.is_ascii_graphic() => Some(field),
-            _ => None,
-        }
-    };
-    let evidence_id = std::str::from_utf8(plain(0)?).ok()?;
-    let member = known.find(std::str::from_utf8(plain(1)?).ok()?)?;
-    let kind = EvidenceKind::parse_bytes(plain(2)?)?;
-    let occurred_at = UnixTime::parse(plain(3)?).ok()?;
-    Some(EvidenceRow {
-        evidence_id,
+    let kind = EvidenceKind::parse_bytes(kind)?;
+    let occurred_at = CheckedTimestamp::parse(occurred_at).ok()?;
+    let member = known.find(member_id)?;
+    if member == Known::Listed {
+        // Nothing comes of the row: its evidence id need only be text (a known id is).
+        let text = evidence_id.is_ascii() || std::str::from_utf8(evidence_id).is_ok();
+        return text.then_some(None);
+    }
+    Some(Some(EvidenceRow {
+        evidence_id: std::str::from_utf8(evidence_id).ok()?,
         member,
         kind,
         occurred_at,
-    })
+    }))
+}
+
+/// The common case of [`member`], straight from a line without quotes, for a member whose facts
+/// are not wanted (`wants(member_id, email)` is false): the right number of fields, nothing to
+/// trim, every value valid. Returns the member id, or `None` for anything else (which [`member`]
+/// then checks in full).
+pub fn listed_member_line<'a>(
+    header: &Header,
+    line: &'a [u8],
+    wants: impl FnOnce(&str, Option<&str>) -> bool,
+) -> Option<&'a str> {
+    let line = std::str::from_utf8(line).ok()?;
+    let fields: [&str; 6] = plain_text_fields(header, line)?;
+    let [member_id, _full_name, email, country, opt_out_at, _excluded] = fields;
+    if member_id.is_empty() || !fields.iter().all(needs_no_trim) {
+        return None;
+    }
+    if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return None;
+    }
+    if !opt_out_at.is_empty() && CheckedTimestamp::parse(opt_out_at.as_bytes()).is_err() {
+        return None;
+    }
+    let email = (!email.is_empty()).then_some(email);
+    (!wants(member_id, email)).then_some(member_id)
+}
+
+/// The common case of [`subscription`], straight from a line without quotes, for a member whose
+/// facts are not kept: true when the row is valid (the right number of fields, nothing to trim,
+/// every value valid) and its member is [`Known::Listed`]: nothing then comes of it. False for
+/// anything else, which [`subscription`] then checks in full.
+pub fn listed_subscription_line(header: &Header, line: &[u8], known: &impl KnownMembers) -> bool {
+    let Ok(line) = std::str::from_utf8(line) else {
+        return false;
+    };
+    let Some(fields) = plain_text_fields::<4>(header, line) else {
+        return false;
+    };
+    let [member_id, tier, start, end] = fields;
+    if member_id.is_empty() || tier.is_empty() || !fields.iter().all(needs_no_trim) {
+        return false;
+    }
+    let Ok(start) = parse_date(start) else {
+        return false;
+    };
+    if !end.is_empty() && parse_date(end).map_or(true, |end| end < start) {
+        return false;
+    }
+    known.find(member_id.as_bytes()) == Some(Known::Listed)
+}
+
+/// True when trimming cannot change the field: empty, or printable ASCII at both ends.
+fn needs_no_trim(field: impl AsRef<[u8]>) -> bool {
+    let field = field.as_ref();
+    match (field.first(), field.last()) {
+        (Some(a), Some(z)) => a.is_ascii_graphic() && z.is_ascii_graphic(),
+        _ => true,
+    }
+}
+
+/// The first `N` known columns of a line without quote or line break, untrimmed (a column the
+/// header lacks is empty), if the line has as many fields as the header.
+pub fn plain_fields<'a, const N: usize>(header: &Header, line: &'a [u8]) -> Option<[&'a [u8]; N]> {
+    let ranges = field_ranges::<N>(header, line)?;
+    let mut out: [&[u8]; N] = [&[]; N];
+    for (field, range) in out.iter_mut().zip(ranges) {
+        *field = line.get(range)?;
+    }
+    Some(out)
+}
+
+/// [`plain_fields`] of a line of text.
+pub fn plain_text_fields<'a, const N: usize>(
+    header: &Header,
+    line: &'a str,
+) -> Option<[&'a str; N]> {
+    let ranges = field_ranges::<N>(header, line.as_bytes())?;
+    let mut out: [&str; N] = [""; N];
+    for (field, range) in out.iter_mut().zip(ranges) {
+        *field = line.get(range)?;
+    }
+    Some(out)
+}
+
+/// Where the first `N` known columns of a line without quote or line break are (an empty range
+/// for a column the header lacks), if the line has as many fields as the header. Eight bytes at a
+/// time.
+fn field_ranges<const N: usize>(header: &Header, line: &[u8]) -> Option<[Range<usize>; N]> {
+    // Starts of the first fields (one past their commas); later ones are only counted.
+    const TRACKED: usize = 16;
+    let mut starts = [0usize; TRACKED];
+    let mut fields = 1;
+    let mut note = |at: usize| {
+        if let Some(start) = starts.get_mut(fields) {
+            *start = at + 1;
+        }
+        fields += 1;
+    };
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const COMMAS: u64 = 0x2c2c_2c2c_2c2c_2c2c;
+    let mut words = line.chunks_exact(8);
+    let mut base = 0;
+    for word in &mut words {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(word);
+        let x = u64::from_le_bytes(bytes) ^ COMMAS; // a zero byte where a comma was
+                                                    // The high bit set in exactly the zero bytes (no carry crosses a byte).
+        let mut zeros = !(((x & LOW7) + LOW7) | x | LOW7);
+        while zeros != 0 {
+            note(base + (zeros.trailing_zeros() / 8) as usize);
+            zeros &= zeros - 1;
+        }
+        base += 8;
+    }
+    for (i, &b) in words.remainder().iter().enumerate() {
+        if b == b',' {
+            note(base + i);
+        }
+    }
+    if fields != header.width {
+        return None;
+    }
+    let mut out: [Range<usize>; N] = std::array::from_fn(|_| 0..0);
+    for (field, column) in out.iter_mut().zip(header.columns.get(..N)?) {
+        if let Some(i) = *column {
+            let start = *starts.get(i)?;
+            let end = if i + 1 == fields {
+                line.len()
+            } else {
+                starts.get(i + 1)? - 1
+            };
+            *field = start..end;
+        }
+    }
+    Some(out)
 }
 
 /// Parses an `opt_outs.csv` row: (member, submitted on).

@@ -1,6 +1,7 @@
 //! Reading a data folder: the case file, then every CSV file into typed records, the class list
 //! and per-member facts, with every rejected row listed.
 
+use std::cell::RefCell;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -9,7 +10,7 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 
 use crate::case::{Case, CaseError};
-use crate::class::{ClassRecords, Interest};
+use crate::class::{hash_id, ClassRecords, Interest, RecentMember};
 use crate::engine::Error;
 use crate::evidence;
 use crate::hashing::Map;
@@ -260,33 +261,93 @@ struct MemberSink<'a> {
     class: &'a ClassRecords,
 }
 
-/// One checked member row: its id (for the duplicate check) and the member if its facts are kept.
+/// What one range of `members.csv` produced.
+#[derive(Default)]
+struct MemberPart {
+    /// The rows' member ids, end to end.
+    ids: Vec<u8>,
+    rows: Vec<MemberOutcome>,
+    /// The outcomes of the rows that are not simply listed, in order.
+    details: Vec<MemberDetail>,
+}
+
+/// One checked member row.
 struct MemberOutcome {
     breaks: u64,
-    id: Option<Box<str>>,
-    result: Result<Option<Box<Member>>, String>,
+    /// Where the row's id ends in [`MemberPart::ids`] (it starts where the previous row's ended;
+    /// a row without an id has an empty one).
+    id_end: usize,
+    /// [`hash_id`] of the id.
+    hash: u64,
+    /// [`LISTED`], or the index of the row's [`MemberDetail`].
+    detail: u32,
+}
+
+/// An accepted member whose facts are not kept: nothing more to say about the row.
+const LISTED: u32 = u32::MAX;
+
+enum MemberDetail {
+    /// An accepted member whose facts are kept.
+    Kept(Box<Member>),
+    /// A rejected row, and whether it had an id (for the duplicate check).
+    Rejected { has_id: bool, problem: String },
+}
+
+impl MemberPart {
+    fn push(&mut self, breaks: u64, id: Option<&str>, detail: Option<MemberDetail>) {
+        let id = id.unwrap_or_default().as_bytes();
+        self.ids.extend_from_slice(id);
+        let detail = match detail {
+            None => LISTED,
+            Some(d) => {
+                self.details.push(d);
+                (self.details.len() - 1) as u32
+            }
+        };
+        self.rows.push(MemberOutcome {
+            breaks,
+            id_end: self.ids.len(),
+            hash: hash_id(id),
+            detail,
+        });
+    }
 }
 
 impl RowSink for MemberSink<'_> {
-    type Part = Vec<MemberOutcome>;
+    type Part = MemberPart;
 
-    fn row(&self, header: &Header, record: &Record, breaks: u64, part: &mut Self::Part) {
+    fn row(&self, header: &Header, record: &Record, breaks: u64, part: &mut MemberPart) {
         let mut row = header.row(record, 0);
         if let Some(problem) = row.width_error() {
-            part.push(MemberOutcome {
-                breaks,
-                id: None,
-                result: Err(problem),
-            });
+            let detail = MemberDetail::Rejected {
+                has_id: false,
+                problem,
+            };
+            part.push(breaks, None, Some(detail));
             return;
         }
-        let id = input::member_id_of(&mut row).map(Box::from);
-        let result = input::member(row).map(|m| {
-            self.class
-                .wants(m.member_id, m.email)
-                .then(|| Box::new(m.to_member()))
-        });
-        part.push(MemberOutcome { breaks, id, result });
+        let id = input::member_id_of(&mut row);
+        let detail = match input::member(row) {
+            Ok(m) if self.class.wants(m.member_id, m.email) => {
+                Some(MemberDetail::Kept(Box::new(m.to_member())))
+            }
+            Ok(_) => None,
+            Err(problem) => Some(MemberDetail::Rejected {
+                has_id: id.is_some(),
+                problem,
+            }),
+        };
+        part.push(breaks, id, detail);
+    }
+
+    fn plain_line(&self, header: &Header, line: &[u8], breaks: u64, part: &mut MemberPart) -> bool {
+        match input::listed_member_line(header, line, |id, email| self.class.wants(id, email)) {
+            Some(id) => {
+                part.push(breaks, Some(id), None);
+                true
+            }
+            None => false,
+        }
     }
 }
 
@@ -300,61 +361,87 @@ struct SubscriptionSink<'a> {
     class: &'a ClassRecords,
 }
 
-impl RowSink for SubscriptionSink<'_> {
-    type Part = Vec<SubscriptionOutcome>;
+/// One range of `subscriptions.csv`: the kept rows and the problems, in order.
+#[derive(Default)]
+struct SubscriptionPart {
+    outcomes: Vec<SubscriptionOutcome>,
+    recent: RefCell<RecentMember>,
+}
 
-    fn row(&self, header: &Header, record: &Record, breaks: u64, part: &mut Self::Part) {
+impl RowSink for SubscriptionSink<'_> {
+    type Part = SubscriptionPart;
+
+    fn row(&self, header: &Header, record: &Record, breaks: u64, part: &mut SubscriptionPart) {
         let row = header.row(record, 0);
         let result = match row.width_error() {
             Some(problem) => Err(problem),
-            None => input::subscription(row, self.class),
+            None => input::subscription(row, &self.class.cached(&part.recent)),
         };
         match result {
             Ok((Known::Kept(i), sub)) if self.case.class.premium_tiers.contains(&sub.tier) => {
-                part.push((breaks, Ok((i, sub))))
+                part.outcomes.push((breaks, Ok((i, sub))))
             }
             Ok(_) => {}
-            Err(problem) => part.push((breaks, Err(problem))),
+            Err(problem) => part.outcomes.push((breaks, Err(problem))),
         }
+    }
+
+    fn plain_line(
+        &self,
+        header: &Header,
+        line: &[u8],
+        _: u64,
+        part: &mut SubscriptionPart,
+    ) -> bool {
+        // A valid row of a member whose facts are not kept: nothing to keep.
+        input::listed_subscription_line(header, line, &self.class.cached(&part.recent))
     }
 }
 
 impl Loader {
     /// Lists the checked members in file order: the first accepted row of an id wins.
-    fn add_members(&mut self, read: ParallelRead<Vec<MemberOutcome>>) -> FileStats {
+    fn add_members(&mut self, read: ParallelRead<MemberPart>) -> FileStats {
         let mut stats = FileStats {
             sha256: read.sha256.clone(),
             rows: read.rows(),
             unknown_columns: read.header.unknown.clone(),
             ..FileStats::default()
         };
-        self.class.reserve(stats.rows as usize);
+        let id_bytes = read.parts.iter().map(|p| p.value.ids.len()).sum();
+        self.class.reserve(stats.rows as usize, id_bytes);
         for part in read.parts {
-            for outcome in part.value {
-                let line = part.lines_before + outcome.breaks + 1;
-                let duplicate = |id: &str, first: u64| {
+            let MemberPart { ids, rows, details } = part.value;
+            let mut details = details.into_iter();
+            let mut start = 0;
+            for row in rows {
+                let line = part.lines_before + row.breaks + 1;
+                let id = &ids[start..row.id_end];
+                start = row.id_end;
+                let duplicate = |first: u64| {
+                    let id = String::from_utf8_lossy(id);
                     format!("member_id: duplicate '{id}' (first on line {first})")
                 };
-                let problem = match (outcome.result, outcome.id) {
+                let problem = if row.detail == LISTED {
                     // Accepted rows: inserting is the uniqueness check (one hash look-up).
-                    (Ok(Some(member)), _) => {
-                        let id = member.member_id.0.clone();
-                        self.class
-                            .insert(*member, line)
-                            .err()
-                            .map(|first| duplicate(&id, first))
-                    }
-                    (Ok(None), Some(id)) => self
-                        .class
-                        .insert_listed(id, line)
+                    self.class
+                        .insert_listed_hashed(id, row.hash, line)
                         .err()
-                        .map(|(first, id)| duplicate(&id, first)),
-                    (Ok(None), None) => Some("member_id: required value is absent".into()),
-                    (Err(e), Some(id)) => Some(match self.class.line_of(&id) {
-                        Some(first) => format!("{}; {e}", duplicate(&id, first)),
-                        None => e,
-                    }),
-                    (Err(e), None) => Some(e),
+                        .map(duplicate)
+                } else {
+                    // Details are in the rows' order.
+                    match details.next() {
+                        Some(MemberDetail::Kept(member)) => {
+                            self.class.insert(*member, line).err().map(duplicate)
+                        }
+                        Some(MemberDetail::Rejected { has_id, problem }) => {
+                            let first = has_id.then(|| self.class.line_of_hashed(id, row.hash));
+                            Some(match first.flatten() {
+                                Some(first) => format!("{}; {problem}", duplicate(first)),
+                                None => problem,
+                            })
+                        }
+                        None => Some("internal error: a member row's outcome is missing".into()),
+                    }
                 };
                 if let Some(error) = problem {
                     self.rejected.push(RejectedRow {
@@ -371,7 +458,7 @@ impl Loader {
     }
 
     /// Gives the kept members their eligible subscriptions, in file order.
-    fn add_subscriptions(&mut self, read: ParallelRead<Vec<SubscriptionOutcome>>) -> FileStats {
+    fn add_subscriptions(&mut self, read: ParallelRead<SubscriptionPart>) -> FileStats {
         let mut stats = FileStats {
             sha256: read.sha256.clone(),
             rows: read.rows(),
@@ -379,7 +466,7 @@ impl Loader {
             ..FileStats::default()
         };
         for part in read.parts {
-            for (breaks, result) in part.value {
+            for (breaks, result) in part.value.outcomes {
                 match result {
                     Ok((i, sub)) => {
                         if let Some(facts) = self.class.facts_at_mut(i) {

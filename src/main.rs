@@ -78,6 +78,9 @@ enum Command {
         /// Threads reading large files [default: the number of cores]. Results never depend on it.
         #[arg(long, value_name = "N")]
         threads: Option<usize>,
+        /// Print the wall time of each phase (reading each file, deciding, writing) on stderr.
+        #[arg(long)]
+        timings: bool,
     },
     /// Validate every file and print rows read, accepted and rejected per file (exit 3 if any
     /// row is rejected).
@@ -142,12 +145,18 @@ fn main() -> ExitCode {
             strict,
             quiet,
             threads,
+            timings,
         } => {
             let mut folder = DataFolder::new(data_dir, case_file);
             if let Some(n) = threads {
                 folder.parallelism.threads = n.max(1);
             }
-            process(&folder, &out, strict, quiet)
+            let options = Options {
+                strict,
+                quiet,
+                timings,
+            };
+            process(&folder, &out, options)
         }
         Command::Check {
             data_dir,
@@ -180,13 +189,27 @@ fn main() -> ExitCode {
     }
 }
 
-fn process(folder: &DataFolder, out: &Path, strict: bool, quiet: bool) -> Result<ExitCode, String> {
+/// How `process` runs.
+#[derive(Clone, Copy)]
+struct Options {
+    strict: bool,
+    quiet: bool,
+    timings: bool,
+}
+
+fn process(folder: &DataFolder, out: &Path, options: Options) -> Result<ExitCode, String> {
+    let Options {
+        strict,
+        quiet,
+        timings,
+    } = options;
     require_folder(folder)?;
     output::check_out_dir(out)?;
+    let mut clock = Stopwatch::new(timings);
     let data = if quiet {
-        folder.load(&mut NoProgress)
+        folder.load(&mut clock.watch(&mut NoProgress))
     } else {
-        folder.load(&mut Bar::new())
+        folder.load(&mut clock.watch(&mut Bar::new()))
     }
     .map_err(|e| e.to_string())?;
     if strict && !data.rejected.is_empty() {
@@ -198,8 +221,11 @@ fn process(folder: &DataFolder, out: &Path, strict: bool, quiet: bool) -> Result
         return Ok(ExitCode::from(REJECTED_ROWS));
     }
     let decisions = engine::decide(&data).map_err(|e| e.to_string())?;
+    clock.lap("decide");
     let files = output::render(&data, &decisions).map_err(|e| e.to_string())?;
+    clock.lap("render");
     output::write_atomically(out, &files).map_err(|e| format!("cannot write outputs: {e}"))?;
+    clock.lap("write");
     if !quiet {
         let counts = output::ClaimCounts::of(&decisions);
         let m = &decisions.money;
@@ -344,6 +370,63 @@ fn print_rejected(data: &Dataset, limit: usize) {
             "rejected: ... and {} more (see rejected_rows.csv)",
             data.rejected.len() - limit
         );
+    }
+}
+
+/// Wall time per phase, printed on stderr when asked for (`--timings`).
+struct Stopwatch {
+    on: bool,
+    started: Instant,
+    last: Instant,
+}
+
+impl Stopwatch {
+    fn new(on: bool) -> Self {
+        let now = Instant::now();
+        Stopwatch {
+            on,
+            started: now,
+            last: now,
+        }
+    }
+
+    /// Prints the time since the previous lap.
+    fn lap(&mut self, phase: &str) {
+        let now = Instant::now();
+        if self.on {
+            eprintln!(
+                "timing: {phase:<18} {:>8.3} s (total {:.3} s)",
+                (now - self.last).as_secs_f64(),
+                (now - self.started).as_secs_f64()
+            );
+        }
+        self.last = now;
+    }
+
+    /// Progress that also times each file.
+    fn watch<'a>(&'a mut self, inner: &'a mut dyn Progress) -> Watched<'a> {
+        Watched { clock: self, inner }
+    }
+}
+
+/// Progress passed on to `inner`, with a lap at the end of each file.
+struct Watched<'a> {
+    clock: &'a mut Stopwatch,
+    inner: &'a mut dyn Progress,
+}
+
+impl Progress for Watched<'_> {
+    fn start(&mut self, file: InputFile, bytes: u64) {
+        self.inner.start(file, bytes);
+    }
+
+    fn advance(&mut self, bytes: u64, rows: u64) {
+        self.inner.advance(bytes, rows);
+    }
+
+    fn finish(&mut self, file: InputFile, stats: &FileStats) {
+        self.inner.finish(file, stats);
+        self.clock.lap(file.name());
     }
 }
 

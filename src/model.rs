@@ -152,14 +152,21 @@ impl EvidenceKind {
 
     /// Parses a kind from bytes, in any case.
     pub fn parse_bytes(text: &[u8]) -> Option<EvidenceKind> {
-        // The three names differ in length: one comparison per row.
-        let (name, kind): (&[u8], _) = match text.len() {
-            15 => (b"inmail_received", EvidenceKind::InmailReceived),
-            11 => (b"inmail_sent", EvidenceKind::InmailSent),
-            10 => (b"disclosure", EvidenceKind::Disclosure),
-            _ => return None,
-        };
-        text.eq_ignore_ascii_case(name).then_some(kind)
+        match text {
+            b"inmail_received" => Some(EvidenceKind::InmailReceived),
+            b"inmail_sent" => Some(EvidenceKind::InmailSent),
+            b"disclosure" => Some(EvidenceKind::Disclosure),
+            // The three names differ in length: at most one comparison ignoring case.
+            _ => {
+                let (name, kind): (&[u8], _) = match text.len() {
+                    15 => (b"inmail_received", EvidenceKind::InmailReceived),
+                    11 => (b"inmail_sent", EvidenceKind::InmailSent),
+                    10 => (b"disclosure", EvidenceKind::Disclosure),
+                    _ => return None,
+                };
+                text.eq_ignore_ascii_case(name).then_some(kind)
+            }
+        }
     }
 
     /// True for the two InMail kinds.

@@ -6,7 +6,7 @@ use chrono::{DateTime, FixedOffset, LocalResult, NaiveDate, NaiveTime, Offset, T
 use chrono_tz::Tz;
 
 /// Why a text is not a timestamp.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum TimestampError {
     /// The shape is wrong, or the offset is missing.
     #[error("is not an RFC 3339 timestamp with an offset")]
@@ -85,65 +85,127 @@ fn days_in_month(y: i32, m: u32) -> u32 {
     }
 }
 
+/// Two ASCII digits at `b[i..i + 2]` as a number.
+#[inline(always)]
+fn two_digits(b: &[u8], i: usize) -> Option<u32> {
+    let (tens, ones) = (b[i].wrapping_sub(b'0'), b[i + 1].wrapping_sub(b'0'));
+    (tens < 10 && ones < 10).then(|| u32::from(tens) * 10 + u32::from(ones))
+}
+
+/// A timestamp checked valid but not yet turned into an instant: checking every evidence row is
+/// required, computing the instant only for the rows of the members that claims name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckedTimestamp {
+    year: i32,
+    month: u32,
+    day: u32,
+    /// Seconds since local midnight.
+    second_of_day: u32,
+    nanos: u32,
+    /// Offset from UTC in seconds.
+    offset: i32,
+}
+
+impl CheckedTimestamp {
+    /// Checks an RFC 3339 timestamp with an offset, without computing its instant.
+    ///
+    /// # Errors
+    /// [`TimestampError`] saying which part is wrong.
+    pub fn parse(b: &[u8]) -> Result<CheckedTimestamp, TimestampError> {
+        if b.len() < 20
+            || b[4] != b'-'
+            || b[7] != b'-'
+            || !matches!(b[10], b'T' | b't' | b' ')
+            || b[13] != b':'
+            || b[16] != b':'
+        {
+            return Err(TimestampError::Shape);
+        }
+        let shape = TimestampError::Shape;
+        let year = two_digits(b, 0).ok_or(shape)? * 100 + two_digits(b, 2).ok_or(shape)?;
+        let month = two_digits(b, 5).ok_or(shape)?;
+        let day = two_digits(b, 8).ok_or(shape)?;
+        let hour = two_digits(b, 11).ok_or(shape)?;
+        let minute = two_digits(b, 14).ok_or(shape)?;
+        let second = two_digits(b, 17).ok_or(shape)?;
+        let mut i = 19;
+        let mut nanos = 0u32;
+        if b[i] == b'.' {
+            let start = i + 1;
+            let mut end = start;
+            while end < b.len() && b[end].is_ascii_digit() {
+                end += 1;
+            }
+            if end == start {
+                return Err(shape);
+            }
+            for digit in &b[start..end.min(start + 9)] {
+                nanos = nanos * 10 + u32::from(digit - b'0');
+            }
+            for _ in (end - start)..9 {
+                nanos *= 10;
+            }
+            i = end;
+        }
+        let offset = match &b[i..] {
+            [b'Z' | b'z'] => 0,
+            [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
+                let oh = two_digits(b, i + 1).ok_or(shape)?;
+                let om = two_digits(b, i + 4).ok_or(shape)?;
+                if oh > 23 || om > 59 {
+                    return Err(TimestampError::Offset);
+                }
+                let s = (oh * 3600 + om * 60) as i32;
+                if *sign == b'-' {
+                    -s
+                } else {
+                    s
+                }
+            }
+            _ => return Err(shape),
+        };
+        let year = year as i32;
+        if month == 0 || month > 12 || day == 0 || day > days_in_month(year, month) {
+            return Err(TimestampError::Date);
+        }
+        if hour > 23 || minute > 59 || second > 59 {
+            return Err(TimestampError::Time);
+        }
+        Ok(CheckedTimestamp {
+            year,
+            month,
+            day,
+            second_of_day: hour * 3600 + minute * 60 + second,
+            nanos,
+            offset,
+        })
+    }
+
+    /// The instant.
+    pub fn instant(self) -> UnixTime {
+        let local = days_from_civil(i64::from(self.year), self.month, self.day) * 86_400
+            + i64::from(self.second_of_day);
+        UnixTime {
+            seconds: local - i64::from(self.offset),
+            nanos: self.nanos,
+        }
+    }
+
+    /// Offset from UTC in seconds.
+    pub fn offset_seconds(self) -> i32 {
+        self.offset
+    }
+}
+
 /// Parses an RFC 3339 timestamp with an offset into Unix seconds (UTC), nanoseconds and the
-/// offset in seconds, without building intermediate calendar values: this runs once per
-/// evidence row.
+/// offset in seconds, without building intermediate calendar values.
 ///
 /// # Errors
 /// [`TimestampError`] saying which part is wrong.
 pub fn parse_instant_parts(b: &[u8]) -> Result<(i64, u32, i32), TimestampError> {
-    if b.len() < 20 || !matches!(b[10], b'T' | b't' | b' ') || b[13] != b':' || b[16] != b':' {
-        return Err(TimestampError::Shape);
-    }
-    let (y, mo, d) = date_parts(&b[..10]).ok_or(TimestampError::Shape)?;
-    let hour = digits(&b[11..13]).ok_or(TimestampError::Shape)?;
-    let minute = digits(&b[14..16]).ok_or(TimestampError::Shape)?;
-    let second = digits(&b[17..19]).ok_or(TimestampError::Shape)?;
-    let mut i = 19;
-    let mut nanos = 0u32;
-    if b[i] == b'.' {
-        let start = i + 1;
-        let mut end = start;
-        while end < b.len() && b[end].is_ascii_digit() {
-            end += 1;
-        }
-        if end == start {
-            return Err(TimestampError::Shape);
-        }
-        for digit in &b[start..end.min(start + 9)] {
-            nanos = nanos * 10 + u32::from(digit - b'0');
-        }
-        for _ in (end - start)..9 {
-            nanos *= 10;
-        }
-        i = end;
-    }
-    let offset = match &b[i..] {
-        [b'Z' | b'z'] => 0,
-        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
-            let oh = digits(&[*h1, *h2]).ok_or(TimestampError::Shape)?;
-            let om = digits(&[*m1, *m2]).ok_or(TimestampError::Shape)?;
-            if oh > 23 || om > 59 {
-                return Err(TimestampError::Offset);
-            }
-            let s = (oh * 3600 + om * 60) as i32;
-            if *sign == b'-' {
-                -s
-            } else {
-                s
-            }
-        }
-        _ => return Err(TimestampError::Shape),
-    };
-    if mo == 0 || mo > 12 || d == 0 || d > days_in_month(y, mo) {
-        return Err(TimestampError::Date);
-    }
-    if hour > 23 || minute > 59 || second > 59 {
-        return Err(TimestampError::Time);
-    }
-    let local = days_from_civil(i64::from(y), mo, d) * 86_400
-        + i64::from(hour * 3600 + minute * 60 + second);
-    Ok((local - i64::from(offset), nanos, offset))
+    let checked = CheckedTimestamp::parse(b)?;
+    let instant = checked.instant();
+    Ok((instant.seconds, instant.nanos, checked.offset))
 }
 
 /// Parses an RFC 3339 timestamp with an offset: `T`, `t` or a space between date and time, `Z`/`z`

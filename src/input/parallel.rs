@@ -54,6 +54,19 @@ pub trait RowSink: Sync {
     /// Handles one data record; `breaks` is the number of line breaks between the range's start
     /// and the record (add [`Part::lines_before`] + 1 for its line).
     fn row(&self, header: &Header, record: &Record, breaks: u64, part: &mut Self::Part);
+
+    /// Handles a record that is a whole line without quote or `\r` (`line`, without its line
+    /// feed) straight from the reading buffer, if the sink can; false to have it split into a
+    /// [`Record`] and passed to [`RowSink::row`] instead. The default declines every line.
+    fn plain_line(
+        &self,
+        _header: &Header,
+        _line: &[u8],
+        _breaks: u64,
+        _part: &mut Self::Part,
+    ) -> bool {
+        false
+    }
 }
 
 /// One range's product, in file order.
@@ -321,36 +334,64 @@ impl<S: RowSink> Plan<'_, S> {
         let mut value = S::Part::default();
         let mut rows = 0;
         let mut first = None;
-        let mut reported = parse_from;
+        let mut reported = (parse_from, 0);
+        let mut scratch = Record::default();
         let stop = loop {
-            if !reader.read()? {
-                break self.len;
+            // Whole plain lines straight from the buffer, as many as are there.
+            let plain = reader.plain_lines(end)?;
+            if !plain.bytes.is_empty() {
+                first.get_or_insert(plain.offset);
+                let mut breaks = plain.breaks;
+                let mut at = 0;
+                for nl in memchr::memchr_iter(b'\n', plain.bytes) {
+                    let line = &plain.bytes[at..nl];
+                    if !line.is_empty() {
+                        rows += 1;
+                        if !self.sink.plain_line(&self.header, line, breaks, &mut value) {
+                            scratch.fill_plain(line);
+                            self.sink.row(&self.header, &scratch, breaks, &mut value);
+                        }
+                    }
+                    breaks += 1;
+                    at = nl + 1;
+                }
+                let lines = breaks - plain.breaks;
+                reader.consume_plain(at, lines);
+            } else {
+                // Anything else, record by record.
+                if !reader.read()? {
+                    break self.len;
+                }
+                let at = reader.record_offset();
+                first.get_or_insert(at);
+                if at >= end {
+                    break at;
+                }
+                rows += 1;
+                self.sink.row(
+                    &self.header,
+                    reader.record(),
+                    reader.breaks_before_record(),
+                    &mut value,
+                );
             }
-            let at = reader.record_offset();
-            first.get_or_insert(at);
-            if at >= end {
-                break at;
-            }
-            rows += 1;
-            self.sink.row(
-                &self.header,
-                reader.record(),
-                reader.breaks_before_record(),
-                &mut value,
-            );
-            if rows % TICK == 0 {
+            if rows - reported.1 >= TICK {
                 let position = reader.position();
                 self.counters
                     .bytes
-                    .fetch_add(position - reported, Ordering::Relaxed);
-                self.counters.rows.fetch_add(TICK, Ordering::Relaxed);
-                reported = position;
+                    .fetch_add(position - reported.0, Ordering::Relaxed);
+                self.counters
+                    .rows
+                    .fetch_add(rows - reported.1, Ordering::Relaxed);
+                reported = (position, rows);
             }
         };
         self.counters
             .bytes
-            .fetch_add(end.saturating_sub(reported), Ordering::Relaxed);
-        self.counters.rows.fetch_add(rows % TICK, Ordering::Relaxed);
+            .fetch_add(end.saturating_sub(reported.0), Ordering::Relaxed);
+        self.counters
+            .rows
+            .fetch_add(rows - reported.1, Ordering::Relaxed);
         Ok(Scan {
             first: first.unwrap_or(self.len),
             stop,

@@ -71,6 +71,37 @@ impl Record {
     pub fn iter(&self) -> impl Iterator<Item = &[u8]> {
         (0..self.fields).filter_map(move |i| self.get(i))
     }
+
+    /// Makes this the record of a line without quote, `\r` or `\n` (as [`PlainLines`] holds): its
+    /// bytes split at commas, which is what a CSV parser makes of such a line.
+    pub fn fill_plain(&mut self, line: &[u8]) {
+        if self.data.len() < line.len() {
+            self.data.resize(line.len().next_power_of_two(), 0);
+        }
+        self.data[..line.len()].copy_from_slice(line);
+        let mut fields = 0;
+        let mut start = 0;
+        for at in memchr::memchr_iter(b',', line) {
+            self.set_field(fields, start, at);
+            fields += 1;
+            start = at + 1;
+        }
+        self.set_field(fields, start, line.len());
+        self.fields = fields + 1;
+    }
+}
+
+/// A stretch of whole plain lines, handed to the caller to split as it likes (see
+/// [`RecordReader::plain_lines`]).
+#[derive(Debug, Clone, Copy)]
+pub struct PlainLines<'a> {
+    /// The lines, each ended by a line feed, none holding a quote or `\r`. An empty line is a
+    /// blank line, not a record.
+    pub bytes: &'a [u8],
+    /// Offset of `bytes[0]` in the file.
+    pub offset: u64,
+    /// Line breaks between the reader's start and `bytes[0]`.
+    pub breaks: u64,
 }
 
 /// A `csv_core` reader that treats every byte as content. `csv_core` drops a byte-order mark at
@@ -325,6 +356,78 @@ impl<R: Read> RecordReader<R> {
         Ok(self.breaks)
     }
 
+    /// The buffered stretch of whole lines, from the next record on, that hold no quote and no
+    /// `\r` and end at or before offset `limit`: lines whose records a caller may split itself,
+    /// without copying them. Empty when the next record is not such a line (or not wholly
+    /// buffered, or at the end): [`RecordReader::read`] then reads it. After handling the lines,
+    /// the caller passes their bytes and count to [`RecordReader::consume_plain`].
+    ///
+    /// # Errors
+    /// Any read error.
+    pub fn plain_lines(&mut self, limit: u64) -> io::Result<PlainLines<'_>> {
+        if self.bom_possible {
+            self.skip_bom()?;
+        }
+        self.skip_terminators()?;
+        if self.pos >= self.plain_until {
+            self.find_plain_stretch();
+        }
+        let limit = usize::try_from(limit.saturating_sub(self.offset)).unwrap_or(usize::MAX);
+        let mut end = self.plain_until.max(self.pos);
+        if end > limit {
+            // Only lines that end by the limit.
+            end = match self.buf.get(self.pos..limit) {
+                Some(before) => {
+                    memchr::memrchr(b'\n', before).map_or(self.pos, |i| self.pos + i + 1)
+                }
+                None => self.pos,
+            };
+        }
+        Ok(PlainLines {
+            bytes: &self.buf[self.pos..end],
+            offset: self.position(),
+            breaks: self.breaks,
+        })
+    }
+
+    /// Moves past `len` bytes holding `lines` whole lines that [`RecordReader::plain_lines`]
+    /// returned.
+    pub fn consume_plain(&mut self, len: usize, lines: u64) {
+        let (from, to) = (
+            self.pos,
+            (self.pos + len).min(self.plain_until.max(self.pos)),
+        );
+        if let Some((mark, None)) = self.mark {
+            let at = mark.saturating_sub(self.offset);
+            if at > from as u64 && at < to as u64 {
+                // The mark falls inside: count up to it (the lines hold no other break than \n).
+                let before = memchr::memchr_iter(b'\n', &self.buf[from..at as usize]).count();
+                self.mark = Some((mark, Some(self.breaks + before as u64)));
+            }
+        }
+        self.breaks += lines;
+        self.counted = to;
+        self.last_was_cr = false;
+        self.pos = to;
+        if let Some((mark, None)) = self.mark {
+            if mark == self.position() {
+                self.mark = Some((mark, Some(self.breaks)));
+            }
+        }
+    }
+
+    /// Sets `plain_until`: the end of the stretch of whole lines from `pos` with no quote and no
+    /// `\r` at all, where records can be split with vectorised searches alone.
+    fn find_plain_stretch(&mut self) {
+        let rest = &self.buf[self.pos..self.filled];
+        let whole = memchr::memrchr(b'\n', rest).map_or(0, |last| last + 1);
+        let plain = match memchr::memchr2(b'"', b'\r', &rest[..whole]) {
+            None => whole,
+            Some(q) => memchr::memrchr(b'\n', &rest[..q]).map_or(0, |nl| nl + 1),
+        };
+        self.plain_until = self.pos + plain;
+    }
+
     /// Reads the next record; `Ok(false)` at the end.
     ///
     /// # Errors
@@ -395,16 +498,7 @@ impl<R: Read> RecordReader<R> {
     /// make of it too. Returns false (consuming nothing) for anything else.
     fn read_plain(&mut self) -> io::Result<bool> {
         if self.pos >= self.plain_until {
-            // Find the stretch of whole lines ahead with no quote and no \r at all, where
-            // records can be split with vectorised searches alone.
-            // Whole lines only, and up to the line holding the first quote or \r.
-            let rest = &self.buf[self.pos..self.filled];
-            let whole = memchr::memrchr(b'\n', rest).map_or(0, |last| last + 1);
-            let plain = match memchr::memchr2(b'"', b'\r', &rest[..whole]) {
-                None => whole,
-                Some(q) => memchr::memrchr(b'\n', &rest[..q]).map_or(0, |nl| nl + 1),
-            };
-            self.plain_until = self.pos + plain;
+            self.find_plain_stretch();
         }
         if self.pos < self.plain_until {
             self.read_plain_line();
