@@ -129,7 +129,6 @@ pub fn read_evidence(
     };
     let read = read_parallel(path, file, &sink, parallelism, counters, on_progress)?;
     let mut stats = FileStats {
-        sha256: read.sha256.clone(),
         rows: read.rows(),
         unknown_columns: read.header.unknown.clone(),
         ..FileStats::default()

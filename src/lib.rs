@@ -52,6 +52,7 @@ pub mod distribution;
 pub mod engine;
 pub mod evidence;
 pub mod explain;
+pub mod fingerprint;
 pub mod generate;
 pub mod hashing;
 pub mod input;

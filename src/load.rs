@@ -13,6 +13,7 @@ use crate::case::{Case, CaseError};
 use crate::class::{hash_id, ClassRecords, Interest, RecentMember};
 use crate::engine::Error;
 use crate::evidence;
+use crate::fingerprint::Fingerprints;
 use crate::hashing::Map;
 use crate::input::parallel::{read_parallel, Counters, ParallelRead, Parallelism, RowSink};
 use crate::input::{
@@ -139,6 +140,19 @@ impl DataFolder {
             rejected: Vec::new(),
             opt_outs: OptOutCounts::default(),
         };
+        // The large files are fingerprinted in the background while everything is read.
+        let large = [
+            InputFile::Members,
+            InputFile::Subscriptions,
+            InputFile::Evidence,
+        ];
+        let fingerprints = Fingerprints::start(
+            large
+                .iter()
+                .map(|&f| (f, self.dir.join(f.name())))
+                .filter(|(_, path)| path.is_file())
+                .collect(),
+        )?;
         for file in READING_ORDER {
             let path = self.dir.join(file.name());
             let handle = match File::open(&path) {
@@ -205,6 +219,11 @@ impl DataFolder {
             };
             progress.finish(file, &stats);
             loader.inputs.push((file, stats));
+        }
+        for (file, sha256) in fingerprints.finish()? {
+            if let Some((_, stats)) = loader.inputs.iter_mut().find(|(f, _)| *f == file) {
+                stats.sha256 = sha256;
+            }
         }
         // Report in the contract's file order, whatever the reading order.
         loader.inputs.sort_by_key(|(file, _)| *file);
@@ -402,7 +421,6 @@ impl Loader {
     /// Lists the checked members in file order: the first accepted row of an id wins.
     fn add_members(&mut self, read: ParallelRead<MemberPart>) -> FileStats {
         let mut stats = FileStats {
-            sha256: read.sha256.clone(),
             rows: read.rows(),
             unknown_columns: read.header.unknown.clone(),
             ..FileStats::default()
@@ -460,7 +478,6 @@ impl Loader {
     /// Gives the kept members their eligible subscriptions, in file order.
     fn add_subscriptions(&mut self, read: ParallelRead<SubscriptionPart>) -> FileStats {
         let mut stats = FileStats {
-            sha256: read.sha256.clone(),
             rows: read.rows(),
             unknown_columns: read.header.unknown.clone(),
             ..FileStats::default()

@@ -6,7 +6,7 @@
 //! its records end; if that is not where the next range's first record began, the next range is
 //! read again from the right place. Records, their physical lines and the order of the parts are
 //! therefore exactly those of a single sequential read, whatever the number of threads or ranges.
-//! Meanwhile the calling thread computes the file's SHA-256, which has to be read in order.
+//! (The file's fingerprint is computed apart: see [`crate::fingerprint`].)
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
@@ -15,9 +15,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{mpsc, Mutex};
 use std::time::Duration;
 
-use sha2::{Digest, Sha256};
-
-use super::{hex, read_error, Header, InputError, InputFile, Record, RecordReader};
+use super::{read_error, Header, InputError, InputFile, Record, RecordReader};
 
 /// How to split the reading of a large file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,8 +83,6 @@ pub struct Part<P> {
 pub struct ParallelRead<P> {
     /// The header.
     pub header: Header,
-    /// SHA-256 of the file.
-    pub sha256: String,
     /// The ranges' products, in file order.
     pub parts: Vec<Part<P>>,
     /// Ranges read a second time because their start fell inside a record.
@@ -111,14 +107,6 @@ struct Scan<P> {
     breaks: u64,
     rows: u64,
     value: P,
-}
-
-/// What reading threads tell the fingerprinting thread.
-enum Message {
-    /// Bytes of range `.0`, in order.
-    Bytes(usize, Vec<u8>),
-    /// Range `.0` is read.
-    Done(usize),
 }
 
 /// Where a reading thread leaves a range's result.
@@ -171,24 +159,9 @@ pub fn read_parallel<S: RowSink>(
     };
     let results: Vec<Slot<S::Part>> = (0..ranges).map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
-    let (sender, messages) = mpsc::channel::<Message>();
-    // The header's bytes come first in the fingerprint; the ranges' bytes follow, sent by the
-    // threads as they read them, so the file is read once.
-    let mut head_bytes = vec![0u8; data_start as usize];
-    File::open(path)
-        .and_then(|mut f| f.read_exact(&mut head_bytes))
-        .map_err(io(1))?;
-    let mut hasher = Sha256::new();
-    hasher.update(&head_bytes);
-    drop(head_bytes);
+    let (sender, done) = mpsc::channel::<usize>();
     let workers = parallelism.threads.clamp(1, ranges);
-    let report = |on_progress: &mut dyn FnMut(u64, u64)| {
-        on_progress(
-            counters.bytes.load(Ordering::Relaxed),
-            counters.rows.load(Ordering::Relaxed),
-        )
-    };
-    let sha256 = std::thread::scope(|scope| {
+    std::thread::scope(|scope| {
         for _ in 0..workers {
             let sender = sender.clone();
             let (plan, results, next) = (&plan, &results, &next);
@@ -197,45 +170,26 @@ pub fn read_parallel<S: RowSink>(
                 if j >= ranges {
                     break;
                 }
-                let result = plan.scan(j, plan.bounds[j], Some(sender.clone()));
+                let result = plan.scan(j, plan.bounds[j]);
                 if let Ok(mut slot) = results[j].lock() {
                     *slot = Some(result);
                 }
-                let _ = sender.send(Message::Done(j));
+                let _ = sender.send(j);
             });
         }
         drop(sender);
-        // Hash the ranges' bytes in file order as they arrive (holding back those of later
-        // ranges), and report progress, until the last reading thread ends.
-        let mut next_to_hash = 0;
-        let mut held: Vec<Vec<Vec<u8>>> = vec![Vec::new(); ranges];
-        let mut done = vec![false; ranges];
+        // Report progress until the last reading thread ends.
         loop {
-            match messages.recv_timeout(Duration::from_millis(100)) {
-                Ok(Message::Bytes(j, bytes)) if j == next_to_hash => hasher.update(&bytes),
-                Ok(Message::Bytes(j, bytes)) => held[j].push(bytes),
-                Ok(Message::Done(j)) => {
-                    done[j] = true;
-                    while next_to_hash < ranges && done[next_to_hash] {
-                        next_to_hash += 1;
-                        if next_to_hash < ranges {
-                            for bytes in held[next_to_hash].drain(..) {
-                                hasher.update(&bytes);
-                            }
-                        }
-                    }
-                }
-                Err(mpsc::RecvTimeoutError::Timeout) => report(on_progress),
+            match done.recv_timeout(Duration::from_millis(100)) {
+                Ok(_) => {}
+                Err(mpsc::RecvTimeoutError::Timeout) => on_progress(
+                    counters.bytes.load(Ordering::Relaxed),
+                    counters.rows.load(Ordering::Relaxed),
+                ),
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
             }
         }
-        next_to_hash == ranges
     });
-    let sha256 = if sha256 {
-        hex(&hasher.finalize())
-    } else {
-        String::new() // a reading thread failed: its error is reported below
-    };
 
     let mut scans = Vec::with_capacity(ranges);
     for slot in results {
@@ -250,7 +204,7 @@ pub fn read_parallel<S: RowSink>(
     let mut rereads = 0;
     for j in 1..ranges {
         if scans[j - 1].stop != scans[j].first {
-            scans[j] = plan.scan(j, scans[j - 1].stop, None).map_err(io(0))?;
+            scans[j] = plan.scan(j, scans[j - 1].stop).map_err(io(0))?;
             rereads += 1;
         }
     }
@@ -266,7 +220,6 @@ pub fn read_parallel<S: RowSink>(
     }
     Ok(ParallelRead {
         header: plan.header,
-        sha256,
         parts,
         rereads,
     })
@@ -310,26 +263,13 @@ fn split(path: &Path, data_start: u64, len: u64, parallelism: Parallelism) -> io
 impl<S: RowSink> Plan<'_, S> {
     /// Reads range `j`, starting to parse at `parse_from` (the range start, or later when the
     /// range start proved to lie inside a record).
-    fn scan(
-        &self,
-        j: usize,
-        parse_from: u64,
-        fingerprint: Option<mpsc::Sender<Message>>,
-    ) -> io::Result<Scan<S::Part>> {
+    fn scan(&self, j: usize, parse_from: u64) -> io::Result<Scan<S::Part>> {
         const TICK: u64 = 65_536;
         let (start, end) = (self.bounds[j], self.bounds[j + 1]);
         let mut file = File::open(self.path)?;
         file.seek(SeekFrom::Start(start))?;
         let mut reader = RecordReader::new(file, start, false);
         reader.set_mark(end);
-        if let Some(sender) = fingerprint {
-            reader.tap(
-                end,
-                Box::new(move |bytes: &[u8]| {
-                    let _ = sender.send(Message::Bytes(j, bytes.to_vec()));
-                }),
-            );
-        }
         reader.skip_to(parse_from)?;
         let mut value = S::Part::default();
         let mut rows = 0;

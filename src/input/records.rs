@@ -115,9 +115,6 @@ fn content_reader() -> csv_core::Reader {
     core
 }
 
-/// Receives copies of the bytes a reader reads.
-pub type ByteSink = Box<dyn FnMut(&[u8]) + Send>;
-
 /// Reads records one at a time.
 pub struct RecordReader<R> {
     source: R,
@@ -137,8 +134,6 @@ pub struct RecordReader<R> {
     /// Breaks in `[start, mark)`, once the count has passed `mark`.
     mark: Option<(u64, Option<u64>)>,
     hasher: Option<Sha256>,
-    /// Receives a copy of every byte read below the given offset (see [`RecordReader::tap`]).
-    tap: Option<(u64, ByteSink)>,
     record: Record,
     /// Where the current record's first byte is.
     content: u64,
@@ -169,7 +164,6 @@ impl<R: Read> RecordReader<R> {
             last_was_cr: false,
             mark: None,
             hasher: hash.then(Sha256::new),
-            tap: None,
             record: Record {
                 data: vec![0; 1024],
                 starts: vec![0; 32],
@@ -179,12 +173,6 @@ impl<R: Read> RecordReader<R> {
             content: start,
             record_breaks: 0,
         }
-    }
-
-    /// Hands every byte read from the source before offset `end`, in order, to `sink` (so that a
-    /// file read in ranges can be fingerprinted without being read twice).
-    pub fn tap(&mut self, end: u64, sink: ByteSink) {
-        self.tap = Some((end, sink));
     }
 
     /// Asks for the number of line breaks between the start and `at` to be remembered when the
@@ -286,12 +274,6 @@ impl<R: Read> RecordReader<R> {
                     let new = &self.buf[self.filled..self.filled + n];
                     if let Some(h) = &mut self.hasher {
                         h.update(new);
-                    }
-                    if let Some((end, sink)) = &mut self.tap {
-                        let at = self.offset + self.filled as u64;
-                        if at < *end {
-                            sink(&new[..n.min((*end - at) as usize)]);
-                        }
                     }
                     self.filled += n;
                     return Ok(true);

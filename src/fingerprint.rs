@@ -1,0 +1,165 @@
+//! SHA-256 fingerprints of the large input files, computed by a thread of their own while the
+//! files are parsed.
+//!
+//! Hashing is sequential by nature and costs about as much as parsing the evidence on one core.
+//! Done by the reading threads, it would have to keep pace with them; done apart, it fills the
+//! time a core would otherwise wait (while claims are read, while members are listed, while
+//! claims are decided). Each file is therefore read twice, the second time usually from the
+//! operating system's cache. So that the fingerprint is that of the bytes parsed, each file's
+//! length and modification time are taken before any file is read and checked again once all
+//! have been: a file changed in between fails the run.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+use std::thread::JoinHandle;
+use std::time::SystemTime;
+
+use sha2::{Digest, Sha256};
+
+use crate::input::{hex, read_error, InputError, InputFile};
+
+/// What identifies a file's contents cheaply: its length and modification time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    modified: Option<SystemTime>,
+}
+
+fn stamp(path: &Path) -> io::Result<Stamp> {
+    let meta = std::fs::metadata(path)?;
+    Ok(Stamp {
+        len: meta.len(),
+        modified: meta.modified().ok(),
+    })
+}
+
+/// Files being fingerprinted in the background.
+pub struct Fingerprints {
+    /// The files, with their stamps taken before any of them was read.
+    files: Vec<(InputFile, PathBuf, Stamp)>,
+    worker: Option<JoinHandle<Vec<io::Result<String>>>>,
+}
+
+impl Fingerprints {
+    /// Notes each file's length and modification time, then starts hashing the files, in order,
+    /// on a thread of its own.
+    ///
+    /// # Errors
+    /// [`InputError`] when a file's metadata cannot be read.
+    pub fn start(files: Vec<(InputFile, PathBuf)>) -> Result<Fingerprints, InputError> {
+        let mut stamped = Vec::with_capacity(files.len());
+        for (file, path) in files {
+            let before = stamp(&path).map_err(|e| read_error(file, 0, e))?;
+            stamped.push((file, path, before));
+        }
+        let paths: Vec<PathBuf> = stamped.iter().map(|(_, p, _)| p.clone()).collect();
+        let worker = std::thread::Builder::new()
+            .name("fingerprints".into())
+            .spawn(move || paths.iter().map(PathBuf::as_path).map(hash_file).collect())
+            .ok();
+        Ok(Fingerprints {
+            files: stamped,
+            worker,
+        })
+    }
+
+    /// Waits for the hashes and checks that no file changed since the run began. Lower-case hex
+    /// SHA-256 per file.
+    ///
+    /// # Errors
+    /// [`InputError`] when a file could not be read, or changed while the run read it.
+    pub fn finish(mut self) -> Result<Vec<(InputFile, String)>, InputError> {
+        let hashes = match self.worker.take().map(JoinHandle::join) {
+            Some(Ok(hashes)) => hashes,
+            // No thread could be started (or it stopped): hash here instead.
+            _ => self
+                .files
+                .iter()
+                .map(|(_, p, _)| hash_file(p.as_path()))
+                .collect(),
+        };
+        let mut out = Vec::with_capacity(hashes.len());
+        for ((file, path, before), hash) in self.files.into_iter().zip(hashes) {
+            let hash = hash.map_err(|e| read_error(file, 0, e))?;
+            let after = stamp(&path).map_err(|e| read_error(file, 0, e))?;
+            if after != before {
+                return Err(read_error(
+                    file,
+                    0,
+                    io::Error::other("the file changed while it was being read"),
+                ));
+            }
+            out.push((file, hash));
+        }
+        Ok(out)
+    }
+}
+
+/// The SHA-256 of a file's bytes.
+fn hash_file(path: &Path) -> io::Result<String> {
+    let mut file = File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        match file.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => hasher.update(&buffer[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(hex(&hasher.finalize()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_are_the_sha256_of_each_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
+        std::fs::write(&a, b"member_id\nm-1\n").unwrap();
+        std::fs::write(&b, b"").unwrap();
+        let prints =
+            Fingerprints::start(vec![(InputFile::Members, a), (InputFile::Evidence, b)]).unwrap();
+        let hashes = prints.finish().unwrap();
+        assert_eq!(
+            hashes,
+            vec![
+                (
+                    InputFile::Members,
+                    hex(&Sha256::digest(b"member_id\nm-1\n"))
+                ),
+                (
+                    InputFile::Evidence,
+                    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855".into()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_file_changed_during_the_run_fails_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("members.csv");
+        std::fs::write(&path, b"member_id\nm-1\n").unwrap();
+        let prints = Fingerprints::start(vec![(InputFile::Members, path.clone())]).unwrap();
+        std::fs::write(&path, b"member_id\nm-1\nm-2\n").unwrap();
+        let error = prints.finish().unwrap_err().to_string();
+        assert!(error.contains("members.csv"), "{error}");
+        assert!(error.contains("changed while it was being read"), "{error}");
+    }
+
+    #[test]
+    fn a_missing_file_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("evidence.csv");
+        let error = Fingerprints::start(vec![(InputFile::Evidence, missing)])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(error.contains("evidence.csv"), "{error}");
+    }
+}
