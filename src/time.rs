@@ -85,6 +85,33 @@ fn days_in_month(y: i32, m: u32) -> u32 {
     }
 }
 
+/// Eight bytes from `b[at..]`, the first in the lowest byte.
+#[inline(always)]
+fn word(b: &[u8], at: usize) -> u64 {
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&b[at..at + 8]);
+    u64::from_le_bytes(bytes)
+}
+
+/// `'0'` in every byte: XOR-ed with it, a digit byte becomes its value.
+const ZEROS: u64 = 0x3030_3030_3030_3030;
+
+/// True when every byte of `t` (a word XOR-ed with [`ZEROS`]) selected by `mask` is 0 to 9. A
+/// byte is: its high nibble is 0 and adding 6 leaves it below 16. (Adding 6 can carry out of a
+/// byte only when that byte is already out of range, so no carry makes a bad byte look good.)
+#[inline(always)]
+fn all_digits(t: u64, mask: u64) -> bool {
+    let bad = (t & 0xf0f0_f0f0_f0f0_f0f0)
+        | (t.wrapping_add(0x0606_0606_0606_0606) & 0x1010_1010_1010_1010);
+    bad & mask == 0
+}
+
+/// Byte `i` of a word, as a number.
+#[inline(always)]
+fn byte(word: u64, i: u32) -> u32 {
+    ((word >> (8 * i)) & 0xff) as u32
+}
+
 /// Two ASCII digits at `b[i..i + 2]` as a number.
 #[inline(always)]
 fn two_digits(b: &[u8], i: usize) -> Option<u32> {
@@ -112,6 +139,7 @@ impl CheckedTimestamp {
     /// # Errors
     /// [`TimestampError`] saying which part is wrong.
     pub fn parse(b: &[u8]) -> Result<CheckedTimestamp, TimestampError> {
+        let shape = TimestampError::Shape;
         if b.len() < 20
             || b[4] != b'-'
             || b[7] != b'-'
@@ -119,15 +147,24 @@ impl CheckedTimestamp {
             || b[13] != b':'
             || b[16] != b':'
         {
-            return Err(TimestampError::Shape);
+            return Err(shape);
         }
-        let shape = TimestampError::Shape;
-        let year = two_digits(b, 0).ok_or(shape)? * 100 + two_digits(b, 2).ok_or(shape)?;
-        let month = two_digits(b, 5).ok_or(shape)?;
-        let day = two_digits(b, 8).ok_or(shape)?;
-        let hour = two_digits(b, 11).ok_or(shape)?;
-        let minute = two_digits(b, 14).ok_or(shape)?;
-        let second = two_digits(b, 17).ok_or(shape)?;
+        // `YYYY-MM-`, `DDTHH:MM` and `HH:MM:SS` as words whose digit bytes become their values.
+        let date = word(b, 0) ^ ZEROS;
+        let day_time = word(b, 8) ^ ZEROS;
+        let time = word(b, 11) ^ ZEROS;
+        if !all_digits(date, 0x00ff_ff00_ffff_ffff)
+            || !all_digits(day_time, 0xffff_00ff_ff00_ffff)
+            || !all_digits(time, 0xffff_0000_0000_0000)
+        {
+            return Err(shape);
+        }
+        let year = byte(date, 0) * 1000 + byte(date, 1) * 100 + byte(date, 2) * 10 + byte(date, 3);
+        let month = byte(date, 5) * 10 + byte(date, 6);
+        let day = byte(day_time, 0) * 10 + byte(day_time, 1);
+        let hour = byte(day_time, 3) * 10 + byte(day_time, 4);
+        let minute = byte(day_time, 6) * 10 + byte(day_time, 7);
+        let second = byte(time, 6) * 10 + byte(time, 7);
         let mut i = 19;
         let mut nanos = 0u32;
         if b[i] == b'.' {
@@ -573,5 +610,94 @@ mod tests {
             parse_timestamp("2024-04-31T00:00:00Z"),
             Err(TimestampError::Date)
         );
+    }
+
+    /// The plain byte-by-byte reading of the same format, to check the word-at-a-time one.
+    fn reference(b: &[u8]) -> Result<(i64, u32, i32), TimestampError> {
+        use TimestampError::*;
+        let digit = |i: usize| b[i].is_ascii_digit().then(|| u32::from(b[i] - b'0'));
+        let two = |i: usize| Some(digit(i)? * 10 + digit(i + 1)?);
+        if b.len() < 20
+            || b[4] != b'-'
+            || b[7] != b'-'
+            || !matches!(b[10], b'T' | b't' | b' ')
+            || b[13] != b':'
+            || b[16] != b':'
+        {
+            return Err(Shape);
+        }
+        let year = two(0).zip(two(2)).map(|(h, l)| h * 100 + l).ok_or(Shape)?;
+        let (month, day) = (two(5).ok_or(Shape)?, two(8).ok_or(Shape)?);
+        let (hour, minute) = (two(11).ok_or(Shape)?, two(14).ok_or(Shape)?);
+        let second = two(17).ok_or(Shape)?;
+        let mut i = 19;
+        let mut nanos = 0u32;
+        if b[i] == b'.' {
+            let digits = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+            if digits == 0 {
+                return Err(Shape);
+            }
+            for k in 0..9 {
+                nanos = nanos * 10
+                    + if k < digits {
+                        digit(i + 1 + k).ok_or(Shape)?
+                    } else {
+                        0
+                    };
+            }
+            i += 1 + digits;
+        }
+        let offset = match &b[i..] {
+            [b'Z' | b'z'] => 0,
+            [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
+                let (oh, om) = (two(i + 1).ok_or(Shape)?, two(i + 4).ok_or(Shape)?);
+                if oh > 23 || om > 59 {
+                    return Err(Offset);
+                }
+                let s = (oh * 3600 + om * 60) as i32;
+                if *sign == b'-' {
+                    -s
+                } else {
+                    s
+                }
+            }
+            _ => return Err(Shape),
+        };
+        let date = NaiveDate::from_ymd_opt(year as i32, month, day).ok_or(Date)?;
+        if hour > 23 || minute > 59 || second > 59 {
+            return Err(Time);
+        }
+        let local = date
+            .and_hms_opt(hour, minute, second)
+            .ok_or(Time)?
+            .and_utc()
+            .timestamp();
+        Ok((local - i64::from(offset), nanos, offset))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
+
+        /// Any byte of a valid timestamp replaced by a byte near the digits, separators or the
+        /// top of the range: the word-at-a-time reading agrees with the plain one.
+        #[test]
+        fn word_reading_agrees_with_byte_reading(
+            base in proptest::sample::select(vec![
+                "2024-09-17T23:30:00-07:00", "1999-12-31t00:00:59.5z", "2000-02-29 12:34:56+14:00",
+                "0000-01-01T00:00:00Z", "9999-12-31T23:59:59.123456789123-23:59",
+            ]),
+            changes in proptest::collection::vec((0usize..40, proptest::sample::select(vec![
+                b'0', b'9', b'/', b':', b'-', b'+', b'.', b'T', b' ', b'Z', 0xca, 0xcf, 0xfa, 0xff,
+                b'\x7f', b'\0', b'a', b'3',
+            ])), 0..3),
+        ) {
+            let mut bytes = base.as_bytes().to_vec();
+            for (at, value) in changes {
+                if let Some(b) = bytes.get_mut(at) {
+                    *b = value;
+                }
+            }
+            proptest::prop_assert_eq!(parse_instant_parts(&bytes), reference(&bytes));
+        }
     }
 }
