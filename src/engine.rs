@@ -100,30 +100,32 @@ pub struct Decisions {
 /// [`Error::Conservation`] if the cents do not add up (which would be a defect in this crate).
 pub fn decide(data: &Dataset) -> Result<Decisions, Error> {
     let case = &data.case;
+    // Rules 1-15 and cures look at one claim at a time: shares of the claims are evaluated on
+    // several threads and put back in file order.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = data.claims.len().div_ceil(threads).max(4096);
+    let pieces: Vec<Evaluated> = std::thread::scope(|scope| {
+        let handles: Vec<_> = data
+            .claims
+            .chunks(chunk)
+            .map(|claims| scope.spawn(move || evaluate_claims(data, claims)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
     let mut determinations = Vec::with_capacity(data.claims.len());
     let mut facts = Vec::with_capacity(data.claims.len());
     let (mut cures_applied, mut cures_ignored) = (0u64, 0u64);
-    for record in &data.claims {
-        let cures = data
-            .cures
-            .get(&record.claim.claim_id)
-            .map_or(&[][..], Vec::as_slice);
-        let result = rules::evaluate_with_cures(case, &data.class, &record.claim, cures);
-        cures_applied += result.cures.applied.len() as u64;
-        cures_ignored += result.cures.ignored as u64;
-        // Share the claim as read unless cures changed it: no copy per claim.
-        let claim = result
-            .cured
-            .map_or_else(|| Arc::clone(&record.claim), Arc::new);
-        facts.push(CrossClaimFacts::of(case, &claim, result.evaluation.member));
-        determinations.push(Determination {
-            member: result.evaluation.member.map(|m| m.member.member_id.clone()),
-            reasons: result.evaluation.reasons,
-            claim,
-            line: record.line,
-            entitlement: Cents::ZERO,
-            payment: Cents::ZERO,
-        });
+    for piece in pieces {
+        determinations.extend(piece.determinations);
+        facts.extend(piece.facts);
+        cures_applied += piece.cures_applied;
+        cures_ignored += piece.cures_ignored;
     }
     let mut reasons: Vec<Reasons> = determinations.iter().map(|d| d.reasons).collect();
     rules::apply_cross_claim_rules(case, &facts, &mut reasons);
@@ -138,6 +140,48 @@ pub fn decide(data: &Dataset) -> Result<Decisions, Error> {
         cures_ignored,
         money,
     })
+}
+
+/// Claims after rules 1-15 and their cures, in order.
+#[derive(Default)]
+struct Evaluated {
+    determinations: Vec<Determination>,
+    facts: Vec<CrossClaimFacts>,
+    cures_applied: u64,
+    cures_ignored: u64,
+}
+
+fn evaluate_claims(data: &Dataset, claims: &[ClaimRecord]) -> Evaluated {
+    let case = &data.case;
+    let mut out = Evaluated {
+        determinations: Vec::with_capacity(claims.len()),
+        facts: Vec::with_capacity(claims.len()),
+        ..Evaluated::default()
+    };
+    for record in claims {
+        let cures = data
+            .cures
+            .get(&record.claim.claim_id)
+            .map_or(&[][..], Vec::as_slice);
+        let result = rules::evaluate_with_cures(case, &data.class, &record.claim, cures);
+        out.cures_applied += result.cures.applied.len() as u64;
+        out.cures_ignored += result.cures.ignored as u64;
+        // Share the claim as read unless cures changed it: no copy per claim.
+        let claim = result
+            .cured
+            .map_or_else(|| Arc::clone(&record.claim), Arc::new);
+        out.facts
+            .push(CrossClaimFacts::of(case, &claim, result.evaluation.member));
+        out.determinations.push(Determination {
+            member: result.evaluation.member.map(|m| m.member.member_id.clone()),
+            reasons: result.evaluation.reasons,
+            claim,
+            line: record.line,
+            entitlement: Cents::ZERO,
+            payment: Cents::ZERO,
+        });
+    }
+    out
 }
 
 /// Payments: entitlements without a fund; the fund's allocation with one. Checks conservation.

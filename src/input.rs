@@ -855,6 +855,9 @@ fn field_ranges<const N: usize>(header: &Header, line: &[u8]) -> Option<[Range<u
     let mut out: [Range<usize>; N] = std::array::from_fn(|_| 0..0);
     for (field, column) in out.iter_mut().zip(header.columns.get(..N)?) {
         if let Some(i) = *column {
+            if i >= fields {
+                return None; // not a column of this header
+            }
             let start = *starts.get(i)?;
             let end = if i + 1 == fields {
                 line.len()
@@ -970,6 +973,36 @@ pub fn cure(mut row: Row<'_>, known: &impl KnownClaims) -> Result<Cure, String> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(5_000))]
+
+        /// The word-at-a-time field split agrees with splitting at every comma, for lines with
+        /// any number of commas (several to a word, more than are tracked) and any columns.
+        #[test]
+        fn plain_fields_split_like_a_plain_split(
+            line in proptest::collection::vec(proptest::sample::select(vec![b'a', b',', b' ', 0xc3, 0xa9]), 0..120),
+            columns in proptest::collection::vec(proptest::option::of(0usize..24), 4),
+            width in 1usize..24,
+        ) {
+            // As a parsed header has them: every column inside the width.
+            let columns: Vec<Option<usize>> = columns.iter().map(|c| c.filter(|&i| i < width)).collect();
+            let header = Header { columns: columns.clone(), width, unknown: Vec::new() };
+            let pieces: Vec<&[u8]> = line.split(|&b| b == b',').collect();
+            let got = plain_fields::<4>(&header, &line);
+            if pieces.len() != width {
+                proptest::prop_assert_eq!(got, None);
+            } else if let Some(fields) = got {
+                for (field, column) in fields.iter().zip(&columns) {
+                    let expected: &[u8] = column.map_or(&[], |i| pieces[i]);
+                    proptest::prop_assert_eq!(*field, expected);
+                }
+            } else {
+                // Declined only for columns past the tracked ones.
+                proptest::prop_assert!(columns.iter().flatten().any(|&i| i + 1 >= 16));
+            }
+        }
+    }
 
     #[test]
     fn withheld_messages_keep_the_column_and_the_problem_only() {

@@ -396,9 +396,18 @@ pub fn report(data: &Dataset, decisions: &Decisions) -> String {
 
 /// The rendered output files, name and bytes.
 pub fn render(data: &Dataset, decisions: &Decisions) -> io::Result<Vec<(&'static str, Vec<u8>)>> {
+    // The two large files are written side by side.
+    let (determinations, payments) = std::thread::scope(|scope| {
+        let determinations = scope.spawn(|| determinations_csv(decisions));
+        let payments = payments_csv(data, decisions);
+        let determinations = determinations
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (determinations, payments)
+    });
     let mut files = vec![
-        ("determinations.csv", determinations_csv(decisions)?),
-        ("payments.csv", payments_csv(data, decisions)?),
+        ("determinations.csv", determinations?),
+        ("payments.csv", payments?),
         ("rejected_rows.csv", rejected_rows_csv(data)?),
         ("report.md", report(data, decisions).into_bytes()),
     ];
