@@ -10,7 +10,7 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 
 use crate::case::{Case, CaseError};
-use crate::class::{hash_id, ClassRecords, Interest, RecentMember};
+use crate::class::{hash_id, ClassRecords, Interest, RecentMember, RowBatch, RowKind};
 use crate::engine::Error;
 use crate::evidence;
 use crate::fingerprint::Fingerprints;
@@ -308,8 +308,8 @@ const LISTED: u32 = u32::MAX;
 enum MemberDetail {
     /// An accepted member whose facts are kept.
     Kept(Box<Member>),
-    /// A rejected row, and whether it had an id (for the duplicate check).
-    Rejected { has_id: bool, problem: String },
+    /// A rejected row and its problems.
+    Rejected(String),
 }
 
 impl MemberPart {
@@ -338,11 +338,7 @@ impl RowSink for MemberSink<'_> {
     fn row(&self, header: &Header, record: &Record, breaks: u64, part: &mut MemberPart) {
         let mut row = header.row(record, 0);
         if let Some(problem) = row.width_error() {
-            let detail = MemberDetail::Rejected {
-                has_id: false,
-                problem,
-            };
-            part.push(breaks, None, Some(detail));
+            part.push(breaks, None, Some(MemberDetail::Rejected(problem)));
             return;
         }
         let id = input::member_id_of(&mut row);
@@ -351,10 +347,7 @@ impl RowSink for MemberSink<'_> {
                 Some(MemberDetail::Kept(Box::new(m.to_member())))
             }
             Ok(_) => None,
-            Err(problem) => Some(MemberDetail::Rejected {
-                has_id: id.is_some(),
-                problem,
-            }),
+            Err(problem) => Some(MemberDetail::Rejected(problem)),
         };
         part.push(breaks, id, detail);
     }
@@ -425,51 +418,65 @@ impl Loader {
             unknown_columns: read.header.unknown.clone(),
             ..FileStats::default()
         };
-        let id_bytes = read.parts.iter().map(|p| p.value.ids.len()).sum();
-        self.class.reserve(stats.rows as usize, id_bytes);
+        let rows = stats.rows as usize;
+        let mut batch = RowBatch {
+            ids: Vec::with_capacity(read.parts.iter().map(|p| p.value.ids.len()).sum()),
+            ends: Vec::with_capacity(rows),
+            hashes: Vec::with_capacity(rows),
+            lines: Vec::with_capacity(rows),
+            kinds: Vec::with_capacity(rows),
+        };
+        // The problems of the rejected rows, with their rows, in order.
+        let mut problems = Vec::new();
         for part in read.parts {
             let MemberPart { ids, rows, details } = part.value;
+            let base = batch.ids.len();
+            batch.ids.extend_from_slice(&ids);
+            // Details are in the rows' order.
             let mut details = details.into_iter();
-            let mut start = 0;
             for row in rows {
-                let line = part.lines_before + row.breaks + 1;
-                let id = &ids[start..row.id_end];
-                start = row.id_end;
-                let duplicate = |first: u64| {
-                    let id = String::from_utf8_lossy(id);
-                    format!("member_id: duplicate '{id}' (first on line {first})")
-                };
-                let problem = if row.detail == LISTED {
-                    // Accepted rows: inserting is the uniqueness check (one hash look-up).
-                    self.class
-                        .insert_listed_hashed(id, row.hash, line)
-                        .err()
-                        .map(duplicate)
+                let kind = if row.detail == LISTED {
+                    RowKind::Listed
                 } else {
-                    // Details are in the rows' order.
                     match details.next() {
-                        Some(MemberDetail::Kept(member)) => {
-                            self.class.insert(*member, line).err().map(duplicate)
+                        Some(MemberDetail::Kept(member)) => RowKind::Kept(member),
+                        Some(MemberDetail::Rejected(problem)) => {
+                            problems.push((batch.kinds.len(), problem));
+                            RowKind::Rejected
                         }
-                        Some(MemberDetail::Rejected { has_id, problem }) => {
-                            let first = has_id.then(|| self.class.line_of_hashed(id, row.hash));
-                            Some(match first.flatten() {
-                                Some(first) => format!("{}; {problem}", duplicate(first)),
-                                None => problem,
-                            })
+                        None => {
+                            let problem = "internal error: the row's outcome is missing";
+                            problems.push((batch.kinds.len(), problem.into()));
+                            RowKind::Rejected
                         }
-                        None => Some("internal error: a member row's outcome is missing".into()),
                     }
                 };
-                if let Some(error) = problem {
-                    self.rejected.push(RejectedRow {
-                        file: InputFile::Members,
-                        line,
-                        error,
-                    });
-                    stats.rejected += 1;
-                }
+                batch.ends.push(base + row.id_end);
+                batch.hashes.push(row.hash);
+                batch.lines.push(part.lines_before + row.breaks + 1);
+                batch.kinds.push(kind);
             }
+        }
+        let listing = self.class.list_rows(batch);
+        let mut problems = problems.into_iter().peekable();
+        for (row, earlier) in listing.earlier.into_iter().enumerate() {
+            let problem = problems.next_if(|(r, _)| *r == row).map(|(_, p)| p);
+            if problem.is_none() && earlier.is_none() {
+                continue;
+            }
+            let (id, line) = self.class.row(listing.first_row + row).unwrap_or_default();
+            let duplicate =
+                earlier.map(|first| format!("member_id: duplicate '{id}' (first on line {first})"));
+            let error = match (duplicate, problem) {
+                (Some(d), Some(p)) => format!("{d}; {p}"),
+                (d, p) => d.or(p).unwrap_or_default(),
+            };
+            self.rejected.push(RejectedRow {
+                file: InputFile::Members,
+                line,
+                error,
+            });
+            stats.rejected += 1;
         }
         stats.accepted = stats.rows - stats.rejected;
         stats
