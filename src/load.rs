@@ -142,6 +142,7 @@ impl DataFolder {
         };
         // The large files are fingerprinted in the background while everything is read.
         let large = [
+            InputFile::Claims,
             InputFile::Members,
             InputFile::Subscriptions,
             InputFile::Evidence,
@@ -215,6 +216,17 @@ impl DataFolder {
                     )?;
                     loader.add_subscriptions(read)
                 }
+                InputFile::Claims => {
+                    let read = read_parallel(
+                        &path,
+                        file,
+                        &ClaimSink,
+                        self.parallelism,
+                        &counters,
+                        &mut advance,
+                    )?;
+                    loader.add_claims(read)
+                }
                 _ => loader.read(file, handle, progress)?,
             };
             progress.finish(file, &stats);
@@ -272,6 +284,27 @@ struct ClaimLines<'a>(&'a Map<ClaimId, u64>);
 impl KnownClaims for ClaimLines<'_> {
     fn is_known(&self, claim_id: &ClaimId) -> bool {
         self.0.contains_key(claim_id)
+    }
+}
+
+/// Checks `claims.csv` rows in parallel; repeated claim ids are found afterwards, in file order.
+struct ClaimSink;
+
+/// One checked claim row: line breaks before it in its range, its claim id if it has a valid one,
+/// and the claim or the row's problems.
+type ClaimOutcome = (u64, Option<ClaimId>, Result<Claim, String>);
+
+impl RowSink for ClaimSink {
+    type Part = Vec<ClaimOutcome>;
+
+    fn row(&self, header: &Header, record: &Record, breaks: u64, part: &mut Self::Part) {
+        let mut row = header.row(record, 0);
+        if let Some(problem) = row.width_error() {
+            part.push((breaks, None, Err(problem)));
+            return;
+        }
+        let id = input::claim_id_of(&mut row);
+        part.push((breaks, id, input::claim(row)));
     }
 }
 
@@ -411,6 +444,47 @@ impl RowSink for SubscriptionSink<'_> {
 }
 
 impl Loader {
+    /// Takes the checked claims in file order: a repeated claim id rejects the later rows.
+    fn add_claims(&mut self, read: ParallelRead<Vec<ClaimOutcome>>) -> FileStats {
+        let mut stats = FileStats {
+            rows: read.rows(),
+            unknown_columns: read.header.unknown.clone(),
+            ..FileStats::default()
+        };
+        self.claims.reserve(stats.rows as usize);
+        self.claim_index.reserve(stats.rows as usize);
+        for part in read.parts {
+            for (breaks, id, result) in part.value {
+                let line = part.lines_before + breaks + 1;
+                let earlier = id.and_then(|id| self.claim_index.get(&id).map(|&first| (id, first)));
+                let repeated = |(id, first): (ClaimId, u64)| {
+                    format!("claim_id: repeated claim_id {id} (first on line {first})")
+                };
+                let error = match (result, earlier) {
+                    (Ok(_), Some(e)) => repeated(e),
+                    (Err(problems), Some(e)) => format!("{}; {problems}", repeated(e)),
+                    (Err(problems), None) => problems,
+                    (Ok(claim), None) => {
+                        self.claim_index.insert(claim.claim_id, line);
+                        self.claims.push(ClaimRecord {
+                            claim: Arc::new(claim),
+                            line,
+                        });
+                        continue;
+                    }
+                };
+                self.rejected.push(RejectedRow {
+                    file: InputFile::Claims,
+                    line,
+                    error,
+                });
+                stats.rejected += 1;
+            }
+        }
+        stats.accepted = stats.rows - stats.rejected;
+        stats
+    }
+
     /// Lists the checked members in file order: the first accepted row of an id wins.
     fn add_members(&mut self, read: ParallelRead<MemberPart>) -> FileStats {
         let mut stats = FileStats {
@@ -565,11 +639,11 @@ impl Loader {
     /// Validates one row and folds it in.
     fn accept(&mut self, file: InputFile, row: input::Row<'_>) -> Result<(), String> {
         let case = &self.case;
-        let line = row.line;
         match file {
-            InputFile::Members | InputFile::Subscriptions | InputFile::Evidence => {
-                Err(format!("{file} is read in parallel, not row by row"))
-            }
+            InputFile::Claims
+            | InputFile::Members
+            | InputFile::Subscriptions
+            | InputFile::Evidence => Err(format!("{file} is read in parallel, not row by row")),
             InputFile::OptOuts => {
                 let (member, on) = input::opt_out(row, &self.class)?;
                 let timely = on <= case.claims.opt_out_deadline;
@@ -583,26 +657,6 @@ impl Loader {
                 } else {
                     self.opt_outs.untimely += 1;
                 }
-                Ok(())
-            }
-            InputFile::Claims => {
-                let mut row = row;
-                let earlier = input::claim_id_of(&mut row)
-                    .and_then(|id| self.claim_index.get(&id).map(|&first| (id, first)));
-                let repeated = |(id, first): (ClaimId, u64)| {
-                    format!("claim_id: repeated claim_id {id} (first on line {first})")
-                };
-                let claim = match (input::claim(row), earlier) {
-                    (Ok(_), Some(e)) => return Err(repeated(e)),
-                    (Err(problems), Some(e)) => return Err(format!("{}; {problems}", repeated(e))),
-                    (Err(problems), None) => return Err(problems),
-                    (Ok(claim), None) => claim,
-                };
-                self.claim_index.insert(claim.claim_id, line);
-                self.claims.push(ClaimRecord {
-                    claim: Arc::new(claim),
-                    line,
-                });
                 Ok(())
             }
             InputFile::Cures => {

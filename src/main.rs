@@ -399,7 +399,10 @@ impl Stopwatch {
     fn lap(&mut self, phase: &str) {
         let now = Instant::now();
         if self.on {
-            eprintln!(
+            use std::io::Write;
+            // A closed stderr (`2>&1 | head`) is no reason to stop the run.
+            let _ = writeln!(
+                std::io::stderr(),
                 "timing: {phase:<18} {:>8.3} s (total {:.3} s)",
                 (now - self.last).as_secs_f64(),
                 (now - self.started).as_secs_f64()
