@@ -153,7 +153,7 @@ fn id_at<'a>(bytes: &'a [u8], ends: &[usize], i: usize) -> &'a [u8] {
 
 /// What a row does to the class list when listed in bulk.
 #[derive(Debug)]
-pub enum RowKind {
+pub(crate) enum RowKind {
     /// An accepted member whose facts are not kept.
     Listed,
     /// An accepted member whose facts are kept.
@@ -164,26 +164,54 @@ pub enum RowKind {
 
 /// What [`ClassRecords::list_rows`] found.
 #[derive(Debug)]
-pub struct Listing {
+pub(crate) struct Listing {
     /// The batch's first row among all rows listed.
-    pub first_row: usize,
+    pub(crate) first_row: usize,
     /// For each row of the batch, the line of an earlier accepted row with the same id.
-    pub earlier: Vec<Option<u64>>,
+    pub(crate) earlier: Vec<Option<u64>>,
 }
 
 /// Member rows to list at once, in file order (see [`ClassRecords::list_rows`]).
 #[derive(Debug, Default)]
-pub struct RowBatch {
+pub(crate) struct RowBatch {
     /// The rows' ids, end to end.
-    pub ids: Vec<u8>,
+    ids: Vec<u8>,
     /// Where each row's id ends in `ids`.
-    pub ends: Vec<usize>,
+    ends: Vec<usize>,
     /// Each id's [`hash_id`].
-    pub hashes: Vec<u64>,
+    hashes: Vec<u64>,
     /// Each row's line.
-    pub lines: Vec<u64>,
+    lines: Vec<u64>,
     /// Each row's kind.
-    pub kinds: Vec<RowKind>,
+    kinds: Vec<RowKind>,
+}
+
+impl RowBatch {
+    /// Room for `rows` rows whose ids take `id_bytes` bytes.
+    pub(crate) fn with_capacity(rows: usize, id_bytes: usize) -> Self {
+        RowBatch {
+            ids: Vec::with_capacity(id_bytes),
+            ends: Vec::with_capacity(rows),
+            hashes: Vec::with_capacity(rows),
+            lines: Vec::with_capacity(rows),
+            kinds: Vec::with_capacity(rows),
+        }
+    }
+
+    /// Adds a row; `hash` must be the id's [`hash_id`] (computed ahead, by a reading thread).
+    pub(crate) fn push(&mut self, id: &[u8], hash: u64, line: u64, kind: RowKind) {
+        debug_assert_eq!(hash, hash_id(id));
+        self.ids.extend_from_slice(id);
+        self.ends.push(self.ids.len());
+        self.hashes.push(hash);
+        self.lines.push(line);
+        self.kinds.push(kind);
+    }
+
+    /// Rows so far.
+    pub(crate) fn len(&self) -> usize {
+        self.kinds.len()
+    }
 }
 
 impl MemberIds {
@@ -346,7 +374,7 @@ impl ClassRecords {
     /// row, the line of the earlier accepted row with the same id, if any (for an accepted kind,
     /// the row is then a duplicate and not listed), and where the batch's rows start among the
     /// rows listed so far (see [`ClassRecords::row_id`]).
-    pub fn list_rows(&mut self, batch: RowBatch) -> Listing {
+    pub(crate) fn list_rows(&mut self, batch: RowBatch) -> Listing {
         let RowBatch {
             ids,
             ends,
@@ -692,11 +720,7 @@ mod tests {
                         RowKind::Rejected
                     }
                 };
-                batch.ids.extend_from_slice(id.as_bytes());
-                batch.ends.push(batch.ids.len());
-                batch.hashes.push(hash_id(id.as_bytes()));
-                batch.lines.push(line);
-                batch.kinds.push(kind);
+                batch.push(id.as_bytes(), hash_id(id.as_bytes()), line, kind);
             }
             let listing = bulk.list_rows(batch);
             proptest::prop_assert_eq!(listing.earlier, expected);
@@ -726,11 +750,8 @@ mod tests {
             ("m-3", RowKind::Listed),
             ("m-4", RowKind::Rejected),
         ] {
-            batch.ids.extend_from_slice(id.as_bytes());
-            batch.ends.push(batch.ids.len());
-            batch.hashes.push(hash_id(id.as_bytes()));
-            batch.lines.push(batch.lines.len() as u64 + 2);
-            batch.kinds.push(kind);
+            let line = batch.len() as u64 + 2;
+            batch.push(id.as_bytes(), hash_id(id.as_bytes()), line, kind);
         }
         let listing = class.list_rows(batch);
         assert_eq!(listing.earlier, vec![None, None, None, Some(4), None]);

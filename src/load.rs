@@ -492,22 +492,15 @@ impl Loader {
             unknown_columns: read.header.unknown.clone(),
             ..FileStats::default()
         };
-        let rows = stats.rows as usize;
-        let mut batch = RowBatch {
-            ids: Vec::with_capacity(read.parts.iter().map(|p| p.value.ids.len()).sum()),
-            ends: Vec::with_capacity(rows),
-            hashes: Vec::with_capacity(rows),
-            lines: Vec::with_capacity(rows),
-            kinds: Vec::with_capacity(rows),
-        };
+        let id_bytes = read.parts.iter().map(|p| p.value.ids.len()).sum();
+        let mut batch = RowBatch::with_capacity(stats.rows as usize, id_bytes);
         // The problems of the rejected rows, with their rows, in order.
         let mut problems = Vec::new();
         for part in read.parts {
             let MemberPart { ids, rows, details } = part.value;
-            let base = batch.ids.len();
-            batch.ids.extend_from_slice(&ids);
             // Details are in the rows' order.
             let mut details = details.into_iter();
+            let mut start = 0;
             for row in rows {
                 let kind = if row.detail == LISTED {
                     RowKind::Listed
@@ -515,20 +508,19 @@ impl Loader {
                     match details.next() {
                         Some(MemberDetail::Kept(member)) => RowKind::Kept(member),
                         Some(MemberDetail::Rejected(problem)) => {
-                            problems.push((batch.kinds.len(), problem));
+                            problems.push((batch.len(), problem));
                             RowKind::Rejected
                         }
                         None => {
                             let problem = "internal error: the row's outcome is missing";
-                            problems.push((batch.kinds.len(), problem.into()));
+                            problems.push((batch.len(), problem.into()));
                             RowKind::Rejected
                         }
                     }
                 };
-                batch.ends.push(base + row.id_end);
-                batch.hashes.push(row.hash);
-                batch.lines.push(part.lines_before + row.breaks + 1);
-                batch.kinds.push(kind);
+                let line = part.lines_before + row.breaks + 1;
+                batch.push(&ids[start..row.id_end], row.hash, line, kind);
+                start = row.id_end;
             }
         }
         let listing = self.class.list_rows(batch);
