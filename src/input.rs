@@ -10,6 +10,7 @@ use std::ops::Range;
 
 use chrono::Utc;
 use serde::Serialize;
+use wide::u8x16;
 
 use crate::model::{
     Channel, Claim, ClaimId, Cure, EvidenceKind, Filing, Member, MemberId, PaymentMethod,
@@ -815,8 +816,7 @@ pub fn plain_text_fields<'a, const N: usize>(
 }
 
 /// Where the first `N` known columns of a line without quote or line break are (an empty range
-/// for a column the header lacks), if the line has as many fields as the header. Eight bytes at a
-/// time.
+/// for a column the header lacks), if the line has as many fields as the header.
 fn field_ranges<const N: usize>(header: &Header, line: &[u8]) -> Option<[Range<usize>; N]> {
     // Starts of the first fields (one past their commas); later ones are only counted.
     const TRACKED: usize = 16;
@@ -828,27 +828,25 @@ fn field_ranges<const N: usize>(header: &Header, line: &[u8]) -> Option<[Range<u
         }
         fields += 1;
     };
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    const COMMAS: u64 = 0x2c2c_2c2c_2c2c_2c2c;
-    let mut words = line.chunks_exact(8);
+    // Sixteen bytes at a time: one comparison gives a bit per comma.
+    let commas = u8x16::splat(b',');
+    let mut scan = |chunk: &[u8], base: usize| {
+        let mut bytes = [0u8; 16];
+        bytes[..chunk.len()].copy_from_slice(chunk);
+        // Zero padding past a short chunk is never a comma.
+        let mut mask = u8x16::new(bytes).cmp_eq(commas).move_mask() as u32;
+        while mask != 0 {
+            note(base + mask.trailing_zeros() as usize);
+            mask &= mask - 1;
+        }
+    };
+    let mut chunks = line.chunks_exact(16);
     let mut base = 0;
-    for word in &mut words {
-        let mut bytes = [0u8; 8];
-        bytes.copy_from_slice(word);
-        let x = u64::from_le_bytes(bytes) ^ COMMAS; // a zero byte where a comma was
-                                                    // The high bit set in exactly the zero bytes (no carry crosses a byte).
-        let mut zeros = !(((x & LOW7) + LOW7) | x | LOW7);
-        while zeros != 0 {
-            note(base + (zeros.trailing_zeros() / 8) as usize);
-            zeros &= zeros - 1;
-        }
-        base += 8;
+    for chunk in &mut chunks {
+        scan(chunk, base);
+        base += 16;
     }
-    for (i, &b) in words.remainder().iter().enumerate() {
-        if b == b',' {
-            note(base + i);
-        }
-    }
+    scan(chunks.remainder(), base);
     if fields != header.width {
         return None;
     }
