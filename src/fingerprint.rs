@@ -12,6 +12,8 @@
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::SystemTime;
 
@@ -39,6 +41,15 @@ pub struct Fingerprints {
     /// The files, with their stamps taken before any of them was read.
     files: Vec<(InputFile, PathBuf, Stamp)>,
     worker: Option<JoinHandle<Vec<io::Result<String>>>>,
+    /// Tells the thread to stop early: the run ended without needing the hashes.
+    cancel: Arc<AtomicBool>,
+}
+
+impl Drop for Fingerprints {
+    /// A load that fails early drops its fingerprints unfinished: the thread stops reading.
+    fn drop(&mut self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
 }
 
 impl Fingerprints {
@@ -54,13 +65,16 @@ impl Fingerprints {
             stamped.push((file, path, before));
         }
         let paths: Vec<PathBuf> = stamped.iter().map(|(_, p, _)| p.clone()).collect();
+        let cancel = Arc::new(AtomicBool::new(false));
+        let stop = Arc::clone(&cancel);
         let worker = std::thread::Builder::new()
             .name("fingerprints".into())
-            .spawn(move || paths.iter().map(PathBuf::as_path).map(hash_file).collect())
+            .spawn(move || paths.iter().map(|p| hash_file(p, &stop)).collect())
             .ok();
         Ok(Fingerprints {
             files: stamped,
             worker,
+            cancel,
         })
     }
 
@@ -76,11 +90,12 @@ impl Fingerprints {
             _ => self
                 .files
                 .iter()
-                .map(|(_, p, _)| hash_file(p.as_path()))
+                .map(|(_, p, _)| hash_file(p, &AtomicBool::new(false)))
                 .collect(),
         };
         let mut out = Vec::with_capacity(hashes.len());
-        for ((file, path, before), hash) in self.files.into_iter().zip(hashes) {
+        for ((file, path, before), hash) in std::mem::take(&mut self.files).into_iter().zip(hashes)
+        {
             let hash = hash.map_err(|e| read_error(file, 0, e))?;
             let after = stamp(&path).map_err(|e| read_error(file, 0, e))?;
             if after != before {
@@ -96,12 +111,15 @@ impl Fingerprints {
     }
 }
 
-/// The SHA-256 of a file's bytes.
-fn hash_file(path: &Path) -> io::Result<String> {
+/// The SHA-256 of a file's bytes (an error if `stop` is set meanwhile).
+fn hash_file(path: &Path, stop: &AtomicBool) -> io::Result<String> {
     let mut file = File::open(path)?;
     let mut hasher = Sha256::new();
     let mut buffer = vec![0u8; 1 << 20];
     loop {
+        if stop.load(Ordering::Relaxed) {
+            return Err(io::Error::other("fingerprinting stopped"));
+        }
         match file.read(&mut buffer) {
             Ok(0) => break,
             Ok(n) => hasher.update(&buffer[..n]),
@@ -150,6 +168,15 @@ mod tests {
         let error = prints.finish().unwrap_err().to_string();
         assert!(error.contains("members.csv"), "{error}");
         assert!(error.contains("changed while it was being read"), "{error}");
+    }
+
+    #[test]
+    fn hashing_stops_when_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("evidence.csv");
+        std::fs::write(&path, b"evidence_id\n").unwrap();
+        assert!(hash_file(&path, &AtomicBool::new(true)).is_err());
+        assert!(hash_file(&path, &AtomicBool::new(false)).is_ok());
     }
 
     #[test]
