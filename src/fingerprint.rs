@@ -6,8 +6,9 @@
 //! time a core would otherwise wait (while claims are read, while members are listed, while
 //! claims are decided). Each file is therefore read twice, the second time usually from the
 //! operating system's cache. So that the fingerprint is that of the bytes parsed, each file's
-//! length and modification time are taken before any file is read and checked again once all
-//! have been: a file changed in between fails the run.
+//! length, modification time and (on Unix) identity and status-change time are taken before any
+//! file is read and checked again once all have been: a file changed or replaced in between fails
+//! the run.
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -21,18 +22,35 @@ use sha2::{Digest, Sha256};
 
 use crate::input::{hex, read_error, InputError, InputFile};
 
-/// What identifies a file's contents cheaply: its length and modification time.
+/// What identifies a file's contents cheaply: its length and modification time and, on Unix,
+/// the file itself (device and inode) and its status-change time, which no tool can set back
+/// (`cp -p`, `rsync -t` or `touch -r` restore the modification time, not this one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Stamp {
     len: u64,
     modified: Option<SystemTime>,
+    /// Device, inode, status-change seconds and nanoseconds (zero off Unix).
+    identity: [i64; 4],
 }
 
 fn stamp(path: &Path) -> io::Result<Stamp> {
     let meta = std::fs::metadata(path)?;
+    #[cfg(unix)]
+    let identity = {
+        use std::os::unix::fs::MetadataExt;
+        [
+            meta.dev() as i64,
+            meta.ino() as i64,
+            meta.ctime(),
+            meta.ctime_nsec(),
+        ]
+    };
+    #[cfg(not(unix))]
+    let identity = [0; 4];
     Ok(Stamp {
         len: meta.len(),
         modified: meta.modified().ok(),
+        identity,
     })
 }
 
@@ -167,6 +185,46 @@ mod tests {
         std::fs::write(&path, b"member_id\nm-1\nm-2\n").unwrap();
         let error = prints.finish().unwrap_err().to_string();
         assert!(error.contains("members.csv"), "{error}");
+        assert!(error.contains("changed while it was being read"), "{error}");
+    }
+
+    #[test]
+    fn a_same_length_rewrite_with_its_old_modification_time_fails_the_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("members.csv");
+        std::fs::write(&path, b"member_id,country\nm-1,US\n").unwrap();
+        let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+        let prints = Fingerprints::start(vec![(InputFile::Members, path.clone())]).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(&path, b"member_id,country\nm-2,US\n").unwrap();
+        let file = std::fs::File::options().write(true).open(&path).unwrap();
+        file.set_modified(modified).unwrap();
+        drop(file);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().modified().unwrap(),
+            modified
+        );
+        let error = prints.finish().unwrap_err().to_string();
+        assert!(error.contains("changed while it was being read"), "{error}");
+    }
+
+    #[test]
+    fn a_file_replaced_by_another_of_the_same_length_and_time_fails_the_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("evidence.csv");
+        let other = dir.path().join("evidence.new");
+        std::fs::write(&path, b"evidence_id\nev-1\n").unwrap();
+        std::fs::write(&other, b"evidence_id\nev-2\n").unwrap();
+        let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&other)
+            .unwrap()
+            .set_modified(modified)
+            .unwrap();
+        let prints = Fingerprints::start(vec![(InputFile::Evidence, path.clone())]).unwrap();
+        std::fs::rename(&other, &path).unwrap();
+        let error = prints.finish().unwrap_err().to_string();
         assert!(error.contains("changed while it was being read"), "{error}");
     }
 

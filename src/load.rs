@@ -151,7 +151,7 @@ impl DataFolder {
             large
                 .iter()
                 .map(|&f| (f, self.dir.join(f.name())))
-                .filter(|(_, path)| path.is_file())
+                .filter(|(_, path)| path.exists())
                 .collect(),
         )?;
         for file in READING_ORDER {
