@@ -739,6 +739,39 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Whatever the rows listed (repeated, rejected, in any order) and whatever the order of
+        /// the look-ups, the cached look-up answers what a plain look-up answers.
+        #[test]
+        fn cached_look_ups_agree_with_plain_ones(
+            rows in proptest::collection::vec((0u8..30, 0u8..4), 0..120),
+            lookups in proptest::collection::vec(0u8..32, 0..200),
+        ) {
+            let mut interest = Interest::default();
+            interest.add(Some("m-5"), None);
+            let mut class = ClassRecords::with_interest(interest);
+            let mut batch = RowBatch::default();
+            for (i, &(n, kind)) in rows.iter().enumerate() {
+                let id = format!("m-{n}");
+                let kind = match kind {
+                    0 => RowKind::Rejected,
+                    1 if n == 5 => RowKind::Kept(Box::new(member(&id, "e@example.com"))),
+                    _ => RowKind::Listed,
+                };
+                batch.push(id.as_bytes(), hash_id(id.as_bytes()), i as u64 + 2, kind);
+            }
+            class.list_rows(batch);
+            let recent = RefCell::new(RecentMember::default());
+            let cached = class.cached(&recent);
+            for n in lookups {
+                // Runs of the same member, and members in list order, as exports have them.
+                for id in [format!("m-{n}"), format!("m-{n}"), format!("m-{}", n + 1)] {
+                    proptest::prop_assert_eq!(cached.find(id.as_bytes()), class.find(id.as_bytes()));
+                }
+            }
+        }
+    }
+
     #[test]
     fn cached_look_ups_never_find_a_rejected_row() {
         let mut class = ClassRecords::new();
