@@ -17,6 +17,7 @@ fn folder(dir: &Path) {
         ("evidence.csv", 37, ",\"batch\nwith a line break\""),
         ("members.csv", 11, ""),
         ("subscriptions.csv", 13, ""),
+        ("claims.csv", 7, ""),
     ] {
         let text = fs::read_to_string(dir.join(file)).unwrap();
         let mut out = String::new();
@@ -33,6 +34,17 @@ fn folder(dir: &Path) {
                         let name = format!("\"{}\nof\r\nsomewhere\"", cols[1]);
                         cols[1] = &name;
                         out.push_str(&cols.join(","));
+                        out.push('\n');
+                    }
+                    // A quoted name over two lines, and the same claim again (a repeated id,
+                    // rejected wherever the ranges fall).
+                    "claims.csv" => {
+                        let mut cols: Vec<&str> = line.split(',').collect();
+                        let name = format!("\"{}\nJr.\"", cols[3]);
+                        cols[3] = &name;
+                        out.push_str(&cols.join(","));
+                        out.push('\n');
+                        out.push_str(line);
                         out.push('\n');
                     }
                     _ => out.push_str(&format!("{line}\r\n")),
@@ -79,12 +91,18 @@ fn any_split_gives_the_sequential_result() {
     let determinations = String::from_utf8(sequential.0.clone()).unwrap();
     assert!(determinations.lines().count() > 100);
     let rejected = String::from_utf8(sequential.1.clone()).unwrap();
-    for file in ["members.csv", "subscriptions.csv", "evidence.csv"] {
+    for file in [
+        "members.csv",
+        "subscriptions.csv",
+        "evidence.csv",
+        "claims.csv",
+    ] {
         assert!(
             rejected.lines().any(|l| l.starts_with(file)),
             "no rejected row in {file}"
         );
     }
+    assert!(rejected.contains("repeated claim_id"));
     for parallelism in [
         Parallelism {
             threads: 1,
