@@ -99,15 +99,19 @@ pub struct Decisions {
 /// # Errors
 /// [`Error::Conservation`] if the cents do not add up (which would be a defect in this crate).
 pub fn decide(data: &Dataset) -> Result<Decisions, Error> {
-    let case = &data.case;
     // Rules 1-15 and cures look at one claim at a time: shares of the claims are evaluated on
     // several threads and put back in file order.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = data.claims.len().div_ceil(threads).max(4096);
+    decide_in_shares(data, data.claims.len().div_ceil(threads).max(4096))
+}
+
+/// [`decide`], evaluating the claims in shares of `share` claims, one thread per share.
+fn decide_in_shares(data: &Dataset, share: usize) -> Result<Decisions, Error> {
+    let case = &data.case;
     let pieces: Vec<Evaluated> = std::thread::scope(|scope| {
         let handles: Vec<_> = data
             .claims
-            .chunks(chunk)
+            .chunks(share.max(1))
             .map(|claims| scope.spawn(move || evaluate_claims(data, claims)))
             .collect();
         handles
@@ -241,4 +245,32 @@ fn distribute(case: &Case, determinations: &mut [Determination]) -> Result<Money
         residual,
         rounds: allocation.rounds,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// However the claims are shared among threads, the decisions are the same.
+    #[test]
+    fn decisions_do_not_depend_on_how_claims_are_shared() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data/linkedin-premium");
+        for case in ["case.toml", "settlement.toml"] {
+            let data = DataFolder::new(&dir, Some(dir.join(case)))
+                .load(&mut NoProgress)
+                .unwrap();
+            assert!(data.claims.len() > 50);
+            let whole = decide_in_shares(&data, usize::MAX).unwrap();
+            for share in [1, 2, 7, 50] {
+                assert_eq!(
+                    decide_in_shares(&data, share).unwrap(),
+                    whole,
+                    "{case}, shares of {share}"
+                );
+            }
+            assert_eq!(decide(&data).unwrap(), whole);
+            assert!(whole.cures_applied > 0);
+        }
+    }
 }
