@@ -43,6 +43,26 @@ fn join(mut fields: Vec<&str>, width: i8) -> String {
     fields.join(",")
 }
 
+/// The header and the line of `columns` (name, value) in the given order, after `extra` unknown
+/// columns, without the column `drop` names (an optional one the file may lack).
+fn arrange(
+    columns: &[(&str, &str)],
+    order: &[usize],
+    extra: usize,
+    drop: &str,
+) -> (String, String) {
+    let mut names: Vec<String> = (0..extra).map(|i| format!("note{i}")).collect();
+    let mut values: Vec<&str> = (0..extra).map(|_| "x").collect();
+    for &i in order {
+        let (name, value) = columns[i];
+        if name != drop {
+            names.push(name.to_string());
+            values.push(value);
+        }
+    }
+    (names.join(","), values.join(","))
+}
+
 fn pick(options: &'static [&'static str]) -> impl Strategy<Value = &'static str> {
     proptest::sample::select(options)
 }
@@ -139,19 +159,26 @@ proptest! {
             "member_id,full_name,email,country,ai_training_opt_out_at,excluded_category",
         );
         let line = join(vec![member_id, name, email, country, opt_out, excluded], width);
-        let wants = |id: &str, email: Option<&str>| {
-            id == "m-2" || email.is_some_and(|e| e.eq_ignore_ascii_case("want@example.com"))
-        };
-        if let Some(id) = listed_member_line(&header, line.as_bytes(), wants) {
-            let record = record(&line);
-            let row = header.row(&record, 2);
-            prop_assert_eq!(row.width_error(), None);
-            let full = member(row).expect("the full check accepts what the fast path accepts");
-            prop_assert_eq!(full.member_id, id);
-            prop_assert!(!wants(full.member_id, full.email));
-        }
+        check_member_line(&header, &line)?;
     }
 
+    /// The same in any column order, after unknown columns (up to 20, so that used columns
+    /// fall past the ones the fast path tracks), and without an optional column.
+    #[test]
+    fn member_fast_path_agrees_in_any_layout(
+        member_id in pick(MEMBERS), email in pick(EMAILS), country in pick(COUNTRIES),
+        opt_out in pick(TIMES),
+        order in Just((0..6).collect::<Vec<usize>>()).prop_shuffle(),
+        extra in 0usize..20,
+        drop in pick(&["", "full_name", "email", "ai_training_opt_out_at", "excluded_category"]),
+    ) {
+        let columns = [
+            ("member_id", member_id), ("full_name", "Ann"), ("email", email),
+            ("country", country), ("ai_training_opt_out_at", opt_out), ("excluded_category", ""),
+        ];
+        let (names, line) = arrange(&columns, &order, extra, drop);
+        check_member_line(&header(InputFile::Members, &names), &line)?;
+    }
     #[test]
     fn subscription_fast_path_agrees_with_the_full_check(
         member_id in pick(MEMBERS), tier in pick(&["career", "Business", "", " basic"]),
@@ -168,6 +195,22 @@ proptest! {
             prop_assert_eq!(known, Known::Listed);
         }
     }
+}
+
+/// Whatever the member fast path accepts, the full check accepts, as the same member, unwanted.
+fn check_member_line(header: &Header, line: &str) -> Result<(), TestCaseError> {
+    let wants = |id: &str, email: Option<&str>| {
+        id == "m-2" || email.is_some_and(|e| e.eq_ignore_ascii_case("want@example.com"))
+    };
+    if let Some(id) = listed_member_line(header, line.as_bytes(), wants) {
+        let record = record(line);
+        let row = header.row(&record, 2);
+        prop_assert_eq!(row.width_error(), None);
+        let full = member(row).expect("the full check accepts what the fast path accepts");
+        prop_assert_eq!(full.member_id, id);
+        prop_assert!(!wants(full.member_id, full.email));
+    }
+    Ok(())
 }
 
 #[test]
