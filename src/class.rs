@@ -86,7 +86,7 @@ impl Prefilter {
 
 const NOT_KEPT: u32 = u32::MAX;
 
-/// The hash of a member id, as [`ClassRecords::insert_listed_hashed`] expects it.
+/// The hash of a member id, by which the class list files and finds it.
 pub fn hash_id(member_id: &[u8]) -> u64 {
     foldhash::fast::FixedState::default().hash_one(member_id)
 }
@@ -329,21 +329,7 @@ impl ClassRecords {
     /// The line of an earlier accepted member with the same id; the list is then unchanged.
     pub fn insert_listed(&mut self, member_id: &str, line: u64) -> Result<(), u64> {
         let id = member_id.as_bytes();
-        self.insert_listed_hashed(id, hash_id(id), line)
-    }
-
-    /// [`ClassRecords::insert_listed`] with the id's [`hash_id`] already computed (as reading
-    /// threads do, ahead of the insertions in file order).
-    ///
-    /// # Errors
-    /// The line of an earlier accepted member with the same id; the list is then unchanged.
-    pub fn insert_listed_hashed(
-        &mut self,
-        member_id: &[u8],
-        hash: u64,
-        line: u64,
-    ) -> Result<(), u64> {
-        match self.ids.insert(member_id, hash, line, NOT_KEPT) {
+        match self.ids.insert(id, hash_id(id), line, NOT_KEPT) {
             Ok(_) => Ok(()),
             Err(earlier) => Err(self.ids.lines[earlier]),
         }
@@ -368,7 +354,7 @@ impl ClassRecords {
     }
 
     /// Lists many member rows at once, with the outcome of listing them one by one in order
-    /// ([`RowKind::Listed`] as [`ClassRecords::insert_listed_hashed`], [`RowKind::Kept`] as
+    /// ([`RowKind::Listed`] as [`ClassRecords::insert_listed`], [`RowKind::Kept`] as
     /// [`ClassRecords::insert`], [`RowKind::Rejected`] as [`ClassRecords::line_of`]), but
     /// faster: the duplicate checks run table by table, on several threads. Returns, for each
     /// row, the line of the earlier accepted row with the same id, if any (for an accepted kind,
@@ -530,13 +516,6 @@ impl ClassRecords {
     /// Where an accepted member id is in the list.
     fn position(&self, member_id: &[u8]) -> Option<usize> {
         self.ids.position(member_id, hash_id(member_id))
-    }
-
-    /// [`ClassRecords::line_of`] with the id's [`hash_id`] already computed.
-    pub fn line_of_hashed(&self, member_id: &[u8], hash: u64) -> Option<u64> {
-        self.ids
-            .position(member_id, hash)
-            .map(|i| self.ids.lines[i])
     }
 
     /// The line of an accepted member id, if known.

@@ -227,11 +227,6 @@ impl CheckedTimestamp {
             nanos: self.nanos,
         }
     }
-
-    /// Offset from UTC in seconds.
-    pub fn offset_seconds(self) -> i32 {
-        self.offset
-    }
 }
 
 /// Parses an RFC 3339 timestamp with an offset into Unix seconds (UTC), nanoseconds and the
@@ -268,27 +263,9 @@ pub struct UnixTime {
 }
 
 impl UnixTime {
-    /// Parses an RFC 3339 timestamp with an offset.
-    ///
-    /// # Errors
-    /// [`TimestampError`] saying which part is wrong.
-    pub fn parse(text: &[u8]) -> Result<UnixTime, TimestampError> {
-        let (seconds, nanos, _) = parse_instant_parts(text)?;
-        Ok(UnixTime { seconds, nanos })
-    }
-
     /// The instant as a chrono value (years 0000-9999 always fit).
     pub fn to_utc(self) -> DateTime<Utc> {
         DateTime::from_timestamp(self.seconds, self.nanos).unwrap_or_default()
-    }
-}
-
-impl From<DateTime<Utc>> for UnixTime {
-    fn from(t: DateTime<Utc>) -> Self {
-        UnixTime {
-            seconds: t.timestamp(),
-            nanos: t.timestamp_subsec_nanos(),
-        }
     }
 }
 
