@@ -430,11 +430,8 @@ impl<'a> Row<'a> {
         };
         let raw = record.get(index)?;
         match field {
-            // Most fields need no trimming: skip the Unicode-aware trim when both ends are
-            // printable ASCII.
-            Ok(s) if matches!((raw.first(), raw.last()), (Some(a), Some(z)) if a.is_ascii_graphic() && z.is_ascii_graphic()) => {
-                Some(s)
-            }
+            // Most fields need no trimming: skip the Unicode-aware trim for them.
+            Ok(s) if !raw.is_empty() && needs_no_trim(raw) => Some(s),
             Ok(s) => Some(s.trim()).filter(|s| !s.is_empty()),
             Err(()) => {
                 self.errors.push(format!("{name}: not valid UTF-8 text"));

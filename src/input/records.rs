@@ -488,8 +488,6 @@ impl<R: Read> RecordReader<R> {
         }
         'scan: loop {
             let rest = &self.buf[self.pos..self.filled];
-            let record = &mut self.record;
-            let (mut fields, mut start) = (0, 0);
             let mut i = 0;
             let line_end = loop {
                 let Some(&b) = rest.get(i) else {
@@ -503,11 +501,6 @@ impl<R: Read> RecordReader<R> {
                     continue 'scan;
                 };
                 match b {
-                    b',' => {
-                        record.set_field(fields, start, i);
-                        fields += 1;
-                        start = i + 1;
-                    }
                     b'\n' => break i,
                     b'\r' => match rest.get(i + 1) {
                         Some(b'\n') => break i,
@@ -525,44 +518,24 @@ impl<R: Read> RecordReader<R> {
                 }
                 i += 1;
             };
-            record.set_field(fields, start, line_end);
-            record.fields = fields + 1;
             self.take_plain_line(line_end);
             return Ok(true);
         }
     }
 
-    /// Splits the line at `pos`, inside a stretch known to hold only plain lines.
+    /// Takes the line at `pos`, inside a stretch known to hold only plain lines.
     fn read_plain_line(&mut self) {
+        // The stretch ends with a line feed, so the search always finds one.
         let region = &self.buf[self.pos..self.plain_until];
-        let record = &mut self.record;
-        let (mut fields, mut start) = (0, 0);
-        let line_end = loop {
-            // The stretch ends with a line feed, so a search always finds one.
-            let at = start
-                + memchr::memchr2(b',', b'\n', &region[start..])
-                    .unwrap_or(region.len() - 1 - start);
-            record.set_field(fields, start, at);
-            fields += 1;
-            start = at + 1;
-            if region[at] == b'\n' {
-                break at;
-            }
-        };
-        record.fields = fields;
+        let line_end = memchr::memchr(b'\n', region).unwrap_or(region.len());
         self.take_plain_line(line_end);
     }
 
-    /// Copies the plain line of `line_end` bytes at `pos` into the record and consumes it.
+    /// Makes the plain line of `line_end` bytes at `pos` the record, and consumes it.
     fn take_plain_line(&mut self, line_end: usize) {
-        let line = &self.buf[self.pos..self.pos + line_end];
-        let data = &mut self.record.data;
-        if data.len() < line_end {
-            data.resize(line_end.next_power_of_two(), 0);
-        }
-        data[..line_end].copy_from_slice(line);
-        // The line holds no line break: the count can skip it unless a mark lies inside.
         let to = self.pos + line_end;
+        self.record.fill_plain(&self.buf[self.pos..to]);
+        // The line holds no line break: the count can skip it unless a mark lies inside.
         let mark_inside = matches!(self.mark, Some((m, None)) if m >= self.offset + self.counted as u64 && m <= self.offset + to as u64);
         if self.counted == self.pos && !mark_inside {
             self.counted = to;
