@@ -128,11 +128,7 @@ pub fn read_evidence(
         class: &*class,
     };
     let read = read_parallel(path, file, &sink, parallelism, counters, on_progress)?;
-    let mut stats = FileStats {
-        rows: read.rows(),
-        unknown_columns: read.header.unknown.clone(),
-        ..FileStats::default()
-    };
+    let stats = read.stats();
     let mut rejected = Vec::new();
     for part in read.parts {
         for (breaks, error) in part.value.rejected {
@@ -148,10 +144,8 @@ pub fn read_evidence(
             }
         }
     }
-    stats.rejected = rejected.len() as u64;
-    stats.accepted = stats.rows - stats.rejected;
     Ok(EvidenceOutcome {
-        stats,
+        stats: stats.with_rejected(rejected.len() as u64),
         rejected,
         rereads: read.rereads,
     })

@@ -220,6 +220,17 @@ pub struct FileStats {
     pub unknown_columns: Vec<String>,
 }
 
+impl FileStats {
+    /// These counts with `rejected` of the rows rejected and the rest accepted.
+    pub fn with_rejected(self, rejected: u64) -> FileStats {
+        FileStats {
+            rejected,
+            accepted: self.rows - rejected,
+            ..self
+        }
+    }
+}
+
 /// Lower-case hex of a digest.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()

@@ -446,11 +446,8 @@ impl RowSink for SubscriptionSink<'_> {
 impl Loader {
     /// Takes the checked claims in file order: a repeated claim id rejects the later rows.
     fn add_claims(&mut self, read: ParallelRead<Vec<ClaimOutcome>>) -> FileStats {
-        let mut stats = FileStats {
-            rows: read.rows(),
-            unknown_columns: read.header.unknown.clone(),
-            ..FileStats::default()
-        };
+        let stats = read.stats();
+        let rejected_before = self.rejected.len();
         self.claims.reserve(stats.rows as usize);
         self.claim_index.reserve(stats.rows as usize);
         for part in read.parts {
@@ -478,20 +475,15 @@ impl Loader {
                     line,
                     error,
                 });
-                stats.rejected += 1;
             }
         }
-        stats.accepted = stats.rows - stats.rejected;
-        stats
+        stats.with_rejected((self.rejected.len() - rejected_before) as u64)
     }
 
     /// Lists the checked members in file order: the first accepted row of an id wins.
     fn add_members(&mut self, read: ParallelRead<MemberPart>) -> FileStats {
-        let mut stats = FileStats {
-            rows: read.rows(),
-            unknown_columns: read.header.unknown.clone(),
-            ..FileStats::default()
-        };
+        let stats = read.stats();
+        let rejected_before = self.rejected.len();
         let id_bytes = read.parts.iter().map(|p| p.value.ids.len()).sum();
         let mut batch = RowBatch::with_capacity(stats.rows as usize, id_bytes);
         // The problems of the rejected rows, with their rows, in order.
@@ -542,19 +534,14 @@ impl Loader {
                 line,
                 error,
             });
-            stats.rejected += 1;
         }
-        stats.accepted = stats.rows - stats.rejected;
-        stats
+        stats.with_rejected((self.rejected.len() - rejected_before) as u64)
     }
 
     /// Gives the kept members their eligible subscriptions, in file order.
     fn add_subscriptions(&mut self, read: ParallelRead<SubscriptionPart>) -> FileStats {
-        let mut stats = FileStats {
-            rows: read.rows(),
-            unknown_columns: read.header.unknown.clone(),
-            ..FileStats::default()
-        };
+        let stats = read.stats();
+        let rejected_before = self.rejected.len();
         for part in read.parts {
             for (breaks, result) in part.value.outcomes {
                 match result {
@@ -569,13 +556,11 @@ impl Loader {
                             line: part.lines_before + breaks + 1,
                             error,
                         });
-                        stats.rejected += 1;
                     }
                 }
             }
         }
-        stats.accepted = stats.rows - stats.rejected;
-        stats
+        stats.with_rejected((self.rejected.len() - rejected_before) as u64)
     }
 
     /// The members that claims and cures name, by id or email: only they keep their facts.
@@ -601,10 +586,6 @@ impl Loader {
         progress: &mut dyn Progress,
     ) -> Result<FileStats, Error> {
         let mut table = CsvTable::open(file, source)?;
-        let mut stats = FileStats {
-            unknown_columns: table.unknown_columns().to_vec(),
-            ..FileStats::default()
-        };
         let mut rejected = Vec::new();
         while let Some(row) = table.next_row()? {
             let line = row.line;
@@ -619,13 +600,16 @@ impl Loader {
                 progress.advance(table.bytes_read(), table.rows_read());
             }
         }
-        stats.rows = table.rows_read();
-        stats.rejected = rejected.len() as u64;
-        stats.accepted = stats.rows - stats.rejected;
+        let stats = FileStats {
+            rows: table.rows_read(),
+            unknown_columns: table.unknown_columns().to_vec(),
+            ..FileStats::default()
+        }
+        .with_rejected(rejected.len() as u64);
         progress.advance(table.bytes_read(), table.rows_read());
-        stats.sha256 = table.finish()?;
+        let sha256 = table.finish()?;
         self.rejected.extend(rejected);
-        Ok(stats)
+        Ok(FileStats { sha256, ..stats })
     }
 
     /// Validates one row and folds it in.

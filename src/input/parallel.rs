@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{mpsc, Mutex};
 use std::time::Duration;
 
-use super::{read_error, Header, InputError, InputFile, Record, RecordReader};
+use super::{read_error, FileStats, Header, InputError, InputFile, Record, RecordReader};
 
 /// How to split the reading of a large file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +93,16 @@ impl<P> ParallelRead<P> {
     /// Data records in the file.
     pub fn rows(&self) -> u64 {
         self.parts.iter().map(|p| p.rows).sum()
+    }
+
+    /// The file's counts before any row is judged: its rows and unknown columns (see
+    /// [`FileStats::with_rejected`]).
+    pub fn stats(&self) -> FileStats {
+        FileStats {
+            rows: self.rows(),
+            unknown_columns: self.header.unknown.clone(),
+            ..FileStats::default()
+        }
     }
 }
 
