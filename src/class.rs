@@ -187,17 +187,6 @@ pub(crate) struct RowBatch {
 }
 
 impl RowBatch {
-    /// Room for `rows` rows whose ids take `id_bytes` bytes.
-    pub(crate) fn with_capacity(rows: usize, id_bytes: usize) -> Self {
-        RowBatch {
-            ids: Vec::with_capacity(id_bytes),
-            ends: Vec::with_capacity(rows),
-            hashes: Vec::with_capacity(rows),
-            lines: Vec::with_capacity(rows),
-            kinds: Vec::with_capacity(rows),
-        }
-    }
-
     /// Adds a row; `hash` must be the id's [`hash_id`] (computed ahead, by a reading thread).
     pub(crate) fn push(&mut self, id: &[u8], hash: u64, line: u64, kind: RowKind) {
         debug_assert_eq!(hash, hash_id(id));
@@ -206,6 +195,25 @@ impl RowBatch {
         self.hashes.push(hash);
         self.lines.push(line);
         self.kinds.push(kind);
+    }
+
+    /// Adds the rows of `other`, their lines moved on by `lines`.
+    pub(crate) fn append(&mut self, other: RowBatch, lines: u64) {
+        let first = self.len();
+        if first == 0 {
+            // The first part: its buffers become the batch's.
+            *self = other;
+        } else {
+            let base = self.ids.len();
+            self.ids.extend_from_slice(&other.ids);
+            self.ends.extend(other.ends.iter().map(|&e| base + e));
+            self.hashes.extend_from_slice(&other.hashes);
+            self.lines.extend_from_slice(&other.lines);
+            self.kinds.extend(other.kinds);
+        }
+        for line in &mut self.lines[first..] {
+            *line += lines;
+        }
     }
 
     /// Rows so far.

@@ -20,7 +20,7 @@ use crate::input::{
     self, CsvTable, FileStats, Header, InputError, InputFile, Known, KnownClaims, Record,
     RejectedRow,
 };
-use crate::model::{Claim, ClaimId, Cure, Member, Subscription};
+use crate::model::{Claim, ClaimId, Cure, Subscription};
 
 /// A claim row accepted from `claims.csv`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -313,55 +313,24 @@ struct MemberSink<'a> {
     class: &'a ClassRecords,
 }
 
-/// What one range of `members.csv` produced.
+/// What one range of `members.csv` produced: its rows ready to be listed (lines counted from the
+/// range's start) and the problems of the rejected ones.
 #[derive(Default)]
 struct MemberPart {
-    /// The rows' member ids, end to end.
-    ids: Vec<u8>,
-    rows: Vec<MemberOutcome>,
-    /// The outcomes of the rows that are not simply listed, in order.
-    details: Vec<MemberDetail>,
-}
-
-/// One checked member row.
-struct MemberOutcome {
-    breaks: u64,
-    /// Where the row's id ends in [`MemberPart::ids`] (it starts where the previous row's ended;
-    /// a row without an id has an empty one).
-    id_end: usize,
-    /// [`hash_id`] of the id.
-    hash: u64,
-    /// [`LISTED`], or the index of the row's [`MemberDetail`].
-    detail: u32,
-}
-
-/// An accepted member whose facts are not kept: nothing more to say about the row.
-const LISTED: u32 = u32::MAX;
-
-enum MemberDetail {
-    /// An accepted member whose facts are kept.
-    Kept(Box<Member>),
-    /// A rejected row and its problems.
-    Rejected(String),
+    rows: RowBatch,
+    /// (row in `rows`, problems), in order.
+    problems: Vec<(usize, String)>,
 }
 
 impl MemberPart {
-    fn push(&mut self, breaks: u64, id: Option<&str>, detail: Option<MemberDetail>) {
+    fn push(&mut self, breaks: u64, id: Option<&str>, kind: RowKind) {
         let id = id.unwrap_or_default().as_bytes();
-        self.ids.extend_from_slice(id);
-        let detail = match detail {
-            None => LISTED,
-            Some(d) => {
-                self.details.push(d);
-                (self.details.len() - 1) as u32
-            }
-        };
-        self.rows.push(MemberOutcome {
-            breaks,
-            id_end: self.ids.len(),
-            hash: hash_id(id),
-            detail,
-        });
+        self.rows.push(id, hash_id(id), breaks, kind);
+    }
+
+    fn reject(&mut self, breaks: u64, id: Option<&str>, problem: String) {
+        self.problems.push((self.rows.len(), problem));
+        self.push(breaks, id, RowKind::Rejected);
     }
 }
 
@@ -371,24 +340,23 @@ impl RowSink for MemberSink<'_> {
     fn row(&self, header: &Header, record: &Record, breaks: u64, part: &mut MemberPart) {
         let mut row = header.row(record, 0);
         if let Some(problem) = row.width_error() {
-            part.push(breaks, None, Some(MemberDetail::Rejected(problem)));
+            part.reject(breaks, None, problem);
             return;
         }
         let id = input::member_id_of(&mut row);
-        let detail = match input::member(row) {
+        match input::member(row) {
             Ok(m) if self.class.wants(m.member_id, m.email) => {
-                Some(MemberDetail::Kept(Box::new(m.to_member())))
+                part.push(breaks, id, RowKind::Kept(Box::new(m.to_member())))
             }
-            Ok(_) => None,
-            Err(problem) => Some(MemberDetail::Rejected(problem)),
-        };
-        part.push(breaks, id, detail);
+            Ok(_) => part.push(breaks, id, RowKind::Listed),
+            Err(problem) => part.reject(breaks, id, problem),
+        }
     }
 
     fn plain_line(&self, header: &Header, line: &[u8], breaks: u64, part: &mut MemberPart) -> bool {
         match input::listed_member_line(header, line, |id, email| self.class.wants(id, email)) {
             Some(id) => {
-                part.push(breaks, Some(id), None);
+                part.push(breaks, Some(id), RowKind::Listed);
                 true
             }
             None => false,
@@ -484,36 +452,17 @@ impl Loader {
     fn add_members(&mut self, read: ParallelRead<MemberPart>) -> FileStats {
         let stats = read.stats();
         let rejected_before = self.rejected.len();
-        let id_bytes = read.parts.iter().map(|p| p.value.ids.len()).sum();
-        let mut batch = RowBatch::with_capacity(stats.rows as usize, id_bytes);
+        let mut batch = RowBatch::default();
         // The problems of the rejected rows, with their rows, in order.
         let mut problems = Vec::new();
         for part in read.parts {
-            let MemberPart { ids, rows, details } = part.value;
-            // Details are in the rows' order.
-            let mut details = details.into_iter();
-            let mut start = 0;
-            for row in rows {
-                let kind = if row.detail == LISTED {
-                    RowKind::Listed
-                } else {
-                    match details.next() {
-                        Some(MemberDetail::Kept(member)) => RowKind::Kept(member),
-                        Some(MemberDetail::Rejected(problem)) => {
-                            problems.push((batch.len(), problem));
-                            RowKind::Rejected
-                        }
-                        None => {
-                            let problem = "internal error: the row's outcome is missing";
-                            problems.push((batch.len(), problem.into()));
-                            RowKind::Rejected
-                        }
-                    }
-                };
-                let line = part.lines_before + row.breaks + 1;
-                batch.push(&ids[start..row.id_end], row.hash, line, kind);
-                start = row.id_end;
-            }
+            let MemberPart {
+                rows,
+                problems: part_problems,
+            } = part.value;
+            let first = batch.len();
+            problems.extend(part_problems.into_iter().map(|(row, p)| (first + row, p)));
+            batch.append(rows, part.lines_before + 1);
         }
         let listing = self.class.list_rows(batch);
         let mut problems = problems.into_iter().peekable();
