@@ -562,6 +562,37 @@ impl ClassRecords {
     pub fn kept(&self) -> usize {
         self.facts.len()
     }
+
+    /// True when every accepted member's facts are kept, so that any claim can be evaluated
+    /// against this list (see [`crate::Loading`]).
+    pub fn keeps_every_member(&self) -> bool {
+        self.interest.is_none()
+    }
+
+    /// What the list knows of a member id: its facts, that it is listed but its facts were not
+    /// kept (a folder loaded for its claimants only), or that it is not listed.
+    pub fn lookup(&self, member_id: &str) -> MemberLookup<'_> {
+        match self.position(member_id.as_bytes()) {
+            None => MemberLookup::NotListed,
+            Some(i) => match self.facts.get(self.ids.facts[i] as usize) {
+                Some(facts) => MemberLookup::Facts(facts),
+                None => MemberLookup::FactsNotKept,
+            },
+        }
+    }
+}
+
+/// The answer of [`ClassRecords::lookup`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MemberLookup<'a> {
+    /// A listed member, with the facts the rules use.
+    Facts(&'a MemberFacts),
+    /// A listed member whose facts were not kept: the list was loaded for the claims it held
+    /// ([`crate::Loading::Claimants`]), and no claim named this member.
+    FactsNotKept,
+    /// No accepted row of `members.csv` has this id.
+    NotListed,
 }
 
 /// The last member a reader looked up, and where it was in the class list.

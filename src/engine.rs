@@ -37,6 +37,10 @@ pub enum Error {
     /// An input file is unusable.
     #[error(transparent)]
     Input(#[from] InputError),
+    /// The class list keeps the facts of the claimants only, and the operation needs every
+    /// member's (load with [`crate::Loading::EveryMember`]).
+    #[error("the class list was loaded for its claimants only; load it with every member kept")]
+    FactsNotKept,
     /// Money does not add up: a bug, never a number to sign.
     #[error("conservation check failed: {0}")]
     Conservation(String),
@@ -175,7 +179,11 @@ fn evaluate_claims(data: &Dataset, claims: &[ClaimRecord]) -> Evaluated {
             .cured
             .map_or_else(|| Arc::clone(&record.claim), Arc::new);
         out.facts
-            .push(CrossClaimFacts::of(case, &claim, result.evaluation.member));
+            .push(CrossClaimFacts::of(
+            case,
+            &claim,
+            result.evaluation.member.map(|m| &m.member.member_id),
+        ));
         out.determinations.push(Determination {
             member: result.evaluation.member.map(|m| m.member.member_id.clone()),
             reasons: result.evaluation.reasons,

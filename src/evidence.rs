@@ -51,7 +51,7 @@ impl RowSink for Sink<'_> {
         let row = header.row(record, 0);
         let checked = match row.width_error() {
             Some(problem) => Err(problem),
-            None => input::evidence(row, &lookup),
+            None => input::evidence(row, &lookup).map_err(String::from),
         };
         match checked {
             Ok(ev) => self.fold(&ev, &mut part.summaries),

@@ -10,7 +10,7 @@ use crate::engine::{Dataset, Decisions, Determination};
 use crate::model::{ClaimId, Cure, Filing, Subscription};
 use crate::money::Cents;
 use crate::rules::{
-    self, ClassList, CrossClaimFacts, EvidenceFact, Outcome, Reason, Status, RULES,
+    self, CrossClaimFacts, EvidenceFact, Outcome, Reason, Status, RULES,
 };
 
 /// One rule's result for the claim.
@@ -131,13 +131,7 @@ pub fn explain(data: &Dataset, decisions: &Decisions, claim_id: ClaimId) -> Opti
     let all: Vec<CrossClaimFacts> = decisions
         .determinations
         .iter()
-        .map(|x| {
-            CrossClaimFacts::of(
-                case,
-                &x.claim,
-                x.member.as_ref().and_then(|m| data.class.member(&m.0)),
-            )
-        })
+        .map(|x| CrossClaimFacts::of(case, &x.claim, x.member.as_ref()))
         .collect();
     let (accounts, ips) = rules::cluster_sizes(&all);
     let mine = &all[index];

@@ -297,6 +297,17 @@ impl Header {
         })
     }
 
+    /// The header of a record whose fields are the file's known columns in their usual order
+    /// ([`InputFile::columns`]): used for values that do not come from a CSV file.
+    pub fn canonical(file: InputFile) -> Header {
+        let width = file.columns().len();
+        Header {
+            columns: (0..width).map(Some).collect(),
+            width,
+            unknown: Vec::new(),
+        }
+    }
+
     /// A data record of this file, ready to be checked.
     pub fn row<'a>(&'a self, record: &'a Record, line: u64) -> Row<'a> {
         Row {
@@ -410,7 +421,74 @@ pub struct Row<'a> {
     /// Line where the record starts.
     pub line: u64,
     width: usize,
-    errors: Vec<String>,
+    errors: Vec<Problem>,
+}
+
+/// One problem with one value of a row: the column and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Problem {
+    /// The column (`submitted_at`); `row` for a problem with the row as a whole (its field count).
+    pub column: &'static str,
+    /// What is wrong, in words (`required value is absent`). Quoted values appear between `'`.
+    pub message: String,
+}
+
+impl Problem {
+    pub(crate) fn new(column: &'static str, message: impl Into<String>) -> Problem {
+        Problem {
+            column,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.column == "row" {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.column, self.message)
+        }
+    }
+}
+
+/// Every problem of one rejected record, in column order: what a row of `rejected_rows.csv`
+/// says, as values. Its text is the problems joined with `; `.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Problems(pub Vec<Problem>);
+
+impl Problems {
+    /// The problems, in the order found.
+    pub fn iter(&self) -> impl Iterator<Item = &Problem> {
+        self.0.iter()
+    }
+
+    /// The columns with a problem.
+    pub fn columns(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.0.iter().map(|p| p.column)
+    }
+}
+
+impl fmt::Display for Problems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Problems {}
+
+impl From<Problems> for String {
+    fn from(p: Problems) -> String {
+        p.to_string()
+    }
 }
 
 impl<'a> Row<'a> {
@@ -427,7 +505,7 @@ impl<'a> Row<'a> {
 
     /// The trimmed text of a column (by its position in [`InputFile::columns`]); `None` when
     /// absent or empty. A field that is not UTF-8 is recorded as a problem.
-    fn text(&mut self, col: usize, name: &str) -> Option<&'a str> {
+    fn text(&mut self, col: usize, name: &'static str) -> Option<&'a str> {
         let record: &'a Record = self.record;
         let index = self.columns[col]?;
         // One UTF-8 check for the whole record (fields split at ASCII commas, so each field of
@@ -445,7 +523,7 @@ impl<'a> Row<'a> {
             Ok(s) if !raw.is_empty() && needs_no_trim(raw) => Some(s),
             Ok(s) => Some(s.trim()).filter(|s| !s.is_empty()),
             Err(()) => {
-                self.errors.push(format!("{name}: not valid UTF-8 text"));
+                self.errors.push(Problem::new(name, "not valid UTF-8 text"));
                 None
             }
         }
@@ -454,14 +532,14 @@ impl<'a> Row<'a> {
     fn optional<T>(
         &mut self,
         col: usize,
-        name: &str,
+        name: &'static str,
         parse: impl FnOnce(&'a str) -> Result<T, String>,
     ) -> Option<T> {
         let value = self.text(col, name)?;
         match parse(value) {
             Ok(v) => Some(v),
             Err(message) => {
-                self.errors.push(format!("{name}: {message}"));
+                self.errors.push(Problem::new(name, message));
                 None
             }
         }
@@ -470,7 +548,7 @@ impl<'a> Row<'a> {
     fn required<T>(
         &mut self,
         col: usize,
-        name: &str,
+        name: &'static str,
         parse: impl FnOnce(&'a str) -> Result<T, String>,
     ) -> Option<T> {
         let before = self.errors.len();
@@ -478,7 +556,7 @@ impl<'a> Row<'a> {
             // A field that is not text has already been reported.
             if self.errors.len() == before {
                 self.errors
-                    .push(format!("{name}: required value is absent"));
+                    .push(Problem::new(name, "required value is absent"));
             }
             return None;
         }
@@ -493,14 +571,14 @@ impl<'a> Row<'a> {
         value
     }
 
-    fn problem(&mut self, message: String) {
-        self.errors.push(message);
+    fn problem(&mut self, column: &'static str, message: String) {
+        self.errors.push(Problem::new(column, message));
     }
 
-    fn done<T>(self, value: Option<T>) -> Result<T, String> {
+    fn done<T>(self, value: Option<T>) -> Result<T, Problems> {
         match value {
             Some(v) if self.errors.is_empty() => Ok(v),
-            _ => Err(self.errors.join("; ")),
+            _ => Err(Problems(self.errors)),
         }
     }
 }
@@ -600,7 +678,7 @@ impl MemberRow<'_> {
 ///
 /// # Errors
 /// The row's problems, joined.
-pub fn member<'a>(mut row: Row<'a>) -> Result<MemberRow<'a>, String> {
+pub fn member<'a>(mut row: Row<'a>) -> Result<MemberRow<'a>, Problems> {
     let member_id = row.required(0, "member_id", Ok);
     let full_name = row.optional(1, "full_name", Ok);
     let email = row.optional(2, "email", Ok);
@@ -643,14 +721,14 @@ pub fn claim_id_of(row: &mut Row<'_>) -> Option<ClaimId> {
 pub fn subscription(
     mut row: Row<'_>,
     known: &impl KnownMembers,
-) -> Result<(Known, Subscription), String> {
+) -> Result<(Known, Subscription), Problems> {
     let member = row.required(0, "member_id", known_member(known));
     let tier = row.required(1, "tier", |s| Ok(s.to_lowercase()));
     let start_date = row.required(2, "start_date", date);
     let end_date = row.optional(3, "end_date", date);
     if let (Some(start), Some(end)) = (start_date, end_date) {
         if end < start {
-            row.problem(format!("end_date: {end} is before start_date {start}"));
+            row.problem("end_date", format!("{end} is before start_date {start}"));
         }
     }
     let value = match (member, tier, start_date) {
@@ -687,7 +765,7 @@ pub struct EvidenceRow<'a> {
 pub fn evidence<'a>(
     mut row: Row<'a>,
     known: &impl KnownMembers,
-) -> Result<EvidenceRow<'a>, String> {
+) -> Result<EvidenceRow<'a>, Problems> {
     let evidence_id = row.required(0, "evidence_id", Ok);
     let member = row.required(1, "member_id", known_member(known));
     let kind = row.required(2, "kind", |s| {
@@ -883,7 +961,7 @@ fn field_ranges<const N: usize>(header: &Header, line: &[u8]) -> Option<[Range<u
 pub fn opt_out(
     mut row: Row<'_>,
     known: &impl KnownMembers,
-) -> Result<(Known, chrono::NaiveDate), String> {
+) -> Result<(Known, chrono::NaiveDate), Problems> {
     let member = row.required(0, "member_id", known_member(known));
     let submitted_on = row.required(1, "submitted_on", date);
     let value = member.zip(submitted_on);
@@ -893,7 +971,7 @@ pub fn opt_out(
 ///
 /// # Errors
 /// The row's problems, joined.
-pub fn claim(mut row: Row<'_>) -> Result<Claim, String> {
+pub fn claim(mut row: Row<'_>) -> Result<Claim, Problems> {
     let claim_id = row.required(0, "claim_id", claim_id);
     let member_id = row.optional(1, "member_id", string);
     let email = row.optional(2, "email", string);
@@ -911,10 +989,12 @@ pub fn claim(mut row: Row<'_>) -> Result<Claim, String> {
     };
     if filing.is_none() {
         for e in row.errors.iter_mut() {
-            if e == "submitted_at: required value is absent" {
-                *e = "submitted_at: required for an online claim, absent".into();
-            } else if e == "postmarked_on: required value is absent" {
-                *e = "postmarked_on: required for a mailed claim, absent".into();
+            if e.message == "required value is absent" {
+                match e.column {
+                    "submitted_at" => e.message = "required for an online claim, absent".into(),
+                    "postmarked_on" => e.message = "required for a mailed claim, absent".into(),
+                    _ => {}
+                }
             }
         }
     }
@@ -943,6 +1023,37 @@ pub fn claim(mut row: Row<'_>) -> Result<Claim, String> {
     row.done(value)
 }
 
+/// Checks a record of `file` given as `(column, value)` pairs (a web form, a JSON object, a
+/// database row) exactly as a row of the file is checked. Values are trimmed; an empty value is
+/// absent, as is a column not given; names the file does not know are ignored.
+pub(crate) fn check_fields<'v, T>(
+    file: InputFile,
+    fields: impl IntoIterator<Item = (&'v str, &'v str)>,
+    check: impl FnOnce(Row<'_>) -> Result<T, Problems>,
+) -> Result<T, Problems> {
+    let columns = file.columns();
+    let mut values: Vec<&[u8]> = vec![&[]; columns.len()];
+    for (name, value) in fields {
+        if let Some(i) = columns.iter().position(|(c, _)| *c == name) {
+            values[i] = value.as_bytes();
+        }
+    }
+    let record = Record::from_fields(values);
+    let header = Header::canonical(file);
+    check(header.row(&record, 0))
+}
+
+/// Checks a claim given as `(column, value)` pairs, with the column names of `claims.csv`, as a
+/// row of `claims.csv` is checked (uniqueness of the claim id aside).
+///
+/// # Errors
+/// Every problem found, column by column.
+pub(crate) fn claim_from_fields<'v>(
+    fields: impl IntoIterator<Item = (&'v str, &'v str)>,
+) -> Result<Claim, Problems> {
+    check_fields(InputFile::Claims, fields, claim)
+}
+
 /// Looks up claims while cure rows are checked.
 pub trait KnownClaims {
     /// True when the claim id belongs to an accepted claim.
@@ -953,7 +1064,7 @@ pub trait KnownClaims {
 ///
 /// # Errors
 /// The row's problems, joined.
-pub fn cure(mut row: Row<'_>, known: &impl KnownClaims) -> Result<Cure, String> {
+pub fn cure(mut row: Row<'_>, known: &impl KnownClaims) -> Result<Cure, Problems> {
     let id = row.required(0, "claim_id", |s| {
         let id = claim_id(s)?;
         if known.is_known(&id) {

@@ -47,6 +47,7 @@
 #![forbid(unsafe_code)]
 
 pub mod case;
+mod desk;
 pub mod class;
 pub mod distribution;
 pub mod engine;
@@ -62,6 +63,15 @@ pub mod money;
 pub mod output;
 pub mod rules;
 pub mod time;
+
+pub use crate::case::Case;
+pub use crate::class::{ClassRecords, MemberLookup};
+pub use crate::desk::{Answer, Desk};
+pub use crate::engine::{decide, Decisions, Determination, Error};
+pub use crate::input::{Problem, Problems};
+pub use crate::load::{DataFolder, Dataset, Loading};
+pub use crate::model::{Channel, Claim, ClaimId, MemberId};
+pub use crate::rules::{Reason, Reasons, Status};
 
 /// The case file of the bundled example, for documentation and quick experiments.
 pub const EXAMPLE_CASE: &str = include_str!("../examples/data/linkedin-premium/case.toml");

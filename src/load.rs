@@ -89,6 +89,21 @@ fn file_name(path: &Path) -> String {
     )
 }
 
+/// Which members keep their facts (subscriptions, opt-outs, evidence summary) when a data folder
+/// is loaded. Every member is validated and counted either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Loading {
+    /// Only the members the claims and cures name, by member id or email: what deciding the
+    /// claims of the folder needs, and the fastest load. A claim naming anyone else cannot be
+    /// evaluated against such a class list ([`crate::ClassRecords::lookup`] answers
+    /// [`crate::MemberLookup::FactsNotKept`]).
+    #[default]
+    Claimants,
+    /// Every accepted member: for a claims desk taking new claims, or the census of the class.
+    EveryMember,
+}
+
 /// Where a run reads from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DataFolder {
@@ -98,6 +113,8 @@ pub struct DataFolder {
     pub case_file: PathBuf,
     /// How the evidence file is split among threads (results never depend on it).
     pub parallelism: Parallelism,
+    /// Which members keep their facts.
+    pub loading: Loading,
 }
 
 /// The order files are read in: claims first, so that only the members claims name keep their
@@ -120,6 +137,7 @@ impl DataFolder {
             dir,
             case_file,
             parallelism: Parallelism::default(),
+            loading: Loading::default(),
         }
     }
 
@@ -167,7 +185,7 @@ impl DataFolder {
                 }
                 Err(source) => return Err(input::read_error(file, 0, source).into()),
             };
-            if file == InputFile::Members {
+            if file == InputFile::Members && self.loading == Loading::Claimants {
                 loader.class = ClassRecords::with_interest(loader.interest());
             }
             let size = handle.metadata().map(|m| m.len()).unwrap_or(0);
@@ -304,7 +322,7 @@ impl RowSink for ClaimSink {
             return;
         }
         let id = input::claim_id_of(&mut row);
-        part.push((breaks, id, input::claim(row)));
+        part.push((breaks, id, input::claim(row).map_err(String::from)));
     }
 }
 
@@ -349,7 +367,7 @@ impl RowSink for MemberSink<'_> {
                 part.push(breaks, id, RowKind::Kept(Box::new(m.to_member())))
             }
             Ok(_) => part.push(breaks, id, RowKind::Listed),
-            Err(problem) => part.reject(breaks, id, problem),
+            Err(problem) => part.reject(breaks, id, problem.to_string()),
         }
     }
 
@@ -388,7 +406,7 @@ impl RowSink for SubscriptionSink<'_> {
         let row = header.row(record, 0);
         let result = match row.width_error() {
             Some(problem) => Err(problem),
-            None => input::subscription(row, &self.class.cached(&part.recent)),
+            None => input::subscription(row, &self.class.cached(&part.recent)).map_err(String::from),
         };
         match result {
             Ok((Known::Kept(i), sub)) if self.case.class.premium_tiers.contains(&sub.tier) => {
@@ -570,7 +588,7 @@ impl Loader {
             | InputFile::Subscriptions
             | InputFile::Evidence => Err(format!("{file} is read in parallel, not row by row")),
             InputFile::OptOuts => {
-                let (member, on) = input::opt_out(row, &self.class)?;
+                let (member, on) = input::opt_out(row, &self.class).map_err(String::from)?;
                 let timely = on <= case.claims.opt_out_deadline;
                 if let Known::Kept(i) = member {
                     if let Some(f) = self.class.facts_at_mut(i) {
@@ -585,7 +603,7 @@ impl Loader {
                 Ok(())
             }
             InputFile::Cures => {
-                let cure = input::cure(row, &ClaimLines(&self.claim_index))?;
+                let cure = input::cure(row, &ClaimLines(&self.claim_index)).map_err(String::from)?;
                 self.cures.entry(cure.claim_id).or_default().push(cure);
                 Ok(())
             }

@@ -116,6 +116,20 @@ enum Command {
         #[arg(long = "case", value_name = "FILE")]
         case_file: Option<PathBuf>,
     },
+    /// Claims desk: read new claims as JSON Lines on standard input and answer each on standard
+    /// output, as `process` would decide it with the claims before it appended to claims.csv.
+    ///
+    /// Each input line is a JSON object whose keys are claims.csv column names and whose values
+    /// are strings. Each output line is the answer
+    /// (`{"claim_id":..,"status":..,"reasons":[..],"member_id":..,"entitlement":..,"notices":[..],"to_fix":[..]}`)
+    /// or, for a claim that cannot be received, `{"line":N,"error":"COLUMN: problem"}`.
+    Intake {
+        /// Data folder (class list, evidence and the claims already received).
+        data_dir: PathBuf,
+        /// Case file [default: DATA_DIR/case.toml].
+        #[arg(long = "case", value_name = "FILE")]
+        case_file: Option<PathBuf>,
+    },
     /// Write a deterministic synthetic data folder (with a case.toml) of N members.
     Generate {
         /// Folder to write (created if needed; files in it are replaced).
@@ -168,6 +182,10 @@ fn main() -> ExitCode {
             case_file,
             json,
         } => explain(&DataFolder::new(data_dir, case_file), &claim_id, json),
+        Command::Intake {
+            data_dir,
+            case_file,
+        } => intake(&DataFolder::new(data_dir, case_file)),
         Command::Generate {
             out_dir,
             members,
@@ -255,6 +273,101 @@ fn process(folder: &DataFolder, out: &Path, options: Options) -> Result<ExitCode
     std::mem::forget(decisions);
     std::mem::forget(data);
     Ok(ExitCode::SUCCESS)
+}
+
+/// Longest input line `intake` reads whole; a longer one is answered with an error.
+const MAX_INTAKE_LINE: usize = 1 << 20;
+
+fn intake(folder: &DataFolder) -> Result<ExitCode, String> {
+    require_folder(folder)?;
+    let mut desk = premium_claims::Desk::open(folder).map_err(|e| e.to_string())?;
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    let mut buffer = Vec::new();
+    let mut number = 0u64;
+    loop {
+        buffer.clear();
+        let (read, complete) = read_bounded_line(&mut input, &mut buffer, MAX_INTAKE_LINE)
+            .map_err(|e| format!("standard input: {e}"))?;
+        if read == 0 {
+            break;
+        }
+        number += 1;
+        let answer = if !complete {
+            Err(format!("line longer than {MAX_INTAKE_LINE} bytes"))
+        } else {
+            intake_line(&mut desk, &buffer)
+        };
+        let json = match answer {
+            Ok(answer) => serde_json::to_string(&answer),
+            Err(error) => serde_json::to_string(&serde_json::json!({"line": number, "error": error})),
+        }
+        .map_err(|e| e.to_string())?;
+        out!("{json}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads one line (without its `\n` or `\r\n`) into `buffer`, keeping at most `limit` bytes and
+/// skipping the rest. Returns the bytes consumed and whether the line fit.
+fn read_bounded_line(
+    input: &mut impl std::io::BufRead,
+    buffer: &mut Vec<u8>,
+    limit: usize,
+) -> std::io::Result<(usize, bool)> {
+    let mut consumed = 0;
+    let mut fits = true;
+    loop {
+        let available = input.fill_buf()?;
+        if available.is_empty() {
+            break;
+        }
+        let (chunk, done) = match memchr_newline(available) {
+            Some(i) => (&available[..i], Some(i + 1)),
+            None => (available, None),
+        };
+        if buffer.len() + chunk.len() <= limit {
+            buffer.extend_from_slice(chunk);
+        } else {
+            fits = false;
+        }
+        let used = done.unwrap_or(available.len());
+        input.consume(used);
+        consumed += used;
+        if done.is_some() {
+            break;
+        }
+    }
+    if buffer.last() == Some(&b'\r') {
+        buffer.pop();
+    }
+    Ok((consumed, fits))
+}
+
+fn memchr_newline(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|&b| b == b'\n')
+}
+
+/// One JSON object of claim fields, checked and filed at the desk.
+fn intake_line(
+    desk: &mut premium_claims::Desk,
+    line: &[u8],
+) -> Result<premium_claims::Answer, String> {
+    let value: serde_json::Value = serde_json::from_slice(line)
+        .map_err(|e| format!("not a JSON object: {e}"))?;
+    let serde_json::Value::Object(object) = value else {
+        return Err("not a JSON object".into());
+    };
+    let mut fields = Vec::with_capacity(object.len());
+    for (key, value) in &object {
+        match value {
+            serde_json::Value::String(text) => fields.push((key.as_str(), text.as_str())),
+            serde_json::Value::Null => {}
+            _ => return Err(format!("{key}: the value must be a JSON string")),
+        }
+    }
+    let claim = premium_claims::Claim::from_fields(fields).map_err(|p| p.to_string())?;
+    desk.file(claim).map_err(|p| p.to_string())
 }
 
 fn check(folder: &DataFolder) -> Result<ExitCode, String> {

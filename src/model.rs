@@ -276,6 +276,40 @@ pub struct Claim {
 }
 
 impl Claim {
+    /// Checks a claim given as `(column, value)` pairs named as the columns of `claims.csv`
+    /// (a web form, a JSON object, a database row) exactly as a row of that file is checked:
+    /// values are trimmed, an empty or missing value is absent, unknown names are ignored.
+    ///
+    /// # Errors
+    /// [`Problems`](crate::Problems): every column with a bad value, as `rejected_rows.csv` would
+    /// word it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use premium_claims::{Channel, Claim};
+    ///
+    /// let claim = Claim::from_fields([
+    ///     ("claim_id", "{6FA02B68-169A-4ACC-B682-963F613F5BE1}"),
+    ///     ("email", " Ada@Example.com "),
+    ///     ("channel", "Mail"),
+    ///     ("postmarked_on", "2026-03-31"),
+    ///     ("attested", "yes"),
+    /// ])?;
+    /// assert_eq!(claim.claim_id.to_string(), "6fa02b68-169a-4acc-b682-963f613f5be1");
+    /// assert_eq!(claim.channel(), Channel::Mail);
+    /// assert_eq!(claim.email.as_deref(), Some("Ada@Example.com"));
+    ///
+    /// let bad = Claim::from_fields([("claim_id", "12345"), ("channel", "online")]).unwrap_err();
+    /// assert_eq!(bad.columns().collect::<Vec<_>>(), ["claim_id", "submitted_at", "attested"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_fields<'v>(
+        fields: impl IntoIterator<Item = (&'v str, &'v str)>,
+    ) -> Result<Claim, crate::input::Problems> {
+        crate::input::claim_from_fields(fields)
+    }
+
     /// The claim's channel.
     pub fn channel(&self) -> Channel {
         match self.filing {

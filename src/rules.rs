@@ -140,6 +140,34 @@ impl Reason {
         self.rule().code
     }
 
+    /// The plain-English sentence a claimant is sent for this code.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use premium_claims::Reason;
+    ///
+    /// assert!(Reason::NotAttested.notice().contains("penalty of perjury"));
+    /// ```
+    pub fn notice(self) -> &'static str {
+        self.rule().notice
+    }
+
+    /// The claim fields a claimant can correct to cure this code (`member_id`, `email`,
+    /// `attested`); empty for codes a correction cannot cure.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use premium_claims::Reason;
+    ///
+    /// assert_eq!(Reason::AmbiguousIdentity.fields_to_fix(), ["member_id"]);
+    /// assert!(Reason::LateClaim.fields_to_fix().is_empty());
+    /// ```
+    pub fn fields_to_fix(self) -> &'static [&'static str] {
+        self.rule().to_fix
+    }
+
     /// Parses a code as written in outputs.
     pub fn from_code(code: &str) -> Option<Reason> {
         Reason::ALL.into_iter().find(|r| r.code() == code)
@@ -248,6 +276,10 @@ pub struct Rule {
     pub source: &'static str,
     /// When the code is added, in plain words.
     pub condition: &'static str,
+    /// What the claimant is told, in plain English (claim notices, `intake`, `explain`).
+    pub notice: &'static str,
+    /// For a deficient code, the claim fields a claimant can correct (as `cures.csv` names them).
+    pub to_fix: &'static [&'static str],
 }
 
 const CLASS_DEFINITION: &str =
@@ -555,6 +587,8 @@ pub const MISSING_IDENTITY: Rule = Rule {
     effect: Effect::Deficient,
     source: "Court's claims order (claim form must identify the class member)",
     condition: "the claim gives neither a member_id nor an email",
+    notice: "Your claim did not include your LinkedIn member ID or the email address on your account; please send one of them.",
+    to_fix: &["member_id", "email"],
 };
 
 /// Rule 2.
@@ -565,6 +599,8 @@ pub const NOT_IN_CLASS_LIST: Rule = Rule {
     effect: Effect::Rejects,
     source: CLASS_DEFINITION,
     condition: "the given member_id is not in the class list, or (no member_id) the email matches no member",
+    notice: "We could not find the member ID or email address you gave in the list of class members.",
+    to_fix: &[],
 };
 
 /// Rule 3.
@@ -575,6 +611,8 @@ pub const AMBIGUOUS_IDENTITY: Rule = Rule {
     effect: Effect::Deficient,
     source: "Court's claims order (claim form must identify the class member)",
     condition: "no member_id, and the email matches two or more members",
+    notice: "The email address you gave belongs to more than one account; please send your member ID.",
+    to_fix: &["member_id"],
 };
 
 /// Rule 4.
@@ -586,6 +624,8 @@ pub const IDENTITY_MISMATCH: Rule = Rule {
     source: "Court's claims order (claim form must identify the class member)",
     condition:
         "the member_id is known and both the claim's and the member's emails are present but differ",
+    notice: "The email address you gave does not match the one on the account for the member ID you gave; please confirm your details.",
+    to_fix: &["member_id", "email"],
 };
 
 /// Rules 1-4: resolves the claimant. A given member_id always wins over the email.
@@ -645,6 +685,8 @@ pub const OUTSIDE_CLASS_COUNTRY: Rule = Rule {
     effect: Effect::Rejects,
     source: CLASS_DEFINITION,
     condition: "the member's country is not one of the class countries",
+    notice: "The class includes only account holders in the countries the court named, and your account is registered elsewhere.",
+    to_fix: &[],
 };
 
 fn outside_class_country(case: &Case, m: &MemberFacts) -> bool {
@@ -659,6 +701,8 @@ pub const EXCLUDED_PERSON: Rule = Rule {
     effect: Effect::Rejects,
     source: "Class definition exclusions (defendant's employees and officers, judicial officers, counsel)",
     condition: "the member row has any excluded_category",
+    notice: "The court's class definition excludes people in your category (for example employees of the defendant, judicial officers or counsel).",
+    to_fix: &[],
 };
 
 fn excluded_person(m: &MemberFacts) -> bool {
@@ -673,6 +717,8 @@ pub const OPTED_OUT_OF_CLASS: Rule = Rule {
     effect: Effect::Rejects,
     source: "Fed. R. Civ. P. 23(c)(2)(B)(v)",
     condition: "the member asked for exclusion on or before the opt-out deadline",
+    notice: "You asked to be excluded from the class before the opt-out deadline, so you cannot receive a payment.",
+    to_fix: &[],
 };
 
 fn opted_out(m: &MemberFacts) -> bool {
@@ -687,6 +733,8 @@ pub const NO_ELIGIBLE_PREMIUM: Rule = Rule {
     effect: Effect::Rejects,
     source: "Class definition; LinkedIn Subscription Agreement § 3.2",
     condition: "no subscription of an eligible tier overlaps the message window",
+    notice: "The records show no eligible Premium subscription of yours during the class period.",
+    to_fix: &[],
 };
 
 fn no_eligible_premium(case: &Case, m: &MemberFacts) -> bool {
@@ -701,6 +749,8 @@ pub const NO_QUALIFYING_INMAIL: Rule = Rule {
     effect: Effect::Rejects,
     source: "Class definition; 18 U.S.C. § 2702(a)(1)",
     condition: "no InMail sent or received on a local date inside the message window and inside an eligible subscription",
+    notice: "The records show no InMail sent or received by you while you held an eligible Premium subscription in the class period.",
+    to_fix: &[],
 };
 
 fn no_qualifying_inmail(m: &MemberFacts) -> bool {
@@ -715,6 +765,8 @@ pub const NO_QUALIFYING_DISCLOSURE: Rule = Rule {
     effect: Effect::Rejects,
     source: "Class definition; 18 U.S.C. § 2702(a)(1)",
     condition: "no disclosure on a local date inside the disclosure window and before the member switched AI training off",
+    notice: "The records show no disclosure of your data for AI training during the disclosure period while your AI-training setting was on.",
+    to_fix: &[],
 };
 
 fn no_qualifying_disclosure(m: &MemberFacts) -> bool {
@@ -729,6 +781,8 @@ pub const DISCLOSURE_BEFORE_MESSAGES: Rule = Rule {
     effect: Effect::Rejects,
     source: "18 U.S.C. § 2702(a)(1) (only a communication that exists can be divulged)",
     condition: "the earliest qualifying InMail is later than the latest qualifying disclosure",
+    notice: "The only disclosures of your data took place before your first qualifying InMail, so no message of yours could have been disclosed.",
+    to_fix: &[],
 };
 
 fn disclosure_before_messages(inmail: &EvidenceFact, disclosure: &EvidenceFact) -> bool {
@@ -745,6 +799,8 @@ pub const NO_ACTUAL_DAMAGES: Rule = Rule {
     effect: Effect::Rejects,
     source: "18 U.S.C. § 2707(c); Van Alstyne v. Electronic Scriptorium Ltd., 560 F.3d 199 (4th Cir. 2009); Vista Marketing, LLC v. Burkett, 812 F.3d 954 (11th Cir. 2016)",
     condition: "the case requires actual damages and the claim states none (absent or zero)",
+    notice: "The court requires proof of some actual harm for an award, and your claim stated none.",
+    to_fix: &[],
 };
 
 fn no_actual_damages(case: &Case, claim: &Claim) -> bool {
@@ -760,6 +816,8 @@ pub const LATE_CLAIM: Rule = Rule {
     source: CLAIMS_ORDER,
     condition:
         "the filing date is after the deadline and after any court-approved late-claim cut-off",
+    notice: "Your claim was filed after the claims deadline and after the last date the court allowed for late claims.",
+    to_fix: &[],
 };
 
 /// Rule 14.
@@ -770,6 +828,8 @@ pub const LATE_CLAIM_ACCEPTED: Rule = Rule {
     effect: Effect::Note,
     source: CLAIMS_ORDER,
     condition: "the filing date is after the deadline but on or before the late-claim cut-off",
+    notice: "Your claim was filed after the deadline but within the period the court allowed for late claims, and it has been accepted.",
+    to_fix: &[],
 };
 
 /// A claim's filing date: the local date of an online submission, the postmark by mail.
@@ -810,6 +870,8 @@ pub const NOT_ATTESTED: Rule = Rule {
     effect: Effect::Deficient,
     source: "28 U.S.C. § 1746 (declaration under penalty of perjury)",
     condition: "the claim is not signed under penalty of perjury",
+    notice: "Your claim was not signed under penalty of perjury; please sign and return the attestation.",
+    to_fix: &["attested"],
 };
 
 /// Rules 1-15 on one claim, as it stands.
@@ -860,6 +922,8 @@ pub const CURED: Rule = Rule {
     effect: Effect::Note,
     source: "Court's claims order (deficiency notice and opportunity to cure)",
     condition: "the claim was deficient on its own fields and timely cures were applied before it was evaluated again",
+    notice: "Thank you for correcting your claim; it has been reviewed again with your correction.",
+    to_fix: &[],
 };
 
 /// What became of a claim's cures.
@@ -950,6 +1014,8 @@ pub const DUPLICATE_CLAIM: Rule = Rule {
     effect: Effect::Duplicate,
     source: "Court's plan of allocation (one payment per class member)",
     condition: "another clean claim resolved to the same member was received earlier (receipt key, then claim id)",
+    notice: "We already have an earlier valid claim from you; each class member is paid once.",
+    to_fix: &[],
 };
 
 /// Rule 17.
@@ -960,6 +1026,8 @@ pub const SHARED_PAYMENT_ACCOUNT: Rule = Rule {
     effect: Effect::Review,
     source: "Court's claims order (fraud prevention and review)",
     condition: "the claim's payment account is named by claims of more distinct identities than the case allows",
+    notice: "Your payment account was given on claims by several different people, so your claim is held for review.",
+    to_fix: &[],
 };
 
 /// Rule 18.
@@ -971,6 +1039,8 @@ pub const SHARED_IP_ADDRESS: Rule = Rule {
     source: "Court's claims order (fraud prevention and review)",
     condition:
         "the claim's IP address is used by claims of more distinct identities than the case allows",
+    notice: "Your claim came from an internet address used by many different claimants, so it is held for review.",
+    to_fix: &[],
 };
 
 /// Rule 19 (applied by [`crate::distribution::allocate`]).
@@ -982,6 +1052,8 @@ pub const BELOW_MINIMUM_PAYMENT: Rule = Rule {
     source: "Court's plan of allocation (minimum payment)",
     condition:
         "the claim's pro rata share of the net fund is below the minimum payment, so it is not paid",
+    notice: "Your share of the settlement fund was below the minimum payment the court set, so no payment is issued.",
+    to_fix: &[],
 };
 
 /// Who a claim is, for the fraud clusters: the resolved member, else the email, else the claim.
@@ -1012,8 +1084,8 @@ pub struct CrossClaimFacts {
 
 impl CrossClaimFacts {
     /// The facts of one claim after rules 1-15 (and cures).
-    pub fn of(case: &Case, claim: &Claim, member: Option<&MemberFacts>) -> Self {
-        let member = member.map(|m| m.member.member_id.clone());
+    pub fn of(case: &Case, claim: &Claim, member: Option<&MemberId>) -> Self {
+        let member = member.cloned();
         let identity = match (
             &member,
             claim
@@ -1865,7 +1937,7 @@ punitive_per_person = "100.00"
         let facts: Vec<_> = claims
             .iter()
             .zip(&evals)
-            .map(|(cl, e)| CrossClaimFacts::of(&c.case, cl, e.member))
+            .map(|(cl, e)| CrossClaimFacts::of(&c.case, cl, e.member.map(|m| &m.member.member_id)))
             .collect();
         let mut reasons: Vec<_> = evals.iter().map(|e| e.reasons).collect();
         apply_cross_claim_rules(&c.case, &facts, &mut reasons);

@@ -72,6 +72,19 @@ impl Record {
         (0..self.fields).filter_map(move |i| self.get(i))
     }
 
+    /// A record holding `fields` as they are (no quoting or splitting involved): how values that
+    /// come from elsewhere than a CSV file go through the same checks as a file's rows.
+    pub fn from_fields<'a>(fields: impl IntoIterator<Item = &'a [u8]>) -> Record {
+        let mut record = Record::default();
+        for (i, field) in fields.into_iter().enumerate() {
+            let start = record.data.len();
+            record.data.extend_from_slice(field);
+            record.set_field(i, start, record.data.len());
+            record.fields = i + 1;
+        }
+        record
+    }
+
     /// Makes this the record of a line without quote, `\r` or `\n` (as [`PlainLines`] holds): its
     /// bytes split at commas, which is what a CSV parser makes of such a line.
     pub fn fill_plain(&mut self, line: &[u8]) {

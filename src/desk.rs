@@ -1,0 +1,278 @@
+//! The claims desk: new claims answered one at a time, as the batch would decide them.
+//!
+//! A claim portal wants to tell a claimant, as the claim is filed, what will become of it. The
+//! desk holds the class list with every member's facts and the claims received so far, and keeps
+//! the three indexes the cross-claim rules need: the earliest clean claim of each member (rule
+//! 16) and the distinct identities behind each payment account and IP address (rules 17-18).
+//! Each new claim is evaluated with rules 1-15, checked against those indexes and added to them,
+//! so an answer costs a few hash look-ups however many claims came before.
+//!
+//! The answer for the k-th new claim is what `process` would decide for it with the new claims
+//! 1..k appended to `claims.csv` in arrival order; rule 19 (which needs the whole allocation) is
+//! never among its reasons. Cures in `cures.csv` apply to the claims loaded with the folder, not
+//! to new claims.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::ser::SerializeStruct;
+use serde::Serialize;
+
+use crate::engine::{decide, Decisions, Error};
+use crate::hashing::{Map, Set};
+use crate::input::{Problem, Problems};
+use crate::load::{DataFolder, Dataset, Loading, NoProgress};
+use crate::model::{Claim, ClaimId, MemberId};
+use crate::money::Cents;
+use crate::rules::{self, CrossClaimFacts, Identity, Reason, Reasons, Status};
+
+/// Where the desk first received a claim id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Receipt {
+    /// A row of `claims.csv`.
+    Line(u64),
+    /// The n-th new claim (from 1).
+    New(u64),
+}
+
+impl fmt::Display for Receipt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Receipt::Line(line) => write!(f, "on line {line} of claims.csv"),
+            Receipt::New(n) => write!(f, "as new claim {n}"),
+        }
+    }
+}
+
+/// A claims desk, loaded once, answering new claims one at a time.
+///
+/// # Examples
+///
+/// ```
+/// use premium_claims::{Claim, DataFolder, Desk, Status};
+///
+/// let folder = DataFolder::new("examples/data/linkedin-premium", None);
+/// let mut desk = Desk::open(&folder)?;
+/// let claim = Claim::from_fields([
+///     ("claim_id", "0b7e1f2a-3c4d-4e5f-8a9b-0c1d2e3f4a5b"),
+///     ("member_id", "m-001"),
+///     ("channel", "online"),
+///     ("submitted_at", "2026-03-01T10:00:00-08:00"),
+///     ("attested", "yes"),
+/// ])?;
+/// let answer = desk.file(claim)?;
+/// // m-001 already has an approved claim on file: one payment per person.
+/// assert_eq!(answer.status(), Status::Duplicate);
+/// assert_eq!(answer.reasons.to_string(), "DUPLICATE_CLAIM");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Desk {
+    data: Dataset,
+    decisions: Decisions,
+    received: Map<ClaimId, Receipt>,
+    /// Receipt key of each member's earliest clean claim.
+    first_clean: Map<MemberId, (DateTime<Utc>, ClaimId)>,
+    accounts: Map<String, Set<Identity>>,
+    ips: Map<String, Set<Identity>>,
+    new_claims: u64,
+}
+
+impl Desk {
+    /// Loads a data folder with every member's facts kept and decides the claims it holds.
+    ///
+    /// # Errors
+    /// [`Error`] when the case file or an input file is unusable (as for `process`).
+    pub fn open(folder: &DataFolder) -> Result<Desk, Error> {
+        let mut folder = folder.clone();
+        folder.loading = Loading::EveryMember;
+        Desk::new(folder.load(&mut NoProgress)?)
+    }
+
+    /// A desk over data already loaded (from a folder or a [`crate::DatasetBuilder`]).
+    ///
+    /// # Errors
+    /// [`Error::FactsNotKept`] when the data was loaded for its claimants only
+    /// ([`Loading::Claimants`]): a new claim may name any member.
+    pub fn new(data: Dataset) -> Result<Desk, Error> {
+        if !data.class.keeps_every_member() {
+            return Err(Error::FactsNotKept);
+        }
+        let decisions = decide(&data)?;
+        let mut desk = Desk {
+            received: Map::default(),
+            first_clean: Map::default(),
+            accounts: Map::default(),
+            ips: Map::default(),
+            new_claims: 0,
+            decisions,
+            data,
+        };
+        let case = &desk.data.case;
+        for d in &desk.decisions.determinations {
+            let facts = CrossClaimFacts::of(case, &d.claim, d.member.as_ref());
+            desk.received
+                .insert(d.claim.claim_id, Receipt::Line(d.line));
+            let clean = d.reasons.is_clean();
+            index(
+                &mut desk.first_clean,
+                &mut desk.accounts,
+                &mut desk.ips,
+                &facts,
+                clean,
+            );
+        }
+        Ok(desk)
+    }
+
+    /// Decides a new claim as the batch would with it appended to the claims received so far,
+    /// and records it as received.
+    ///
+    /// # Errors
+    /// A [`Problems`] naming `claim_id` when the claim id was already received; the claim is then
+    /// not received.
+    pub fn file(&mut self, claim: Claim) -> Result<Answer, Problems> {
+        if let Some(first) = self.received.get(&claim.claim_id) {
+            return Err(Problems(vec![Problem::new(
+                "claim_id",
+                format!("repeated claim_id {} (first received {first})", claim.claim_id),
+            )]));
+        }
+        let case = &self.data.case;
+        let evaluation = rules::evaluate(case, &self.data.class, &claim);
+        let member = evaluation.member.map(|m| m.member.member_id.clone());
+        let mut reasons = evaluation.reasons;
+        let facts = CrossClaimFacts::of(case, &claim, member.as_ref());
+        let clean = reasons.is_clean();
+        let (duplicate, account_size, ip_size) = index(
+            &mut self.first_clean,
+            &mut self.accounts,
+            &mut self.ips,
+            &facts,
+            clean,
+        );
+        if duplicate {
+            reasons.insert(Reason::DuplicateClaim);
+        }
+        if account_size > case.claims.max_identities_per_payment_account {
+            reasons.insert(Reason::SharedPaymentAccount);
+        }
+        if ip_size > case.claims.max_identities_per_ip {
+            reasons.insert(Reason::SharedIpAddress);
+        }
+        self.new_claims += 1;
+        self.received
+            .insert(claim.claim_id, Receipt::New(self.new_claims));
+        Ok(Answer {
+            claim_id: claim.claim_id,
+            member_id: member,
+            reasons,
+            entitlement: rules::entitlement(case, &claim, reasons.status()),
+        })
+    }
+
+    /// The data the desk was loaded with.
+    pub fn data(&self) -> &Dataset {
+        &self.data
+    }
+
+    /// The decisions on the claims the desk was loaded with (before any new claim).
+    pub fn loaded_decisions(&self) -> &Decisions {
+        &self.decisions
+    }
+
+    /// Claims received: those loaded plus the new ones filed.
+    pub fn received(&self) -> usize {
+        self.received.len()
+    }
+}
+
+/// Adds one claim to the cross-claim indexes. Returns whether it is a duplicate of an earlier
+/// clean claim (rule 16) and how many distinct identities now share its payment account and its
+/// IP address (rules 17-18).
+fn index(
+    first_clean: &mut Map<MemberId, (DateTime<Utc>, ClaimId)>,
+    accounts: &mut Map<String, Set<Identity>>,
+    ips: &mut Map<String, Set<Identity>>,
+    facts: &CrossClaimFacts,
+    clean: bool,
+) -> (bool, u64, u64) {
+    let mut duplicate = false;
+    if let (true, Some(member)) = (clean, &facts.member) {
+        match first_clean.get_mut(member) {
+            Some(first) if *first <= facts.receipt_key => duplicate = true,
+            // Received later but filed earlier: this one is kept, the other becomes the duplicate.
+            Some(first) => *first = facts.receipt_key,
+            None => {
+                first_clean.insert(member.clone(), facts.receipt_key);
+            }
+        }
+    }
+    let join = |clusters: &mut Map<String, Set<Identity>>, key: &Option<String>| {
+        key.as_ref().map_or(0, |key| {
+            let identities = clusters.entry(key.clone()).or_default();
+            identities.insert(facts.identity.clone());
+            identities.len() as u64
+        })
+    };
+    let account_size = join(accounts, &facts.payment_account);
+    let ip_size = join(ips, &facts.ip_address);
+    (duplicate, account_size, ip_size)
+}
+
+/// The desk's answer for one new claim.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Answer {
+    /// The claim.
+    pub claim_id: ClaimId,
+    /// The member the claim resolved to, if any.
+    pub member_id: Option<MemberId>,
+    /// Reason codes (rules 1-18; never 19 or 20).
+    pub reasons: Reasons,
+    /// What the claim is owed under the case's damages (zero unless approved); a fund's pro rata
+    /// share is known only once every claim is in.
+    pub entitlement: Cents,
+}
+
+impl Answer {
+    /// The claim's status.
+    pub fn status(&self) -> Status {
+        self.reasons.status()
+    }
+
+    /// The plain-English sentences for the claim's reasons, in rule order.
+    pub fn notices(&self) -> impl Iterator<Item = &'static str> {
+        self.reasons.iter().map(Reason::notice)
+    }
+
+    /// The claim fields the claimant can correct, when the claim is deficient (empty otherwise).
+    pub fn fields_to_fix(&self) -> Vec<&'static str> {
+        let mut fields = Vec::new();
+        if self.status() == Status::Deficient {
+            for field in self.reasons.iter().flat_map(|r| r.fields_to_fix()) {
+                if !fields.contains(field) {
+                    fields.push(*field);
+                }
+            }
+        }
+        fields
+    }
+}
+
+impl Serialize for Answer {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut out = s.serialize_struct("Answer", 7)?;
+        out.serialize_field("claim_id", &self.claim_id)?;
+        out.serialize_field("status", &self.status())?;
+        out.serialize_field("reasons", &self.reasons)?;
+        out.serialize_field(
+            "member_id",
+            self.member_id.as_ref().map_or("", |m| m.0.as_str()),
+        )?;
+        out.serialize_field("entitlement", &self.entitlement)?;
+        out.serialize_field("notices", &self.notices().collect::<Vec<_>>())?;
+        out.serialize_field("to_fix", &self.fields_to_fix())?;
+        out.end()
+    }
+}
