@@ -276,3 +276,149 @@ impl Serialize for Answer {
         out.end()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::generate::{generate, Plan, SplitMix64};
+    use crate::load::ClaimRecord;
+
+    /// A random new claim, as a portal might receive it: members known and unknown, by id or
+    /// by email in any case, repeated claim ids, shared payment accounts and IP addresses,
+    /// filings around the deadline, and some bad values.
+    fn random_fields(
+        rng: &mut SplitMix64,
+        members: u64,
+        earlier: &[ClaimId],
+    ) -> Vec<(String, String)> {
+        let mut f: Vec<(String, String)> = Vec::new();
+        let mut put = |k: &str, v: String| f.push((k.to_string(), v));
+        let id = if !earlier.is_empty() && rng.chance(40) {
+            earlier[rng.below(earlier.len() as u64) as usize].to_string()
+        } else {
+            uuid::Uuid::from_u64_pair(rng.next_u64(), rng.next_u64()).to_string()
+        };
+        put("claim_id", id);
+        let i = 1 + rng.below(members + members / 20);
+        match rng.below(20) {
+            0..=11 => put("member_id", format!("m-{i:08}")),
+            12..=15 => put("email", format!("M-{i:08}@Members.Example.COM")),
+            16 => {
+                put("member_id", format!("m-{i:08}"));
+                put(
+                    "email",
+                    format!("m-{:08}@members.example.com", 1 + rng.below(members)),
+                );
+            }
+            17 => put("member_id", format!("m-x{i:07}")),
+            _ => {}
+        }
+        if rng.chance(800) {
+            let day = 1 + rng.below(28);
+            let month = [6, 9, 12, 2, 3, 3, 3, 4, 5][rng.below(9) as usize];
+            let year = if month >= 6 { 2025 } else { 2026 };
+            put("channel", "online".into());
+            put(
+                "submitted_at",
+                format!("{year}-{month:02}-{day:02}T{:02}:30:00-07:00", rng.below(24)),
+            );
+        } else {
+            put("channel", "Mail".into());
+            put("postmarked_on", format!("2026-03-{:02}", 20 + rng.below(12)));
+        }
+        let attested = match rng.below(40) {
+            0 => "maybe",
+            1..=2 => "no",
+            _ => "yes",
+        };
+        put("attested", attested.into());
+        if rng.chance(100) {
+            put(
+                "actual_damages",
+                format!("{}.{:02}", rng.below(3000), rng.below(100)),
+            );
+        }
+        match rng.below(10) {
+            0..=2 => put("payment_account", format!("ring-{}@pay.example", rng.below(6))),
+            3..=4 => put(
+                "payment_account",
+                format!("acct-{}@bank.example", rng.next_u64()),
+            ),
+            _ => {}
+        }
+        if rng.chance(300) {
+            put("ip_address", format!("198.51.100.{}", rng.below(4)));
+        }
+        f
+    }
+
+    /// The desk's k-th answer is the batch's decision with new claims 1..k appended, on
+    /// thousands of random claims over a generated folder.
+    #[test]
+    fn answers_equal_the_batch_with_the_new_claims_appended() {
+        let dir = tempfile::tempdir().unwrap();
+        let members = 2_000;
+        generate(dir.path(), Plan::new(members, 7)).unwrap();
+        let mut folder = DataFolder::new(dir.path(), None);
+        folder.loading = Loading::EveryMember;
+        let mut desk = Desk::open(&folder).unwrap();
+        let mut batch = folder.load(&mut NoProgress).unwrap();
+        let mut ids: Vec<ClaimId> = batch.claims.iter().map(|c| c.claim.claim_id).collect();
+        let mut rng = SplitMix64::new(11);
+        let (mut answered, mut refused) = (0, 0);
+        let mut by_status = Map::<Status, u32>::default();
+        for k in 0..1_500u64 {
+            let fields = random_fields(&mut rng, members, &ids);
+            let pairs = fields.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+            let Ok(claim) = Claim::from_fields(pairs) else {
+                continue; // a rejected row: the batch leaves it out too
+            };
+            let repeated = ids.contains(&claim.claim_id);
+            let answer = desk.file(claim.clone());
+            if repeated {
+                let problems = answer.unwrap_err();
+                assert_eq!(problems.columns().collect::<Vec<_>>(), ["claim_id"]);
+                refused += 1;
+                continue;
+            }
+            let answer = answer.unwrap();
+            ids.push(claim.claim_id);
+            batch.claims.push(ClaimRecord {
+                claim: Arc::new(claim),
+                line: 1_000_000 + k,
+            });
+            let decided = decide(&batch).unwrap();
+            let last = decided.determinations.last().unwrap();
+            let mut reasons = last.reasons;
+            reasons.remove(Reason::BelowMinimumPayment);
+            assert_eq!(answer.reasons, reasons, "new claim {k}");
+            assert_eq!(answer.member_id, last.member, "new claim {k}");
+            assert_eq!(answer.entitlement, last.entitlement, "new claim {k}");
+            *by_status.entry(answer.status()).or_default() += 1;
+            answered += 1;
+        }
+        // The random claims reach every status and the refusal of a repeated claim id.
+        assert!(
+            answered > 1_000 && refused > 20,
+            "{answered} answered, {refused} refused"
+        );
+        for status in Status::ALL {
+            assert!(
+                by_status.get(&status).copied().unwrap_or(0) > 5,
+                "{status}: {by_status:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_desk_needs_every_member() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data/linkedin-premium");
+        let data = DataFolder::new(&dir, None)
+            .load(&mut NoProgress)
+            .unwrap();
+        assert!(matches!(Desk::new(data), Err(Error::FactsNotKept)));
+    }
+}

@@ -193,6 +193,11 @@ impl Reasons {
         self.0 |= 1 << reason as u32;
     }
 
+    /// Removes a code.
+    pub fn remove(&mut self, reason: Reason) {
+        self.0 &= !(1 << reason as u32);
+    }
+
     /// True if the code is present.
     pub fn contains(self, reason: Reason) -> bool {
         self.0 & (1 << reason as u32) != 0
