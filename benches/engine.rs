@@ -7,16 +7,16 @@ use std::hint::black_box;
 
 use chrono::Utc;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use premium_claims::case::Case;
-use premium_claims::distribution::{allocate, Share};
-use premium_claims::engine::ClassRecords;
-use premium_claims::evidence::read_evidence;
-use premium_claims::generate::{generate, Plan};
-use premium_claims::input::parallel::{Counters, Parallelism};
-use premium_claims::model::{Claim, ClaimId, Filing, Member, MemberId, Subscription};
-use premium_claims::money::Cents;
+use premium_claims::internals::input::parallel::{Counters, Parallelism};
+use premium_claims::internals::read_evidence;
 use premium_claims::rules::{self, Status};
-use premium_claims::time::{parse_date, parse_timestamp};
+use premium_claims::Case;
+use premium_claims::Cents;
+use premium_claims::ClassRecords;
+use premium_claims::{allocate, Share};
+use premium_claims::{generate, Plan};
+use premium_claims::{parse_date, parse_timestamp};
+use premium_claims::{Claim, ClaimId, Filing, Member, MemberId, Subscription};
 
 fn case() -> Case {
     premium_claims::EXAMPLE_CASE.parse().expect("example case")

@@ -4,11 +4,11 @@
 //! Run with `cargo run --example embed`.
 
 use chrono::Utc;
-use premium_claims::case::Case;
-use premium_claims::engine::ClassRecords;
-use premium_claims::model::{Claim, ClaimId, Filing, Member, MemberId, Subscription};
 use premium_claims::rules::{self, Status};
-use premium_claims::time::{parse_date, parse_timestamp};
+use premium_claims::Case;
+use premium_claims::ClassRecords;
+use premium_claims::{parse_date, parse_timestamp};
+use premium_claims::{Claim, ClaimId, Filing, Member, MemberId, Subscription};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let case: Case = premium_claims::EXAMPLE_CASE.parse()?;

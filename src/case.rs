@@ -211,7 +211,7 @@ impl FromStr for Case {
                     minimum_payment,
                     residual_recipient,
                 };
-                let deductions = crate::distribution::attorney_fees(&fund)
+                let deductions = crate::allocation::attorney_fees(&fund)
                     + fund.litigation_costs
                     + fund.administration_costs
                     + fund.service_awards.iter().map(|a| a.amount).sum();

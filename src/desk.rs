@@ -18,10 +18,10 @@ use chrono::{DateTime, Utc};
 use serde::ser::SerializeStruct;
 use serde::Serialize;
 
-use crate::engine::{decide, Decisions, Error};
+use crate::decide::{decide, Decisions, Error};
 use crate::hashing::{Map, Set};
-use crate::input::{Problem, Problems};
-use crate::load::{DataFolder, Dataset, Loading, NoProgress};
+use crate::ingest::folder::{DataFolder, Dataset, Loading, NoProgress};
+use crate::ingest::{Problem, Problems};
 use crate::model::{Claim, ClaimId, MemberId};
 use crate::money::Cents;
 use crate::rules::{self, CrossClaimFacts, Identity, Reason, Reasons, Status};
@@ -135,7 +135,10 @@ impl Desk {
         if let Some(first) = self.received.get(&claim.claim_id) {
             return Err(Problems(vec![Problem::new(
                 "claim_id",
-                format!("repeated claim_id {} (first received {first})", claim.claim_id),
+                format!(
+                    "repeated claim_id {} (first received {first})",
+                    claim.claim_id
+                ),
             )]));
         }
         let case = &self.data.case;
@@ -283,7 +286,7 @@ mod tests {
 
     use super::*;
     use crate::generate::{generate, Plan, SplitMix64};
-    use crate::load::ClaimRecord;
+    use crate::ingest::folder::ClaimRecord;
 
     /// A random new claim, as a portal might receive it: members known and unknown, by id or
     /// by email in any case, repeated claim ids, shared payment accounts and IP addresses,
@@ -322,11 +325,17 @@ mod tests {
             put("channel", "online".into());
             put(
                 "submitted_at",
-                format!("{year}-{month:02}-{day:02}T{:02}:30:00-07:00", rng.below(24)),
+                format!(
+                    "{year}-{month:02}-{day:02}T{:02}:30:00-07:00",
+                    rng.below(24)
+                ),
             );
         } else {
             put("channel", "Mail".into());
-            put("postmarked_on", format!("2026-03-{:02}", 20 + rng.below(12)));
+            put(
+                "postmarked_on",
+                format!("2026-03-{:02}", 20 + rng.below(12)),
+            );
         }
         let attested = match rng.below(40) {
             0 => "maybe",
@@ -341,7 +350,10 @@ mod tests {
             );
         }
         match rng.below(10) {
-            0..=2 => put("payment_account", format!("ring-{}@pay.example", rng.below(6))),
+            0..=2 => put(
+                "payment_account",
+                format!("ring-{}@pay.example", rng.below(6)),
+            ),
             3..=4 => put(
                 "payment_account",
                 format!("acct-{}@bank.example", rng.next_u64()),
@@ -416,9 +428,7 @@ mod tests {
     fn a_desk_needs_every_member() {
         let dir =
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data/linkedin-premium");
-        let data = DataFolder::new(&dir, None)
-            .load(&mut NoProgress)
-            .unwrap();
+        let data = DataFolder::new(&dir, None).load(&mut NoProgress).unwrap();
         assert!(matches!(Desk::new(data), Err(Error::FactsNotKept)));
     }
 }

@@ -12,8 +12,7 @@
 //! Evaluating one claim in memory, as a claims tool would:
 //!
 //! ```
-//! use premium_claims::{case::Case, engine::ClassRecords, rules, model::*, time::parse_timestamp};
-//! use chrono::Utc;
+//! use premium_claims::{rules, parse_timestamp, Case, Claim, ClaimId, ClassRecords, Filing, Member, MemberId, Utc};
 //!
 //! let case: Case = premium_claims::EXAMPLE_CASE.parse()?;
 //! let mut class = ClassRecords::new();
@@ -46,32 +45,83 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-pub mod case;
+mod allocation;
+mod audit;
+mod case;
+mod class;
+mod decide;
 mod desk;
-pub mod class;
-pub mod distribution;
-pub mod engine;
-pub mod evidence;
-pub mod explain;
-pub mod fingerprint;
-pub mod generate;
-pub mod hashing;
-pub mod input;
-pub mod load;
-pub mod model;
-pub mod money;
-pub mod output;
+mod generate;
+mod hashing;
+mod ingest;
+mod model;
+mod money;
+mod report;
 pub mod rules;
-pub mod time;
+mod time;
 
-pub use crate::case::Case;
+// Configuration.
+pub use crate::case::{Case, CaseError, ClaimsOrder, ClassDefinition, Damages, Fund, ServiceAward};
+pub use crate::time::{CaseClock, InclusiveDates};
+
+// Records, as the input files and other sources give them.
+pub use crate::model::{
+    Channel, Claim, ClaimId, Cure, EvidenceKind, Filing, Member, MemberId, PaymentMethod,
+    Subscription,
+};
+pub use crate::money::{AmountError, Cents, FeeRate};
+pub use crate::time::{parse_date, parse_timestamp, DateError, TimestampError};
+
+// Reading: folders of CSV files, or records from anywhere.
+pub use crate::ingest::folder::{
+    read_case, ClaimRecord, DataFolder, Dataset, Loading, NoProgress, OptOutCounts, Progress,
+};
+pub use crate::ingest::{FileStats, InputError, InputFile, Problem, Problems, RejectedRow};
+
+// The class list the rules look members up in.
 pub use crate::class::{ClassRecords, MemberLookup};
+
+// Deciding, paying, answering.
+pub use crate::allocation::{allocate, Allocation, Share, Waterfall};
+pub use crate::decide::{decide, Decisions, Determination, Error, Money};
 pub use crate::desk::{Answer, Desk};
-pub use crate::engine::{decide, Decisions, Determination, Error};
-pub use crate::input::{Problem, Problems};
-pub use crate::load::{DataFolder, Dataset, Loading};
-pub use crate::model::{Channel, Claim, ClaimId, MemberId};
 pub use crate::rules::{Reason, Reasons, Status};
+
+// Outputs and proof.
+pub use crate::audit::{verify, Verification};
+pub use crate::report::explain::{explain, Cluster, EvidenceShown, Explanation, Facts, RuleStep};
+pub use crate::report::render;
+
+// Synthetic data folders, for trials and tests.
+pub use crate::generate::{generate, Plan, Written};
+
+// The types of other crates that appear in this crate's API.
+pub use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+pub use chrono_tz::Tz;
+pub use rust_decimal::Decimal;
+pub use uuid::Uuid;
 
 /// The case file of the bundled example, for documentation and quick experiments.
 pub const EXAMPLE_CASE: &str = include_str!("../examples/data/linkedin-premium/case.toml");
+
+/// Machinery exposed for this crate's own command line, tests, benchmarks and fuzz targets only.
+/// Not part of the API: anything here may change or go away in any release.
+#[doc(hidden)]
+pub mod internals {
+    pub use crate::allocation::attorney_fees;
+    pub use crate::ingest::evidence::read_evidence;
+
+    /// Reading CSV files: headers, records, row checks, parallel ranges.
+    pub mod input {
+        pub use crate::ingest::*;
+    }
+
+    /// The output files one by one, and their writing.
+    pub mod output {
+        pub use crate::audit::{check_out_dir, verify, write_atomically, Verification};
+        pub use crate::report::{
+            determinations_csv, payments_csv, rejected_rows_csv, render, report, summary,
+            ClaimCounts, PaymentStats,
+        };
+    }
+}

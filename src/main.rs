@@ -9,11 +9,11 @@ use std::time::{Duration, Instant};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use premium_claims::engine::{self, DataFolder, Dataset, NoProgress, Progress};
-use premium_claims::input::{FileStats, InputFile};
-use premium_claims::model::ClaimId;
-use premium_claims::output;
+use premium_claims::internals::input::{FileStats, InputFile};
+use premium_claims::internals::output;
 use premium_claims::rules::Status;
+use premium_claims::ClaimId;
+use premium_claims::{DataFolder, Dataset, NoProgress, Progress};
 
 /// Prints a line on stdout; a closed pipe (`| head`) ends the program quietly instead of panicking.
 macro_rules! out {
@@ -238,7 +238,7 @@ fn process(folder: &DataFolder, out: &Path, options: Options) -> Result<ExitCode
         print_rejected(&data, 10);
         return Ok(ExitCode::from(REJECTED_ROWS));
     }
-    let decisions = engine::decide(&data).map_err(|e| e.to_string())?;
+    let decisions = premium_claims::decide(&data).map_err(|e| e.to_string())?;
     clock.lap("decide");
     let files = output::render(&data, &decisions).map_err(|e| e.to_string())?;
     clock.lap("render");
@@ -300,7 +300,9 @@ fn intake(folder: &DataFolder) -> Result<ExitCode, String> {
         };
         let json = match answer {
             Ok(answer) => serde_json::to_string(&answer),
-            Err(error) => serde_json::to_string(&serde_json::json!({"line": number, "error": error})),
+            Err(error) => {
+                serde_json::to_string(&serde_json::json!({"line": number, "error": error}))
+            }
         }
         .map_err(|e| e.to_string())?;
         out!("{json}");
@@ -353,8 +355,8 @@ fn intake_line(
     desk: &mut premium_claims::Desk,
     line: &[u8],
 ) -> Result<premium_claims::Answer, String> {
-    let value: serde_json::Value = serde_json::from_slice(line)
-        .map_err(|e| format!("not a JSON object: {e}"))?;
+    let value: serde_json::Value =
+        serde_json::from_slice(line).map_err(|e| format!("not a JSON object: {e}"))?;
     let serde_json::Value::Object(object) = value else {
         return Err("not a JSON object".into());
     };
@@ -402,8 +404,8 @@ fn explain(folder: &DataFolder, claim_id: &str, json: bool) -> Result<ExitCode, 
     let id = ClaimId::parse(claim_id.trim())
         .ok_or_else(|| format!("claim id '{claim_id}' is not a UUID"))?;
     let data = folder.load(&mut NoProgress).map_err(|e| e.to_string())?;
-    let decisions = engine::decide(&data).map_err(|e| e.to_string())?;
-    let explanation = premium_claims::explain::explain(&data, &decisions, id)
+    let decisions = premium_claims::decide(&data).map_err(|e| e.to_string())?;
+    let explanation = premium_claims::explain(&data, &decisions, id)
         .ok_or_else(|| format!("claims.csv: no accepted claim has id {id}"))?;
     if json {
         let text = serde_json::to_string_pretty(&explanation).map_err(|e| e.to_string())?;
@@ -417,7 +419,7 @@ fn explain(folder: &DataFolder, claim_id: &str, json: bool) -> Result<ExitCode, 
 fn verify(out: &Path, folder: &DataFolder) -> Result<ExitCode, String> {
     require_folder(folder)?;
     let data = folder.load(&mut NoProgress).map_err(|e| e.to_string())?;
-    let decisions = engine::decide(&data).map_err(|e| e.to_string())?;
+    let decisions = premium_claims::decide(&data).map_err(|e| e.to_string())?;
     let files = output::render(&data, &decisions).map_err(|e| e.to_string())?;
     let v = output::verify(out, &files).map_err(|e| e.to_string())?;
     for d in &v.differences {
@@ -446,12 +448,12 @@ fn generate(
     seed: u64,
     evidence_per_member: u64,
 ) -> Result<ExitCode, String> {
-    let plan = premium_claims::generate::Plan {
+    let plan = premium_claims::Plan {
         evidence_per_member,
-        ..premium_claims::generate::Plan::new(members, seed)
+        ..premium_claims::Plan::new(members, seed)
     };
-    let written = premium_claims::generate::generate(dir, plan)
-        .map_err(|e| format!("{}: {e}", dir.display()))?;
+    let written =
+        premium_claims::generate(dir, plan).map_err(|e| format!("{}: {e}", dir.display()))?;
     out!(
         "wrote {}: {} members, {} subscriptions, {} evidence rows, {} opt-outs, {} claims, {} cures",
         dir.display(),
@@ -480,7 +482,7 @@ fn print_rejected(data: &Dataset, limit: usize) {
             "rejected: {}:{}: {}",
             r.file,
             r.line,
-            premium_claims::input::withhold_values(&r.error)
+            premium_claims::internals::input::withhold_values(&r.error)
         );
     }
     if data.rejected.len() > limit {

@@ -306,8 +306,8 @@ impl Claim {
     /// ```
     pub fn from_fields<'v>(
         fields: impl IntoIterator<Item = (&'v str, &'v str)>,
-    ) -> Result<Claim, crate::input::Problems> {
-        crate::input::claim_from_fields(fields)
+    ) -> Result<Claim, crate::ingest::Problems> {
+        crate::ingest::claim_from_fields(fields)
     }
 
     /// The claim's channel.

@@ -3,7 +3,7 @@
 //! Each rule is a [`Rule`] constant (number, stable id, reason code, effect, legal source, condition)
 //! placed directly above the function that tests it. [`evaluate`] runs rules 1-15 on one claim,
 //! [`evaluate_with_cures`] adds the deficiency-cure step, and [`apply_cross_claim_rules`] runs 16-18
-//! over every determined claim. Money (rule 19) lives in [`crate::distribution`].
+//! over every determined claim. Money (rule 19) lives in [`crate::allocation`].
 
 use crate::hashing::Map;
 use std::fmt;
@@ -520,7 +520,7 @@ pub enum EmailMatch<'a> {
     Many(usize),
 }
 
-/// Look-ups the identity rules need; implemented by [`crate::engine::ClassRecords`], or by any
+/// Look-ups the identity rules need; implemented by [`crate::decide::ClassRecords`], or by any
 /// store an embedding tool has.
 pub trait ClassList {
     /// The member with this exact id, if in the class list.
@@ -616,7 +616,8 @@ pub const AMBIGUOUS_IDENTITY: Rule = Rule {
     effect: Effect::Deficient,
     source: "Court's claims order (claim form must identify the class member)",
     condition: "no member_id, and the email matches two or more members",
-    notice: "The email address you gave belongs to more than one account; please send your member ID.",
+    notice:
+        "The email address you gave belongs to more than one account; please send your member ID.",
     to_fix: &["member_id"],
 };
 
@@ -1048,7 +1049,7 @@ pub const SHARED_IP_ADDRESS: Rule = Rule {
     to_fix: &[],
 };
 
-/// Rule 19 (applied by [`crate::distribution::allocate`]).
+/// Rule 19 (applied by [`crate::allocation::allocate`]).
 pub const BELOW_MINIMUM_PAYMENT: Rule = Rule {
     number: 19,
     id: "payment.minimum",
@@ -1212,7 +1213,7 @@ pub fn entitlement(case: &Case, claim: &Claim, status: Status) -> Cents {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::ClassRecords;
+    use crate::class::ClassRecords;
     use crate::model::{Channel, PaymentMethod};
     use crate::time::parse_timestamp;
     use uuid::Uuid;

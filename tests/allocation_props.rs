@@ -1,8 +1,8 @@
 //! Properties of the pro rata allocation, over random funds and entitlements.
 
-use premium_claims::distribution::{allocate, Share};
-use premium_claims::model::ClaimId;
-use premium_claims::money::Cents;
+use premium_claims::Cents;
+use premium_claims::ClaimId;
+use premium_claims::{allocate, Share};
 use proptest::prelude::*;
 use uuid::Uuid;
 
@@ -93,7 +93,7 @@ proptest! {
             .map(|(i, &e)| Share { claim_id: ClaimId(Uuid::from_u128(i as u128)), entitlement: Cents(e) }).collect();
         let small = allocate(Cents(net), &shares, Cents::ZERO);
         let large = allocate(Cents(net + 1), &shares, Cents::ZERO);
-        let paid = |a: &premium_claims::distribution::Allocation| a.payments.iter().map(|p| p.0).sum::<i128>();
+        let paid = |a: &premium_claims::Allocation| a.payments.iter().map(|p| p.0).sum::<i128>();
         prop_assert!(paid(&large) >= paid(&small));
         for i in 0..shares.len() {
             prop_assert!(large.payments[i].0 >= small.payments[i].0 - 1);

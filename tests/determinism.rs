@@ -14,10 +14,10 @@ use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use premium_claims::engine::{decide, DataFolder, NoProgress};
-use premium_claims::generate::{generate, Plan};
-use premium_claims::input::parallel::Parallelism;
-use premium_claims::output;
+use premium_claims::internals::input::parallel::Parallelism;
+use premium_claims::internals::output;
+use premium_claims::{decide, DataFolder, NoProgress};
+use premium_claims::{generate, Plan};
 use proptest::prelude::*;
 use serde_json::Value;
 

@@ -8,9 +8,9 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use premium_claims::engine::{decide, DataFolder, Dataset, Decisions, NoProgress};
-use premium_claims::output::{determinations_csv, rejected_rows_csv};
+use premium_claims::internals::output::{determinations_csv, rejected_rows_csv};
 use premium_claims::rules::Reason;
+use premium_claims::{decide, DataFolder, Dataset, Decisions, NoProgress};
 
 fn example_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data/linkedin-premium")

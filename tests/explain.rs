@@ -4,10 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use premium_claims::engine::{decide, DataFolder, NoProgress};
-use premium_claims::explain::{explain, Explanation};
-use premium_claims::model::ClaimId;
 use premium_claims::rules::{Outcome, Reason, Status};
+use premium_claims::ClaimId;
+use premium_claims::{decide, DataFolder, NoProgress};
+use premium_claims::{explain, Explanation};
 
 fn example() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data/linkedin-premium")

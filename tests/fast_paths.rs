@@ -2,7 +2,7 @@
 //! checks: whatever a fast path accepts, the full check accepts with the same values. Lines are
 //! built from fragments that are valid, need trimming, or are wrong in one way or another.
 
-use premium_claims::input::{
+use premium_claims::internals::input::{
     self, evidence, listed_member_line, listed_subscription_line, member, subscription, Header,
     InputFile, Known, KnownMembers, Record,
 };
@@ -136,7 +136,7 @@ proptest! {
         let row = header.row(&record, 2);
         let full = match row.width_error() {
             Some(problem) => Err(problem),
-            None => evidence(row, &TwoMembers),
+            None => evidence(row, &TwoMembers).map_err(String::from),
         };
         match input::evidence_line(&header, line.as_bytes(), &TwoMembers) {
             None => {}

@@ -9,10 +9,10 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use premium_claims::engine::{decide, DataFolder, NoProgress};
-use premium_claims::input::parallel::Parallelism;
-use premium_claims::input::InputFile;
-use premium_claims::output;
+use premium_claims::internals::input::parallel::Parallelism;
+use premium_claims::internals::input::InputFile;
+use premium_claims::internals::output;
+use premium_claims::{decide, DataFolder, NoProgress};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -102,7 +102,7 @@ fn every_saved_fuzz_crash_now_loads_cleanly() {
         }
         match target {
             "case_file" => {
-                let _ = String::from_utf8_lossy(&input).parse::<premium_claims::case::Case>();
+                let _ = String::from_utf8_lossy(&input).parse::<premium_claims::Case>();
                 continue;
             }
             "data_folder" => {

@@ -5,10 +5,10 @@
 use std::fs;
 use std::path::Path;
 
-use premium_claims::engine::{decide, DataFolder, NoProgress};
-use premium_claims::generate::{generate, Plan};
-use premium_claims::input::parallel::Parallelism;
-use premium_claims::output;
+use premium_claims::internals::input::parallel::Parallelism;
+use premium_claims::internals::output;
+use premium_claims::{decide, DataFolder, NoProgress};
+use premium_claims::{generate, Plan};
 
 /// A generated folder with multi-line quoted fields and bad rows sprinkled through the big files.
 fn folder(dir: &Path) {
@@ -144,13 +144,13 @@ fn any_split_gives_the_sequential_result() {
 /// Counts rows, to check the range reader on its own.
 struct CountRows;
 
-impl premium_claims::input::parallel::RowSink for CountRows {
+impl premium_claims::internals::input::parallel::RowSink for CountRows {
     type Part = u64;
 
     fn row(
         &self,
-        _: &premium_claims::input::Header,
-        _: &premium_claims::input::Record,
+        _: &premium_claims::internals::input::Header,
+        _: &premium_claims::internals::input::Record,
         _: u64,
         part: &mut u64,
     ) {
@@ -160,8 +160,8 @@ impl premium_claims::input::parallel::RowSink for CountRows {
 
 #[test]
 fn splits_inside_quoted_fields_are_detected_and_read_again() {
-    use premium_claims::input::parallel::{read_parallel, Counters};
-    use premium_claims::input::InputFile;
+    use premium_claims::internals::input::parallel::{read_parallel, Counters};
+    use premium_claims::internals::input::InputFile;
     let tmp = tempfile::tempdir().unwrap();
     folder(tmp.path());
     let path = tmp.path().join("evidence.csv");

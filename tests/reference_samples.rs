@@ -3,8 +3,8 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use premium_claims::engine::{decide, DataFolder, NoProgress};
-use premium_claims::output;
+use premium_claims::internals::output;
+use premium_claims::{decide, DataFolder, NoProgress};
 
 fn folder(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -11,9 +11,9 @@
 
 use std::path::{Path, PathBuf};
 
-use premium_claims::engine::{decide, DataFolder, Dataset, Decisions, NoProgress};
-use premium_claims::output::{determinations_csv, report, summary};
+use premium_claims::internals::output::{determinations_csv, report, summary};
 use premium_claims::rules::RULE_VERSION;
+use premium_claims::{decide, DataFolder, Dataset, Decisions, NoProgress};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 

@@ -55,7 +55,9 @@ fn summary_fingerprints_every_input_and_output() {
     let summary: serde_json::Value =
         serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
     use sha2::Digest;
-    let sha = |p: &Path| premium_claims::input::hex(&sha2::Sha256::digest(fs::read(p).unwrap()));
+    let sha = |p: &Path| {
+        premium_claims::internals::input::hex(&sha2::Sha256::digest(fs::read(p).unwrap()))
+    };
     for file in [
         "case.toml",
         "members.csv",
@@ -152,7 +154,7 @@ fn a_write_that_fails_midway_leaves_the_previous_outputs_whole() {
         ("determinations.csv", b"new".to_vec()),
         ("no-such-dir/summary.json", b"{}".to_vec()),
     ];
-    assert!(premium_claims::output::write_atomically(&out, &files).is_err());
+    assert!(premium_claims::internals::output::write_atomically(&out, &files).is_err());
     for (f, bytes) in before {
         assert_eq!(fs::read(out.join(&f)).unwrap(), bytes, "{f} changed");
     }

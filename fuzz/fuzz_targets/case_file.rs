@@ -5,9 +5,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use premium_claims::case::{Case, CaseError};
-use premium_claims::distribution::Waterfall;
-use premium_claims::money::Cents;
+use premium_claims::{Case, CaseError};
+use premium_claims::Waterfall;
+use premium_claims::Cents;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
@@ -55,7 +55,7 @@ fn check(case: &Case) {
             let f: i128 = if rate == "1" { 1 } else { fraction.parse().unwrap_or(0) };
             let scale = if rate == "1" { 1 } else { 10i128.pow(k) };
             let expected = (2 * fund.gross.0 * f + scale) / (2 * scale);
-            let fees = premium_claims::distribution::attorney_fees(fund);
+            let fees = premium_claims::internals::attorney_fees(fund);
             assert_eq!(fees.0, expected, "fees of {:?} at rate {rate}", fund.gross);
         }
         for c in [

@@ -7,7 +7,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use premium_claims::input::InputFile;
+use premium_claims::internals::input::InputFile;
 
 fuzz_target!(|data: &[u8]| {
     premium_claims_fuzz::fuzz_one_file(InputFile::Claims, data);

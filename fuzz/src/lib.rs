@@ -1,7 +1,7 @@
 //! Shared harness for the premium-claims fuzz targets.
 //!
 //! Every target writes its input into a data folder on a RAM disk, loads it through the public
-//! API exactly as `premium-claims process` would (`DataFolder::load`, `engine::decide`,
+//! API exactly as `premium-claims process` would (`DataFolder::load`, `premium_claims::decide`,
 //! `output::render`), and then checks invariants taken from the contract (SPEC §1-2, §4-5, §7).
 //! Any panic inside the library, or any failed `assert!` here, is a crash for libFuzzer.
 
@@ -9,10 +9,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use premium_claims::engine::{self, DataFolder, Dataset, Decisions, NoProgress};
-use premium_claims::input::parallel::Parallelism;
-use premium_claims::input::{FileStats, InputFile};
-use premium_claims::output;
+use premium_claims::{DataFolder, Dataset, Decisions, NoProgress};
+use premium_claims::internals::input::parallel::Parallelism;
+use premium_claims::internals::input::{FileStats, InputFile};
+use premium_claims::internals::output;
 use premium_claims::rules::Status;
 
 /// The minimal data folder of the test suite, built into the binary.
@@ -328,7 +328,7 @@ pub fn run(dir: &Path, contents: &[(InputFile, &[u8])], alternative: Option<Para
 type Rendered = Vec<(&'static str, Vec<u8>)>;
 type Outcome = (
     Vec<(InputFile, FileStats)>,
-    Vec<premium_claims::input::RejectedRow>,
+    Vec<premium_claims::internals::input::RejectedRow>,
     Decisions,
     Rendered,
 );
@@ -358,7 +358,7 @@ fn load_decide_render(
         check_dataset(&data, contents);
     }
     // A conservation failure is documented as a defect of the crate, never an input problem.
-    let decisions = match engine::decide(&data) {
+    let decisions = match premium_claims::decide(&data) {
         Ok(d) => d,
         Err(e) => panic!("decide failed on a loaded dataset: {e}"),
     };

@@ -1,19 +1,16 @@
-//! Deciding a run: applies the rules to every claim read by [`crate::load`], allocates the
+//! Deciding a run: applies the rules to every claim read by [`crate::ingest::folder`], allocates the
 //! money, and checks that every cent is accounted for.
 
 use std::sync::Arc;
 
+use crate::allocation::{allocate, Share, Waterfall};
 use crate::case::{Case, CaseError};
-use crate::distribution::{allocate, Share, Waterfall};
-use crate::input::InputError;
+use crate::ingest::InputError;
 use crate::model::{Claim, MemberId};
 use crate::money::Cents;
 use crate::rules::{self, CrossClaimFacts, Reason, Reasons, Status};
 
-pub use crate::class::ClassRecords;
-pub use crate::load::{
-    read_case, ClaimRecord, DataFolder, Dataset, NoProgress, OptOutCounts, Progress,
-};
+use crate::ingest::folder::{ClaimRecord, Dataset};
 
 /// A fatal error: the run stops and writes nothing.
 #[derive(Debug, thiserror::Error)]
@@ -178,8 +175,7 @@ fn evaluate_claims(data: &Dataset, claims: &[ClaimRecord]) -> Evaluated {
         let claim = result
             .cured
             .map_or_else(|| Arc::clone(&record.claim), Arc::new);
-        out.facts
-            .push(CrossClaimFacts::of(
+        out.facts.push(CrossClaimFacts::of(
             case,
             &claim,
             result.evaluation.member.map(|m| &m.member.member_id),
@@ -258,6 +254,7 @@ fn distribute(case: &Case, determinations: &mut [Determination]) -> Result<Money
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::folder::{DataFolder, NoProgress};
 
     /// However the claims are shared among threads, the decisions are the same.
     #[test]

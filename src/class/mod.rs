@@ -13,7 +13,7 @@ use hashbrown::hash_table::{Entry, HashTable};
 
 use crate::hashing::{Map, Set};
 
-use crate::input::{Known, KnownMembers};
+use crate::ingest::{Known, KnownMembers};
 use crate::model::{normalise, Member};
 use crate::rules::{ClassList, EmailMatch, MemberFacts};
 

@@ -20,7 +20,7 @@ use std::time::SystemTime;
 
 use sha2::{Digest, Sha256};
 
-use crate::input::{hex, read_error, InputError, InputFile};
+use crate::ingest::{hex, read_error, InputError, InputFile};
 
 /// What identifies a file's contents cheaply: its length and modification time and, on Unix,
 /// the file itself (device and inode) and its status-change time, which no tool can set back

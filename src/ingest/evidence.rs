@@ -11,8 +11,8 @@ use std::path::Path;
 use crate::case::Case;
 use crate::class::{ClassRecords, RecentMember};
 use crate::hashing::Map;
-use crate::input::parallel::{read_parallel, Counters, Parallelism, RowSink};
-use crate::input::{
+use crate::ingest::parallel::{read_parallel, Counters, Parallelism, RowSink};
+use crate::ingest::{
     self, EvidenceRow, FileStats, Header, InputError, InputFile, Known, Record, RejectedRow,
 };
 use crate::model::EvidenceKind;
@@ -51,7 +51,7 @@ impl RowSink for Sink<'_> {
         let row = header.row(record, 0);
         let checked = match row.width_error() {
             Some(problem) => Err(problem),
-            None => input::evidence(row, &lookup).map_err(String::from),
+            None => ingest::evidence(row, &lookup).map_err(String::from),
         };
         match checked {
             Ok(ev) => self.fold(&ev, &mut part.summaries),
@@ -61,7 +61,7 @@ impl RowSink for Sink<'_> {
 
     fn plain_line(&self, header: &Header, line: &[u8], _breaks: u64, part: &mut Part) -> bool {
         let lookup = self.class.cached(&part.recent);
-        match input::evidence_line(header, line, &lookup) {
+        match ingest::evidence_line(header, line, &lookup) {
             Some(Some(ev)) => {
                 self.fold(&ev, &mut part.summaries);
                 true

@@ -6,7 +6,7 @@
 //! its records end; if that is not where the next range's first record began, the next range is
 //! read again from the right place. Records, their physical lines and the order of the parts are
 //! therefore exactly those of a single sequential read, whatever the number of threads or ranges.
-//! (The file's fingerprint is computed apart: see [`crate::fingerprint`].)
+//! (The file's fingerprint is computed apart: see [`crate::ingest::fingerprint`].)
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};

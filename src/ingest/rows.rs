@@ -19,10 +19,7 @@ use crate::model::{
 use crate::money::Cents;
 use crate::time::{parse_date, parse_instant, CheckedTimestamp};
 
-pub mod parallel;
-pub mod records;
-
-pub use records::{Record, RecordReader};
+pub use super::records::{Record, RecordReader};
 
 /// The input files, in the order they are read and their rejected rows are listed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -788,7 +785,7 @@ pub fn evidence<'a>(
 }
 
 /// The common case of [`evidence`], straight from a line without quotes (see
-/// [`parallel::RowSink::plain_line`]): the right number of fields, the four used ones present and
+/// [`super::parallel::RowSink::plain_line`]): the right number of fields, the four used ones present and
 /// with nothing to trim, every value valid. `None` for anything else, which [`evidence`] then
 /// checks (and explains) in full; `Some(None)` for a valid row of a member whose facts are not
 /// kept (nothing comes of it), `Some(Some(row))` for a valid row of a kept member. Whatever this

@@ -6,12 +6,11 @@ use std::fmt;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use crate::engine::{Dataset, Decisions, Determination};
+use crate::decide::{Decisions, Determination};
+use crate::ingest::folder::Dataset;
 use crate::model::{ClaimId, Cure, Filing, Subscription};
 use crate::money::Cents;
-use crate::rules::{
-    self, CrossClaimFacts, EvidenceFact, Outcome, Reason, Status, RULES,
-};
+use crate::rules::{self, CrossClaimFacts, EvidenceFact, Outcome, Reason, Status, RULES};
 
 /// One rule's result for the claim.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

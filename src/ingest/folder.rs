@@ -11,12 +11,12 @@ use sha2::{Digest, Sha256};
 
 use crate::case::{Case, CaseError};
 use crate::class::{hash_id, ClassRecords, Interest, RecentMember, RowBatch, RowKind};
-use crate::engine::Error;
-use crate::evidence;
-use crate::fingerprint::Fingerprints;
+use crate::decide::Error;
 use crate::hashing::Map;
-use crate::input::parallel::{read_parallel, Counters, ParallelRead, Parallelism, RowSink};
-use crate::input::{
+use crate::ingest::evidence;
+use crate::ingest::fingerprint::Fingerprints;
+use crate::ingest::parallel::{read_parallel, Counters, ParallelRead, Parallelism, RowSink};
+use crate::ingest::{
     self, CsvTable, FileStats, Header, InputError, InputFile, Known, KnownClaims, Record,
     RejectedRow,
 };
@@ -71,7 +71,7 @@ pub fn read_case(path: &Path) -> Result<(Case, String), Error> {
         file: file.clone(),
         source,
     })?;
-    let sha = input::hex(&Sha256::digest(&bytes));
+    let sha = ingest::hex(&Sha256::digest(&bytes));
     let text = String::from_utf8(bytes).map_err(|_| Error::Case {
         file: file.clone(),
         source: CaseError::Syntax("the file is not UTF-8 text".into()),
@@ -183,7 +183,7 @@ impl DataFolder {
                     }
                     .into())
                 }
-                Err(source) => return Err(input::read_error(file, 0, source).into()),
+                Err(source) => return Err(ingest::read_error(file, 0, source).into()),
             };
             if file == InputFile::Members && self.loading == Loading::Claimants {
                 loader.class = ClassRecords::with_interest(loader.interest());
@@ -321,8 +321,8 @@ impl RowSink for ClaimSink {
             part.push((breaks, None, Err(problem)));
             return;
         }
-        let id = input::claim_id_of(&mut row);
-        part.push((breaks, id, input::claim(row).map_err(String::from)));
+        let id = ingest::claim_id_of(&mut row);
+        part.push((breaks, id, ingest::claim(row).map_err(String::from)));
     }
 }
 
@@ -361,8 +361,8 @@ impl RowSink for MemberSink<'_> {
             part.reject(breaks, None, problem);
             return;
         }
-        let id = input::member_id_of(&mut row);
-        match input::member(row) {
+        let id = ingest::member_id_of(&mut row);
+        match ingest::member(row) {
             Ok(m) if self.class.wants(m.member_id, m.email) => {
                 part.push(breaks, id, RowKind::Kept(Box::new(m.to_member())))
             }
@@ -372,7 +372,7 @@ impl RowSink for MemberSink<'_> {
     }
 
     fn plain_line(&self, header: &Header, line: &[u8], breaks: u64, part: &mut MemberPart) -> bool {
-        match input::listed_member_line(header, line, |id, email| self.class.wants(id, email)) {
+        match ingest::listed_member_line(header, line, |id, email| self.class.wants(id, email)) {
             Some(id) => {
                 part.push(breaks, Some(id), RowKind::Listed);
                 true
@@ -406,7 +406,9 @@ impl RowSink for SubscriptionSink<'_> {
         let row = header.row(record, 0);
         let result = match row.width_error() {
             Some(problem) => Err(problem),
-            None => input::subscription(row, &self.class.cached(&part.recent)).map_err(String::from),
+            None => {
+                ingest::subscription(row, &self.class.cached(&part.recent)).map_err(String::from)
+            }
         };
         match result {
             Ok((Known::Kept(i), sub)) if self.case.class.premium_tiers.contains(&sub.tier) => {
@@ -425,7 +427,7 @@ impl RowSink for SubscriptionSink<'_> {
         part: &mut SubscriptionPart,
     ) -> bool {
         // A valid row of a member whose facts are not kept: nothing to keep.
-        input::listed_subscription_line(header, line, &self.class.cached(&part.recent))
+        ingest::listed_subscription_line(header, line, &self.class.cached(&part.recent))
     }
 }
 
@@ -580,7 +582,7 @@ impl Loader {
     }
 
     /// Validates one row and folds it in.
-    fn accept(&mut self, file: InputFile, row: input::Row<'_>) -> Result<(), String> {
+    fn accept(&mut self, file: InputFile, row: ingest::Row<'_>) -> Result<(), String> {
         let case = &self.case;
         match file {
             InputFile::Claims
@@ -588,7 +590,7 @@ impl Loader {
             | InputFile::Subscriptions
             | InputFile::Evidence => Err(format!("{file} is read in parallel, not row by row")),
             InputFile::OptOuts => {
-                let (member, on) = input::opt_out(row, &self.class).map_err(String::from)?;
+                let (member, on) = ingest::opt_out(row, &self.class).map_err(String::from)?;
                 let timely = on <= case.claims.opt_out_deadline;
                 if let Known::Kept(i) = member {
                     if let Some(f) = self.class.facts_at_mut(i) {
@@ -603,7 +605,8 @@ impl Loader {
                 Ok(())
             }
             InputFile::Cures => {
-                let cure = input::cure(row, &ClaimLines(&self.claim_index)).map_err(String::from)?;
+                let cure =
+                    ingest::cure(row, &ClaimLines(&self.claim_index)).map_err(String::from)?;
                 self.cures.entry(cure.claim_id).or_default().push(cure);
                 Ok(())
             }
