@@ -73,6 +73,7 @@ pub use crate::money::{AmountError, Cents, FeeRate};
 pub use crate::time::{parse_date, parse_timestamp, DateError, TimestampError};
 
 // Reading: folders of CSV files, or records from anywhere.
+pub use crate::ingest::builder::{DatasetBuilder, Evidence};
 pub use crate::ingest::folder::{
     read_case, ClaimRecord, DataFolder, Dataset, Loading, NoProgress, OptOutCounts, Progress,
 };
@@ -90,7 +91,9 @@ pub use crate::rules::{Reason, Reasons, Status};
 // Outputs and proof.
 pub use crate::audit::{verify, Verification};
 pub use crate::report::explain::{explain, Cluster, EvidenceShown, Explanation, Facts, RuleStep};
-pub use crate::report::render;
+pub use crate::report::{
+    render, CaseTitle, ClaimTotals, CureTotals, Inputs, MoneyTotals, PaymentStats, Summary,
+};
 
 // Synthetic data folders, for trials and tests.
 pub use crate::generate::{generate, Plan, Written};
@@ -121,7 +124,7 @@ pub mod internals {
         pub use crate::audit::{check_out_dir, verify, write_atomically, Verification};
         pub use crate::report::{
             determinations_csv, payments_csv, rejected_rows_csv, render, report, summary,
-            ClaimCounts, PaymentStats,
+            ClaimCounts,
         };
     }
 }

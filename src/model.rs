@@ -3,14 +3,27 @@
 use std::fmt;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::money::Cents;
 
 /// A class member's identifier, as in the defendant's records (case-sensitive).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct MemberId(pub String);
+
+impl From<&str> for MemberId {
+    fn from(id: &str) -> MemberId {
+        MemberId(id.to_string())
+    }
+}
+
+impl From<String> for MemberId {
+    fn from(id: String) -> MemberId {
+        MemberId(id)
+    }
+}
 
 impl fmt::Display for MemberId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -90,7 +103,7 @@ pub fn normalise(text: &str) -> String {
 }
 
 /// A row of `members.csv`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Member {
     /// Identifier.
     pub member_id: MemberId,
@@ -106,8 +119,23 @@ pub struct Member {
     pub excluded_category: Option<String>,
 }
 
+impl Member {
+    /// A member with an id and a country and nothing else (no name, email, AI-training opt-out
+    /// or exclusion).
+    pub fn new(member_id: impl Into<MemberId>, country: impl Into<String>) -> Member {
+        Member {
+            member_id: member_id.into(),
+            full_name: None,
+            email: None,
+            country: country.into(),
+            ai_training_opt_out_at: None,
+            excluded_category: None,
+        }
+    }
+}
+
 /// A row of `subscriptions.csv`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Subscription {
     /// Tier, lower case.
     pub tier: String,
@@ -118,6 +146,20 @@ pub struct Subscription {
 }
 
 impl Subscription {
+    /// A subscription of `tier` from `start_date` to `end_date` (both included; `None`: still
+    /// active).
+    pub fn new(
+        tier: impl Into<String>,
+        start_date: NaiveDate,
+        end_date: Option<NaiveDate>,
+    ) -> Subscription {
+        Subscription {
+            tier: tier.into(),
+            start_date,
+            end_date,
+        }
+    }
+
     /// True when `date` falls inside the subscription, both ends included.
     pub fn covers(&self, date: NaiveDate) -> bool {
         self.start_date <= date && self.end_date.map_or(true, |e| date <= e)
@@ -125,7 +167,7 @@ impl Subscription {
 }
 
 /// What an evidence row records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EvidenceKind {
     /// The member sent an InMail.
@@ -166,6 +208,15 @@ impl EvidenceKind {
                 };
                 text.eq_ignore_ascii_case(name).then_some(kind)
             }
+        }
+    }
+
+    /// The name written in `evidence.csv`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EvidenceKind::InmailSent => "inmail_sent",
+            EvidenceKind::InmailReceived => "inmail_received",
+            EvidenceKind::Disclosure => "disclosure",
         }
     }
 
@@ -251,7 +302,7 @@ impl PaymentMethod {
 }
 
 /// A row of `claims.csv`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Claim {
     /// Identifier.
     pub claim_id: ClaimId,
@@ -320,7 +371,7 @@ impl Claim {
 }
 
 /// A row of `cures.csv`: a claimant's answer to a deficiency notice.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cure {
     /// The claim being cured.
     pub claim_id: ClaimId,

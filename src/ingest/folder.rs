@@ -45,8 +45,8 @@ pub struct OptOutCounts {
 pub struct Dataset {
     /// The case.
     pub case: Case,
-    /// The case file's name and SHA-256.
-    pub case_file: (String, String),
+    /// The case file's name and SHA-256, when the case came from a file.
+    pub case_file: Option<(String, String)>,
     /// The class list and member facts.
     pub class: ClassRecords,
     /// Accepted claims, in file order.
@@ -259,7 +259,7 @@ impl DataFolder {
         loader.inputs.sort_by_key(|(file, _)| *file);
         loader.rejected.sort_by_key(|r| r.file);
         Ok(Dataset {
-            case_file: (file_name(&self.case_file), case_sha),
+            case_file: Some((file_name(&self.case_file), case_sha)),
             case: loader.case,
             class: loader.class,
             claims: loader.claims,

@@ -7,7 +7,9 @@
 //!   per-member summaries; `fingerprint`: the SHA-256 of each file, computed on the side;
 //! - `builder`: the same records from any source, in any order.
 
+pub mod builder;
 pub mod evidence;
+pub(crate) mod fields;
 pub mod fingerprint;
 pub mod folder;
 pub mod parallel;

@@ -9,14 +9,20 @@ use std::io;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
+use crate::case::ServiceAward;
 use crate::decide::Decisions;
 use crate::ingest::folder::Dataset;
+use crate::ingest::folder::OptOutCounts;
 use crate::ingest::hex;
+use crate::ingest::{FileStats, InputFile};
+use crate::money::FeeRate;
 use crate::money::{div_round_half_away, Cents};
 use crate::rules::{ClassList, Reason, Status, RULE_VERSION};
+use serde::Serialize;
 
 /// Statistics of the payments above zero.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[non_exhaustive]
 pub struct PaymentStats {
     /// Number of payments.
     pub count: u64,
@@ -188,77 +194,226 @@ pub fn rejected_rows_csv(data: &Dataset) -> io::Result<Vec<u8>> {
     finish(w)
 }
 
-fn money_or_null(v: Option<Cents>) -> Value {
-    v.map_or(Value::Null, |c| Value::String(c.to_string()))
+/// What a run decided, in numbers: the content of `summary.json` (which adds the fingerprints of
+/// the other outputs).
+///
+/// # Examples
+///
+/// ```
+/// use premium_claims::{decide, DataFolder, NoProgress, Summary};
+///
+/// let data = DataFolder::new("examples/data/linkedin-premium", None).load(&mut NoProgress)?;
+/// let decisions = decide(&data)?;
+/// let summary = Summary::of(&data, &decisions);
+/// assert_eq!(summary.claims.determined, decisions.determinations.len() as u64);
+/// let json = serde_json::to_value(&summary)?;
+/// assert_eq!(json["money"]["paid"], summary.money.paid.to_string());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Summary {
+    /// The version of the rules ([`crate::rules::RULE_VERSION`]).
+    pub rule_version: &'static str,
+    /// This crate's version.
+    pub crate_version: &'static str,
+    /// The case's name and docket.
+    pub case: CaseTitle,
+    /// Each input: the case file (fingerprint only), then each data file's counts.
+    pub inputs: Inputs,
+    /// Accepted rows of the class list.
+    pub class_members: u64,
+    /// Claims received and determined, by status and by reason.
+    pub claims: ClaimTotals,
+    /// Opt-out rows by timeliness.
+    pub opt_outs: OptOutCounts,
+    /// Cure rows applied and ignored.
+    pub cures: CureTotals,
+    /// Rejected input rows, all files together.
+    pub rejected_rows: u64,
+    /// The money.
+    pub money: MoneyTotals,
 }
 
-/// `summary.json`.
-pub fn summary(data: &Dataset, decisions: &Decisions) -> Value {
-    let mut inputs = Map::new();
-    inputs.insert(
-        data.case_file.0.clone(),
-        json!({ "sha256": data.case_file.1 }),
-    );
-    for (file, stats) in &data.inputs {
-        inputs.insert(file.name().to_string(), json!(stats));
+/// A case's name and docket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct CaseTitle {
+    /// The case's name.
+    pub name: String,
+    /// The docket number and court.
+    pub docket: String,
+}
+
+/// The inputs of a run, by file name, in the order the summary lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Inputs {
+    /// The case file's name and SHA-256, when the case came from a file.
+    pub case_file: Option<(String, String)>,
+    /// Each data file's counts.
+    pub files: Vec<(InputFile, FileStats)>,
+}
+
+impl Serialize for Inputs {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.files.len() + 1))?;
+        if let Some((name, sha256)) = &self.case_file {
+            map.serialize_entry(name, &json!({ "sha256": sha256 }))?;
+        }
+        for (file, stats) in &self.files {
+            map.serialize_entry(file.name(), stats)?;
+        }
+        map.end()
     }
-    let counts = ClaimCounts::of(decisions);
-    let by_status: Map<String, Value> = Status::ALL
-        .iter()
-        .map(|s| (s.as_str().to_string(), json!(counts.status(*s))))
-        .collect();
-    let by_reason: Map<String, Value> = Reason::ALL
-        .iter()
-        .map(|r| (r.code().to_string(), json!(counts.by_reason[*r as usize])))
-        .collect();
-    let received = data
-        .inputs
-        .iter()
-        .find(|(f, _)| *f == crate::ingest::InputFile::Claims)
-        .map_or(0, |(_, s)| s.rows);
-    let m = &decisions.money;
-    let fund = data.case.fund.as_ref();
-    let w = m.waterfall.as_ref();
-    let stats = PaymentStats::of(decisions.determinations.iter().map(|d| d.payment));
-    json!({
-        "rule_version": RULE_VERSION,
-        "crate_version": env!("CARGO_PKG_VERSION"),
-        "case": { "name": data.case.name, "docket": data.case.docket },
-        "inputs": inputs,
-        "class_members": data.class.len(),
-        "claims": {
-            "received": received,
-            "determined": decisions.determinations.len(),
-            "by_status": by_status,
-            "by_reason": by_reason,
-        },
-        "opt_outs": data.opt_outs,
-        "cures": { "applied": decisions.cures_applied, "ignored": decisions.cures_ignored },
-        "rejected_rows": data.rejected.len(),
-        "money": {
-            "entitled": m.entitled,
-            "gross_fund": money_or_null(w.map(|w| w.gross)),
-            "attorney_fees": w.map_or(Cents::ZERO, |w| w.attorney_fees),
-            "attorney_fee_rate": fund.map_or(Value::Null, |f| Value::String(f.attorney_fee_rate.to_string())),
-            "litigation_costs": w.map_or(Cents::ZERO, |w| w.litigation_costs),
-            "administration_costs": w.map_or(Cents::ZERO, |w| w.administration_costs),
-            "service_awards": w.map_or(Cents::ZERO, |w| w.service_awards),
-            "service_award_recipients": fund.map_or(Vec::new(), |f| f.service_awards.iter().map(|a| json!({ "member_id": a.member_id, "amount": a.amount })).collect()),
-            "net_fund": money_or_null(w.map(|w| w.net)),
-            "minimum_payment": money_or_null(fund.map(|f| f.minimum_payment)),
-            "paid": m.paid,
-            "residual": m.residual,
-            "residual_recipient": fund.and_then(|f| f.residual_recipient.clone()),
-            "allocation_rounds": m.rounds,
-            "payments": {
-                "count": stats.count,
-                "mean": stats.mean,
-                "median": stats.median,
-                "min": stats.min,
-                "max": stats.max,
+}
+
+/// Claims received and determined.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct ClaimTotals {
+    /// Data rows of the claims (rejected ones included).
+    pub received: u64,
+    /// Accepted claims, each determined.
+    pub determined: u64,
+    /// Claims per status, every status listed.
+    #[serde(serialize_with = "by_status")]
+    pub by_status: [u64; 5],
+    /// Claims carrying each code, every code listed.
+    #[serde(serialize_with = "by_reason")]
+    pub by_reason: [u64; 20],
+}
+
+impl ClaimTotals {
+    /// Claims with this status.
+    pub fn status(&self, status: Status) -> u64 {
+        self.by_status[status as usize]
+    }
+
+    /// Claims carrying this code.
+    pub fn reason(&self, reason: Reason) -> u64 {
+        self.by_reason[reason as usize]
+    }
+}
+
+fn by_status<S: serde::Serializer>(counts: &[u64; 5], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_map(
+        Status::ALL
+            .iter()
+            .map(|st| (st.as_str(), counts[*st as usize])),
+    )
+}
+
+fn by_reason<S: serde::Serializer>(counts: &[u64; 20], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_map(Reason::ALL.iter().map(|r| (r.code(), counts[*r as usize])))
+}
+
+/// Cure rows applied and ignored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct CureTotals {
+    /// Applied to deficient claims.
+    pub applied: u64,
+    /// Late, or for claims that were not deficient.
+    pub ignored: u64,
+}
+
+/// The money of a run, as the summary states it. Fund fields are `None` without a fund.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct MoneyTotals {
+    /// Sum of entitlements.
+    pub entitled: Cents,
+    /// The gross settlement fund.
+    pub gross_fund: Option<Cents>,
+    /// Attorney fees (zero without a fund).
+    pub attorney_fees: Cents,
+    /// The fee rate, as written in the case file.
+    pub attorney_fee_rate: Option<FeeRate>,
+    /// Litigation costs.
+    pub litigation_costs: Cents,
+    /// Administration costs.
+    pub administration_costs: Cents,
+    /// Service awards, all together.
+    pub service_awards: Cents,
+    /// Each service award.
+    pub service_award_recipients: Vec<ServiceAward>,
+    /// The net fund.
+    pub net_fund: Option<Cents>,
+    /// The minimum payment.
+    pub minimum_payment: Option<Cents>,
+    /// Paid to claimants.
+    pub paid: Cents,
+    /// Left for the residual recipient.
+    pub residual: Cents,
+    /// Who receives the residual.
+    pub residual_recipient: Option<String>,
+    /// Allocation rounds run.
+    pub allocation_rounds: usize,
+    /// Statistics of the payments above zero.
+    pub payments: PaymentStats,
+}
+
+impl Summary {
+    /// The summary of `decisions` made on `data`.
+    pub fn of(data: &Dataset, decisions: &Decisions) -> Summary {
+        let counts = ClaimCounts::of(decisions);
+        let received = data
+            .inputs
+            .iter()
+            .find(|(f, _)| *f == InputFile::Claims)
+            .map_or(0, |(_, s)| s.rows);
+        let m = &decisions.money;
+        let fund = data.case.fund.as_ref();
+        let w = m.waterfall.as_ref();
+        Summary {
+            rule_version: RULE_VERSION,
+            crate_version: env!("CARGO_PKG_VERSION"),
+            case: CaseTitle {
+                name: data.case.name.clone(),
+                docket: data.case.docket.clone(),
             },
-        },
-    })
+            inputs: Inputs {
+                case_file: data.case_file.clone(),
+                files: data.inputs.clone(),
+            },
+            class_members: data.class.len() as u64,
+            claims: ClaimTotals {
+                received,
+                determined: decisions.determinations.len() as u64,
+                by_status: counts.by_status,
+                by_reason: counts.by_reason,
+            },
+            opt_outs: data.opt_outs,
+            cures: CureTotals {
+                applied: decisions.cures_applied,
+                ignored: decisions.cures_ignored,
+            },
+            rejected_rows: data.rejected.len() as u64,
+            money: MoneyTotals {
+                entitled: m.entitled,
+                gross_fund: w.map(|w| w.gross),
+                attorney_fees: w.map_or(Cents::ZERO, |w| w.attorney_fees),
+                attorney_fee_rate: fund.map(|f| f.attorney_fee_rate.clone()),
+                litigation_costs: w.map_or(Cents::ZERO, |w| w.litigation_costs),
+                administration_costs: w.map_or(Cents::ZERO, |w| w.administration_costs),
+                service_awards: w.map_or(Cents::ZERO, |w| w.service_awards),
+                service_award_recipients: fund.map_or(Vec::new(), |f| f.service_awards.clone()),
+                net_fund: w.map(|w| w.net),
+                minimum_payment: fund.map(|f| f.minimum_payment),
+                paid: m.paid,
+                residual: m.residual,
+                residual_recipient: fund.and_then(|f| f.residual_recipient.clone()),
+                allocation_rounds: m.rounds,
+                payments: PaymentStats::of(decisions.determinations.iter().map(|d| d.payment)),
+            },
+        }
+    }
+}
+
+/// `summary.json` as a JSON value (without the outputs' fingerprints).
+pub fn summary(data: &Dataset, decisions: &Decisions) -> Value {
+    serde_json::to_value(Summary::of(data, decisions)).unwrap_or(Value::Null)
 }
 
 fn percent(part: i128, whole: i128) -> String {
@@ -380,7 +535,9 @@ pub fn report(data: &Dataset, decisions: &Decisions) -> String {
         r,
         "\n## Inputs\n\n| File | Rows | Accepted | Rejected | SHA-256 |\n|---|---:|---:|---:|---|"
     );
-    let _ = writeln!(r, "| {} | | | | `{}` |", data.case_file.0, data.case_file.1);
+    if let Some((name, sha256)) = &data.case_file {
+        let _ = writeln!(r, "| {name} | | | | `{sha256}` |");
+    }
     for (file, s) in &data.inputs {
         let _ = writeln!(
             r,

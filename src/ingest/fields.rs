@@ -1,0 +1,175 @@
+//! Records as text fields: how a typed record is written as a row of its file, and how a row
+//! given as `(column, value)` pairs becomes a typed record through the file's checks.
+//!
+//! The serde form of [`Member`], [`Claim`] and [`Cure`] is this row: a map from the file's column
+//! names to text, absent values left out. Deserialising one (a web form's JSON, say) runs the
+//! same checks as a CSV row, so a claim that `claims.csv` would reject cannot be built from JSON
+//! either; the error names every column at fault.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::de::Error as _;
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::ingest::{check_fields, claim, member, InputFile, KnownClaims};
+use crate::model::{Claim, ClaimId, Cure, Filing, Member};
+
+fn text(value: Option<&str>) -> String {
+    value.unwrap_or_default().to_string()
+}
+
+pub(crate) fn instant(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+/// A member as a `members.csv` row, in the file's column order.
+pub(crate) fn member_values(m: &Member) -> Vec<String> {
+    vec![
+        m.member_id.0.clone(),
+        text(m.full_name.as_deref()),
+        text(m.email.as_deref()),
+        m.country.clone(),
+        m.ai_training_opt_out_at.map(instant).unwrap_or_default(),
+        text(m.excluded_category.as_deref()),
+    ]
+}
+
+/// A claim as a `claims.csv` row, in the file's column order.
+pub(crate) fn claim_values(c: &Claim) -> Vec<String> {
+    let (channel, submitted_at, postmarked_on) = match c.filing {
+        Filing::Online(at) => ("online", instant(at), String::new()),
+        Filing::Mail(on) => ("mail", String::new(), on.to_string()),
+    };
+    vec![
+        c.claim_id.to_string(),
+        text(c.member_id.as_deref()),
+        text(c.email.as_deref()),
+        text(c.full_name.as_deref()),
+        channel.to_string(),
+        submitted_at,
+        postmarked_on,
+        c.attested.to_string(),
+        c.actual_damages.map(|d| d.to_string()).unwrap_or_default(),
+        c.payment_method
+            .map(|m| m.as_str().to_string())
+            .unwrap_or_default(),
+        text(c.payment_account.as_deref()),
+        text(c.ip_address.as_deref()),
+    ]
+}
+
+/// A cure as a `cures.csv` row, in the file's column order.
+pub(crate) fn cure_values(c: &Cure) -> Vec<String> {
+    vec![
+        c.claim_id.to_string(),
+        c.cured_on.to_string(),
+        text(c.member_id.as_deref()),
+        text(c.email.as_deref()),
+        c.attested.map(|a| a.to_string()).unwrap_or_default(),
+    ]
+}
+
+/// Writes a row as a map from column names to text, leaving absent values out.
+fn serialize_row<S: Serializer>(
+    file: InputFile,
+    values: &[String],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    let present = values.iter().filter(|v| !v.is_empty()).count();
+    let mut map = s.serialize_map(Some(present))?;
+    for ((column, _), value) in file.columns().iter().zip(values) {
+        if !value.is_empty() {
+            map.serialize_entry(column, value)?;
+        }
+    }
+    map.end()
+}
+
+/// One value of a record given as a map: text, or a JSON-style scalar read as its text.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Scalar {
+    Text(String),
+    Flag(bool),
+    Whole(i64),
+    Number(f64),
+    Absent(()),
+}
+
+/// Reads a map of column names to values as `(column, text)` pairs.
+fn deserialize_row<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, String)>, D::Error> {
+    let map = BTreeMap::<String, Scalar>::deserialize(d)?;
+    Ok(map
+        .into_iter()
+        .filter_map(|(column, value)| {
+            let text = match value {
+                Scalar::Text(t) => t,
+                Scalar::Flag(b) => b.to_string(),
+                Scalar::Whole(n) => n.to_string(),
+                Scalar::Number(x) => x.to_string(),
+                Scalar::Absent(()) => return None,
+            };
+            Some((column, text))
+        })
+        .collect())
+}
+
+impl Serialize for Member {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        serialize_row(InputFile::Members, &member_values(self), s)
+    }
+}
+
+impl Serialize for Claim {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        serialize_row(InputFile::Claims, &claim_values(self), s)
+    }
+}
+
+impl Serialize for Cure {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        serialize_row(InputFile::Cures, &cure_values(self), s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Member {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Member, D::Error> {
+        let row = deserialize_row(d)?;
+        let pairs = row.iter().map(|(c, v)| (c.as_str(), v.as_str()));
+        check_fields(InputFile::Members, pairs, |row| {
+            member(row).map(|m| m.to_member())
+        })
+        .map_err(D::Error::custom)
+    }
+}
+
+impl<'de> Deserialize<'de> for Claim {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Claim, D::Error> {
+        let row = deserialize_row(d)?;
+        let pairs = row.iter().map(|(c, v)| (c.as_str(), v.as_str()));
+        check_fields(InputFile::Claims, pairs, claim).map_err(D::Error::custom)
+    }
+}
+
+/// Any claim id is known: a cure on its own is checked for its values only; whether its claim
+/// exists is the dataset's question.
+struct AnyClaim;
+
+impl KnownClaims for AnyClaim {
+    fn is_known(&self, _: &ClaimId) -> bool {
+        true
+    }
+}
+
+impl<'de> Deserialize<'de> for Cure {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Cure, D::Error> {
+        let row = deserialize_row(d)?;
+        let pairs = row.iter().map(|(c, v)| (c.as_str(), v.as_str()));
+        check_fields(InputFile::Cures, pairs, |row| {
+            crate::ingest::cure(row, &AnyClaim)
+        })
+        .map_err(D::Error::custom)
+    }
+}
