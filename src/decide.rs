@@ -262,7 +262,8 @@ mod tests {
         let dir =
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data/linkedin-premium");
         for case in ["case.toml", "settlement.toml"] {
-            let data = DataFolder::new(&dir, Some(dir.join(case)))
+            let data = DataFolder::new(&dir)
+                .with_case_file(dir.join(case))
                 .load(&mut NoProgress)
                 .unwrap();
             assert!(data.claims.len() > 50);

@@ -51,7 +51,7 @@ impl fmt::Display for Receipt {
 /// ```
 /// use premium_claims::{Claim, DataFolder, Desk, Status};
 ///
-/// let folder = DataFolder::new("examples/data/linkedin-premium", None);
+/// let folder = DataFolder::new("examples/data/linkedin-premium");
 /// let mut desk = Desk::open(&folder)?;
 /// let claim = Claim::from_fields([
 ///     ("claim_id", "0b7e1f2a-3c4d-4e5f-8a9b-0c1d2e3f4a5b"),
@@ -84,8 +84,7 @@ impl Desk {
     /// # Errors
     /// [`Error`] when the case file or an input file is unusable (as for `process`).
     pub fn open(folder: &DataFolder) -> Result<Desk, Error> {
-        let mut folder = folder.clone();
-        folder.loading = Loading::EveryMember;
+        let folder = folder.clone().with_loading(Loading::EveryMember);
         Desk::new(folder.load(&mut NoProgress)?)
     }
 
@@ -373,8 +372,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let members = 2_000;
         generate(dir.path(), Plan::new(members, 7)).unwrap();
-        let mut folder = DataFolder::new(dir.path(), None);
-        folder.loading = Loading::EveryMember;
+        let folder = DataFolder::new(dir.path()).with_loading(Loading::EveryMember);
         let mut desk = Desk::open(&folder).unwrap();
         let mut batch = folder.load(&mut NoProgress).unwrap();
         let mut ids: Vec<ClaimId> = batch.claims.iter().map(|c| c.claim.claim_id).collect();
@@ -428,7 +426,7 @@ mod tests {
     fn a_desk_needs_every_member() {
         let dir =
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data/linkedin-premium");
-        let data = DataFolder::new(&dir, None).load(&mut NoProgress).unwrap();
+        let data = DataFolder::new(&dir).load(&mut NoProgress).unwrap();
         assert!(matches!(Desk::new(data), Err(Error::FactsNotKept)));
     }
 }

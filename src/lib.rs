@@ -66,8 +66,8 @@ pub use crate::time::{CaseClock, InclusiveDates};
 
 // Records, as the input files and other sources give them.
 pub use crate::model::{
-    Channel, Claim, ClaimId, Cure, EvidenceKind, Filing, Member, MemberId, PaymentMethod,
-    Subscription,
+    parse_boolean, Channel, Claim, ClaimId, Cure, EvidenceKind, Filing, Member, MemberId,
+    PaymentMethod, Subscription, ValueError,
 };
 pub use crate::money::{AmountError, Cents, FeeRate};
 pub use crate::time::{parse_date, parse_timestamp, DateError, TimestampError};

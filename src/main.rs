@@ -161,9 +161,9 @@ fn main() -> ExitCode {
             threads,
             timings,
         } => {
-            let mut folder = DataFolder::new(data_dir, case_file);
+            let mut folder = data_folder(data_dir, case_file);
             if let Some(n) = threads {
-                folder.parallelism.threads = n.max(1);
+                folder = folder.with_threads(n);
             }
             let options = Options {
                 strict,
@@ -175,17 +175,17 @@ fn main() -> ExitCode {
         Command::Check {
             data_dir,
             case_file,
-        } => check(&DataFolder::new(data_dir, case_file)),
+        } => check(&data_folder(data_dir, case_file)),
         Command::Explain {
             data_dir,
             claim_id,
             case_file,
             json,
-        } => explain(&DataFolder::new(data_dir, case_file), &claim_id, json),
+        } => explain(&data_folder(data_dir, case_file), &claim_id, json),
         Command::Intake {
             data_dir,
             case_file,
-        } => intake(&DataFolder::new(data_dir, case_file)),
+        } => intake(&data_folder(data_dir, case_file)),
         Command::Generate {
             out_dir,
             members,
@@ -196,7 +196,7 @@ fn main() -> ExitCode {
             out_dir,
             data_dir,
             case_file,
-        } => verify(&out_dir, &DataFolder::new(data_dir, case_file)),
+        } => verify(&out_dir, &data_folder(data_dir, case_file)),
     };
     match result {
         Ok(code) => code,
@@ -204,6 +204,15 @@ fn main() -> ExitCode {
             eprintln!("error: {message}");
             ExitCode::from(1)
         }
+    }
+}
+
+/// The data folder, with its own case.toml unless `--case` names another.
+fn data_folder(dir: PathBuf, case_file: Option<PathBuf>) -> DataFolder {
+    let folder = DataFolder::new(dir);
+    match case_file {
+        Some(file) => folder.with_case_file(file),
+        None => folder,
     }
 }
 
@@ -429,7 +438,7 @@ fn verify(out: &Path, folder: &DataFolder) -> Result<ExitCode, String> {
         out!(
             "verified: {} match a re-run of the rules on {} and the recorded fingerprints",
             v.checked.join(", "),
-            folder.dir.display()
+            folder.dir().display()
         );
         Ok(ExitCode::SUCCESS)
     } else {
@@ -468,10 +477,10 @@ fn generate(
 }
 
 fn require_folder(folder: &DataFolder) -> Result<(), String> {
-    if folder.dir.is_dir() {
+    if folder.dir().is_dir() {
         Ok(())
     } else {
-        Err(format!("{}: data folder not found", folder.dir.display()))
+        Err(format!("{}: data folder not found", folder.dir().display()))
     }
 }
 

@@ -97,6 +97,88 @@ impl Serialize for ClaimId {
     }
 }
 
+/// Why a single value could not be read (a claim id, a channel, a payment method, an evidence
+/// kind, a boolean): the text is named, as a rejected row's message names it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+#[non_exhaustive]
+pub struct ValueError {
+    /// What is wrong, quoting the value (`'12345' is not a UUID`).
+    pub message: String,
+}
+
+impl ValueError {
+    pub(crate) fn new(message: String) -> ValueError {
+        ValueError { message }
+    }
+}
+
+/// Quotes a value in a message (at most 60 characters of it).
+pub(crate) fn quoted<E: fmt::Display>(s: &str, e: E) -> String {
+    let shown: String = s.chars().take(60).collect();
+    let more = if shown.len() < s.len() { "..." } else { "" };
+    format!("'{shown}{more}' {e}")
+}
+
+impl std::str::FromStr for ClaimId {
+    type Err = ValueError;
+
+    /// Any spelling [`ClaimId::parse`] accepts.
+    fn from_str(text: &str) -> Result<ClaimId, ValueError> {
+        ClaimId::parse(text).ok_or_else(|| ValueError::new(quoted(text, "is not a UUID")))
+    }
+}
+
+impl std::str::FromStr for Channel {
+    type Err = ValueError;
+
+    /// `online` or `mail`, in any case.
+    fn from_str(text: &str) -> Result<Channel, ValueError> {
+        Channel::parse(text).ok_or_else(|| ValueError::new(format!("unknown channel '{text}'")))
+    }
+}
+
+impl std::str::FromStr for PaymentMethod {
+    type Err = ValueError;
+
+    /// `check`, `ach`, `paypal`, `venmo`, `zelle` or `virtual_card`, in any case.
+    fn from_str(text: &str) -> Result<PaymentMethod, ValueError> {
+        PaymentMethod::parse(text)
+            .ok_or_else(|| ValueError::new(format!("unknown payment method '{text}'")))
+    }
+}
+
+impl std::str::FromStr for EvidenceKind {
+    type Err = ValueError;
+
+    /// `inmail_sent`, `inmail_received` or `disclosure`, in any case.
+    fn from_str(text: &str) -> Result<EvidenceKind, ValueError> {
+        EvidenceKind::parse(text).ok_or_else(|| ValueError::new(format!("unknown kind '{text}'")))
+    }
+}
+
+/// Reads a boolean as input files write it: `true/false/yes/no/1/0`, in any case.
+///
+/// # Errors
+/// [`ValueError`] quoting anything else.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(premium_claims::parse_boolean("Yes"), Ok(true));
+/// assert!(premium_claims::parse_boolean("maybe").is_err());
+/// ```
+pub fn parse_boolean(text: &str) -> Result<bool, ValueError> {
+    match text.to_ascii_lowercase().as_str() {
+        "true" | "yes" | "1" => Ok(true),
+        "false" | "no" | "0" => Ok(false),
+        _ => Err(ValueError::new(quoted(
+            text,
+            "is not a boolean (true/false/yes/no/1/0)",
+        ))),
+    }
+}
+
 /// Trims and lower-cases ASCII letters: the comparison form of emails, payment accounts and IPs.
 pub fn normalise(text: &str) -> String {
     text.trim().to_ascii_lowercase()

@@ -15,6 +15,7 @@ pub struct Cents(pub i128);
 
 /// Why a text is not an amount.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum AmountError {
     /// A leading minus sign.
     #[error("is negative")]
@@ -83,6 +84,61 @@ impl Cents {
     /// True for a positive amount.
     pub fn is_positive(self) -> bool {
         self.0 > 0
+    }
+
+    /// An amount of `cents` cents.
+    pub const fn from_cents(cents: i64) -> Cents {
+        Cents(cents as i128)
+    }
+
+    /// The amount in dollars as a decimal with two places (`12.30`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use premium_claims::{Cents, Decimal};
+    ///
+    /// let fee: Cents = "1234.50".parse()?;
+    /// assert_eq!(fee.to_decimal(), Decimal::new(123450, 2));
+    /// assert_eq!(Cents::try_from(Decimal::new(5, 1))?, Cents::from_cents(50));
+    /// assert!(Cents::try_from(Decimal::new(12345, 3)).is_err()); // 12.345: not whole cents
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn to_decimal(self) -> rust_decimal::Decimal {
+        // Every amount this crate forms is far inside the 96 bits of a Decimal's mantissa.
+        rust_decimal::Decimal::from_i128_with_scale(self.0, 2)
+    }
+}
+
+impl std::str::FromStr for Cents {
+    type Err = AmountError;
+
+    /// The text of an amount as input files write it (see [`Cents::parse`]).
+    fn from_str(text: &str) -> Result<Cents, AmountError> {
+        Cents::parse(text)
+    }
+}
+
+impl From<Cents> for rust_decimal::Decimal {
+    fn from(amount: Cents) -> rust_decimal::Decimal {
+        amount.to_decimal()
+    }
+}
+
+impl TryFrom<rust_decimal::Decimal> for Cents {
+    type Error = AmountError;
+
+    /// Whole cents only: a decimal with a fraction of a cent is refused, never rounded.
+    fn try_from(amount: rust_decimal::Decimal) -> Result<Cents, AmountError> {
+        let cents = amount * rust_decimal::Decimal::ONE_HUNDRED;
+        if !cents.fract().is_zero() {
+            return Err(AmountError::Malformed);
+        }
+        let whole = cents.trunc().mantissa() / 10i128.pow(cents.trunc().scale());
+        if whole.abs() > Cents::MAX_INPUT {
+            return Err(AmountError::TooLarge);
+        }
+        Ok(Cents(whole))
     }
 }
 

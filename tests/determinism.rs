@@ -27,9 +27,9 @@ const BIN: &str = env!("CARGO_BIN_EXE_premium-claims");
 type Outputs = BTreeMap<String, Vec<u8>>;
 
 fn run(dir: &Path, parallelism: Option<Parallelism>) -> Outputs {
-    let mut folder = DataFolder::new(dir, None);
+    let mut folder = DataFolder::new(dir);
     if let Some(p) = parallelism {
-        folder.parallelism = p;
+        folder = folder.with_parallelism(p);
     }
     let data = folder.load(&mut NoProgress).expect("the folder loads");
     let decisions = decide(&data).expect("the folder decides");

@@ -18,8 +18,11 @@ fn example_dir() -> PathBuf {
 
 fn run(case_file: Option<&str>) -> (Dataset, Decisions) {
     let dir = example_dir();
-    let case_file = case_file.map(|name| dir.join(name));
-    let data = DataFolder::new(&dir, case_file)
+    let folder = match case_file {
+        Some(name) => DataFolder::new(&dir).with_case_file(dir.join(name)),
+        None => DataFolder::new(&dir),
+    };
+    let data = folder
         .load(&mut NoProgress)
         .expect("the example folder loads");
     let decisions = decide(&data).expect("the example folder is decided");

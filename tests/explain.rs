@@ -18,9 +18,7 @@ fn claim(n: u32) -> ClaimId {
 }
 
 fn explained(n: u32) -> Explanation {
-    let data = DataFolder::new(example(), None)
-        .load(&mut NoProgress)
-        .unwrap();
+    let data = DataFolder::new(example()).load(&mut NoProgress).unwrap();
     let decisions = decide(&data).unwrap();
     explain(&data, &decisions, claim(n)).expect("claim in the example")
 }

@@ -42,11 +42,11 @@ fn records_in(path: &Path) -> u64 {
 fn replay(dir: &Path) {
     let mut first: Option<(Vec<u8>, Vec<u8>)> = None;
     for min_chunk_bytes in [u64::MAX, 64, 1] {
-        let mut folder = DataFolder::new(dir, None);
-        folder.parallelism = Parallelism {
+        let mut folder = DataFolder::new(dir);
+        folder = folder.with_parallelism(Parallelism {
             threads: 2,
             min_chunk_bytes,
-        };
+        });
         let Ok(data) = folder.load(&mut NoProgress) else {
             continue; // a fatal error is an acceptable answer; a panic is not
         };

@@ -62,8 +62,8 @@ fn folder(dir: &Path) {
 }
 
 fn outputs(dir: &Path, parallelism: Parallelism) -> (Vec<u8>, Vec<u8>, serde_json::Value, Vec<u8>) {
-    let mut data = DataFolder::new(dir, None);
-    data.parallelism = parallelism;
+    let mut data = DataFolder::new(dir);
+    data = data.with_parallelism(parallelism);
     let data = data.load(&mut NoProgress).unwrap();
     let decisions = decide(&data).unwrap();
     // The whole summary, input fingerprints included: every split reads the same bytes.

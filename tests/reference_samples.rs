@@ -27,7 +27,7 @@ fn read(path: PathBuf) -> Vec<u8> {
 
 fn check_sample(name: &str) {
     let dir = folder(name);
-    let data = DataFolder::new(dir.join("input"), None)
+    let data = DataFolder::new(dir.join("input"))
         .load(&mut NoProgress)
         .unwrap();
     let decisions = decide(&data).unwrap();

@@ -40,7 +40,8 @@ fn example_dir() -> PathBuf {
 fn run() -> (Dataset, Decisions) {
     let dir = example_dir();
     let case_path = dir.join(CASE_FILE);
-    let data = DataFolder::new(&dir, Some(case_path))
+    let data = DataFolder::new(&dir)
+        .with_case_file(case_path)
         .load(&mut NoProgress)
         .expect("the example folder loads with settlement.toml");
     let decisions = decide(&data).expect("the example folder is decided");

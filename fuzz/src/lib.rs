@@ -339,8 +339,8 @@ fn load_decide_render(
     parallelism: Parallelism,
     check: bool,
 ) -> Result<Outcome, String> {
-    let mut folder = DataFolder::new(dir, None);
-    folder.parallelism = parallelism;
+    let mut folder = DataFolder::new(dir);
+    folder = folder.with_parallelism(parallelism);
     let data = match folder.load(&mut NoProgress) {
         Ok(d) => d,
         Err(e) => {

@@ -104,17 +104,27 @@ pub enum Loading {
     EveryMember,
 }
 
-/// Where a run reads from.
+/// Where a run reads from: a folder of CSV files and a case file.
+///
+/// # Examples
+///
+/// ```
+/// use premium_claims::{DataFolder, Loading, NoProgress};
+///
+/// let folder = DataFolder::new("examples/data/linkedin-premium")
+///     .with_case_file("examples/data/linkedin-premium/settlement.toml")
+///     .with_loading(Loading::EveryMember);
+/// let data = folder.load(&mut NoProgress)?;
+/// assert_eq!(data.class.kept(), data.class.len()); // every member's facts are kept
+/// assert!(data.case.fund.is_some());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DataFolder {
-    /// The folder with the CSV files.
-    pub dir: PathBuf,
-    /// The case file (by default `case.toml` in the folder).
-    pub case_file: PathBuf,
-    /// How the evidence file is split among threads (results never depend on it).
-    pub parallelism: Parallelism,
-    /// Which members keep their facts.
-    pub loading: Loading,
+    dir: PathBuf,
+    case_file: PathBuf,
+    parallelism: Parallelism,
+    loading: Loading,
 }
 
 /// The order files are read in: claims first, so that only the members claims name keep their
@@ -129,23 +139,64 @@ const READING_ORDER: [InputFile; 6] = [
 ];
 
 impl DataFolder {
-    /// A folder whose case file is `case.toml` inside it, unless `case_file` is given.
-    pub fn new(dir: impl Into<PathBuf>, case_file: Option<PathBuf>) -> Self {
+    /// The folder `dir`, with its case file `case.toml` inside it.
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
         let dir = dir.into();
-        let case_file = case_file.unwrap_or_else(|| dir.join("case.toml"));
         DataFolder {
+            case_file: dir.join("case.toml"),
             dir,
-            case_file,
             parallelism: Parallelism::default(),
             loading: Loading::default(),
         }
     }
 
+    /// Reads the case from `case_file` instead of the folder's `case.toml`.
+    pub fn with_case_file(mut self, case_file: impl Into<PathBuf>) -> Self {
+        self.case_file = case_file.into();
+        self
+    }
+
+    /// Which members keep their facts (by default the claimants only).
+    pub fn with_loading(mut self, loading: Loading) -> Self {
+        self.loading = loading;
+        self
+    }
+
+    /// Reads each large file with `threads` threads (by default one per core). Results never
+    /// depend on it.
+    pub fn with_threads(mut self, threads: usize) -> Self {
+        self.parallelism.threads = threads.max(1);
+        self
+    }
+
+    /// Sets how the large files are split among threads (tests of the splitting use it).
+    #[doc(hidden)]
+    pub fn with_parallelism(mut self, parallelism: Parallelism) -> Self {
+        self.parallelism = parallelism;
+        self
+    }
+
+    /// The folder with the CSV files.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The case file.
+    pub fn case_file(&self) -> &Path {
+        &self.case_file
+    }
+
+    /// Which members keep their facts.
+    pub fn loading(&self) -> Loading {
+        self.loading
+    }
+
     /// Reads the case file and every input file.
     ///
     /// # Errors
-    /// [`Error`] for a bad case file or an unusable input file; bad rows are not errors but
-    /// [`Dataset::rejected`] entries.
+    /// [`Error`] for a bad case file or an unusable input file (missing, unreadable, without a
+    /// header, missing a required column); bad rows are not errors but [`Dataset::rejected`]
+    /// entries.
     pub fn load(&self, progress: &mut dyn Progress) -> Result<Dataset, Error> {
         let (case, case_sha) = read_case(&self.case_file)?;
         let mut loader = Loader {

@@ -584,11 +584,7 @@ fn string(s: &str) -> Result<String, String> {
     Ok(s.to_string())
 }
 
-fn quoted<E: fmt::Display>(s: &str, e: E) -> String {
-    let shown: String = s.chars().take(60).collect();
-    let more = if shown.len() < s.len() { "..." } else { "" };
-    format!("'{shown}{more}' {e}")
-}
+use crate::model::quoted;
 
 fn timestamp(s: &str) -> Result<chrono::DateTime<Utc>, String> {
     parse_instant(s.as_bytes()).map_err(|e| quoted(s, e))
@@ -603,15 +599,11 @@ fn amount(s: &str) -> Result<Cents, String> {
 }
 
 fn boolean(s: &str) -> Result<bool, String> {
-    match s.to_ascii_lowercase().as_str() {
-        "true" | "yes" | "1" => Ok(true),
-        "false" | "no" | "0" => Ok(false),
-        _ => Err(quoted(s, "is not a boolean (true/false/yes/no/1/0)")),
-    }
+    crate::model::parse_boolean(s).map_err(|e| e.message)
 }
 
 fn claim_id(s: &str) -> Result<ClaimId, String> {
-    ClaimId::parse(s).ok_or_else(|| quoted(s, "is not a UUID"))
+    s.parse::<ClaimId>().map_err(|e| e.message)
 }
 
 /// A member of the class list, as the other files refer to it.

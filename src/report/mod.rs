@@ -202,7 +202,7 @@ pub fn rejected_rows_csv(data: &Dataset) -> io::Result<Vec<u8>> {
 /// ```
 /// use premium_claims::{decide, DataFolder, NoProgress, Summary};
 ///
-/// let data = DataFolder::new("examples/data/linkedin-premium", None).load(&mut NoProgress)?;
+/// let data = DataFolder::new("examples/data/linkedin-premium").load(&mut NoProgress)?;
 /// let decisions = decide(&data)?;
 /// let summary = Summary::of(&data, &decisions);
 /// assert_eq!(summary.claims.determined, decisions.determinations.len() as u64);
