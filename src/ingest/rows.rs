@@ -23,6 +23,7 @@ pub use super::records::{Record, RecordReader};
 
 /// The input files, in the order they are read and their rejected rows are listed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[non_exhaustive]
 pub enum InputFile {
     /// `members.csv`
     Members,
