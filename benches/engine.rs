@@ -12,11 +12,12 @@ use premium_claims::internals::read_evidence;
 use premium_claims::rules::{self, Status};
 use premium_claims::Case;
 use premium_claims::Cents;
-use premium_claims::ClassRecords;
 use premium_claims::{allocate, Share};
 use premium_claims::{generate, Plan};
 use premium_claims::{parse_date, parse_timestamp};
-use premium_claims::{Claim, ClaimId, Filing, Member, MemberId, Subscription};
+use premium_claims::{
+    Claim, ClaimId, DataFolder, Dataset, Desk, Evidence, EvidenceKind, Filing, Member, Subscription,
+};
 
 fn case() -> Case {
     premium_claims::EXAMPLE_CASE.parse().expect("example case")
@@ -24,56 +25,43 @@ fn case() -> Case {
 
 /// Rules 1-15 on one claim against a class of 100,000 members.
 fn rule_evaluation(c: &mut Criterion) {
-    let case = case();
-    let mut class = ClassRecords::new();
+    let at = |t: &str| parse_timestamp(t).expect("ts").with_timezone(&Utc);
+    let mut builder = Dataset::builder(case());
     for i in 0..100_000u64 {
         let id = format!("m-{i:07}");
-        class
-            .insert(
-                Member {
-                    member_id: MemberId(id.clone()),
-                    full_name: None,
-                    email: Some(format!("{id}@example.com")),
-                    country: "US".into(),
-                    ai_training_opt_out_at: None,
-                    excluded_category: None,
-                },
-                i + 2,
+        let mut member = Member::new(id.as_str(), "US");
+        member.email = Some(format!("{id}@example.com"));
+        builder
+            .member(member)
+            .subscription(
+                id.as_str(),
+                Subscription::new("career", parse_date("2020-01-01").expect("date"), None),
             )
-            .expect("unique ids");
-        let facts = class.facts_mut(&id).expect("just inserted");
-        facts.add_subscription(
-            &case,
-            Subscription {
-                tier: "career".into(),
-                start_date: parse_date("2020-01-01").expect("date"),
-                end_date: None,
-            },
-        );
-        let m = parse_timestamp("2024-06-01T12:00:00Z")
-            .expect("ts")
-            .with_timezone(&Utc);
-        let d = parse_timestamp("2024-08-15T12:00:00Z")
-            .expect("ts")
-            .with_timezone(&Utc);
-        facts.observe_message(&case, "e1", m, case.clock.local_date(m));
-        facts.observe_disclosure(&case, "e2", d, case.clock.local_date(d));
+            .evidence(Evidence::new(
+                "e1",
+                id.as_str(),
+                EvidenceKind::InmailSent,
+                at("2024-06-01T12:00:00Z"),
+            ))
+            .evidence(Evidence::new(
+                "e2",
+                id.as_str(),
+                EvidenceKind::Disclosure,
+                at("2024-08-15T12:00:00Z"),
+            ));
     }
-    let claim = |n: u128, member: Option<&str>, email: Option<&str>| Claim {
-        claim_id: ClaimId(uuid::Uuid::from_u128(n)),
-        member_id: member.map(String::from),
-        email: email.map(String::from),
-        full_name: None,
-        filing: Filing::Online(
-            parse_timestamp("2026-03-31T23:59:59-07:00")
-                .expect("ts")
-                .with_timezone(&Utc),
-        ),
-        attested: true,
-        actual_damages: None,
-        payment_method: None,
-        payment_account: None,
-        ip_address: None,
+    let data = builder.build();
+    assert!(data.rejected.is_empty());
+    let (case, class) = (&data.case, &data.class);
+    let claim = |n: u128, member: Option<&str>, email: Option<&str>| {
+        let mut claim = Claim::new(
+            ClaimId(uuid::Uuid::from_u128(n)),
+            Filing::Online(at("2026-03-31T23:59:59-07:00")),
+        );
+        claim.member_id = member.map(String::from);
+        claim.email = email.map(String::from);
+        claim.attested = true;
+        claim
     };
     let by_id = claim(1, Some("m-0054321"), None);
     let by_email = claim(2, None, Some("M-0054321@Example.com"));
@@ -81,13 +69,13 @@ fn rule_evaluation(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1));
     group.bench_function("evaluate_claim_by_member_id", |b| {
         b.iter(|| {
-            let e = rules::evaluate(&case, &class, black_box(&by_id));
+            let e = rules::evaluate(case, class, black_box(&by_id));
             assert_eq!(e.reasons.status(), Status::Approved);
         })
     });
     group.bench_function("evaluate_claim_by_email", |b| {
         b.iter(|| {
-            let e = rules::evaluate(&case, &class, black_box(&by_email));
+            let e = rules::evaluate(case, class, black_box(&by_email));
             assert_eq!(e.reasons.status(), Status::Approved);
         })
     });
@@ -110,23 +98,12 @@ fn evidence_ingestion(c: &mut Criterion) {
             &threads,
             |b, &threads| {
                 b.iter(|| {
-                    let mut class = ClassRecords::new();
                     // Every member listed and kept: the most work per row.
+                    let mut builder = Dataset::builder(case.clone());
                     for i in 1..=20_000u64 {
-                        class
-                            .insert(
-                                Member {
-                                    member_id: MemberId(format!("m-{i:08}")),
-                                    full_name: None,
-                                    email: None,
-                                    country: "US".into(),
-                                    ai_training_opt_out_at: None,
-                                    excluded_category: None,
-                                },
-                                i + 1,
-                            )
-                            .expect("unique");
+                        builder.member(Member::new(format!("m-{i:08}"), "US"));
                     }
+                    let mut class = builder.build().class;
                     let parallelism = Parallelism {
                         threads,
                         min_chunk_bytes: 1 << 20,
@@ -145,6 +122,43 @@ fn evidence_ingestion(c: &mut Criterion) {
                 })
             },
         );
+    }
+    group.finish();
+}
+
+/// The claims desk: one new claim answered (rules 1-18) against a generated 20,000-member folder
+/// loaded with every member kept and its 2,000 claims received, the indexes growing as claims
+/// come in.
+fn desk(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    generate(dir.path(), Plan::new(20_000, 3)).expect("generate");
+    let mut desk = Desk::open(&DataFolder::new(dir.path())).expect("desk");
+    let at = parse_timestamp("2026-03-02T10:00:00-08:00")
+        .expect("ts")
+        .with_timezone(&Utc);
+    let mut n = 0u64;
+    let mut group = c.benchmark_group("desk");
+    group.throughput(Throughput::Elements(1));
+    for (name, member) in [("new_member", 19_000u64), ("repeat_member", 7)] {
+        group.bench_function(name, |b| {
+            b.iter_batched(
+                || {
+                    n += 1;
+                    let id = ClaimId(uuid::Uuid::from_u64_pair(0xDE5C, n));
+                    let mut claim = Claim::new(id, Filing::Online(at));
+                    claim.member_id = Some(format!("m-{:08}", member + n % 500));
+                    claim.payment_account = Some(format!("acct-{}@bank.example", n % 9_000));
+                    claim.ip_address = Some(format!("203.0.113.{}", n % 200));
+                    claim.attested = true;
+                    claim
+                },
+                |claim| {
+                    let answer = desk.file(black_box(claim)).expect("a new claim id");
+                    assert!(answer.member_id.is_some());
+                },
+                criterion::BatchSize::SmallInput,
+            )
+        });
     }
     group.finish();
 }
@@ -171,5 +185,11 @@ fn allocation(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, rule_evaluation, evidence_ingestion, allocation);
+criterion_group!(
+    benches,
+    rule_evaluation,
+    evidence_ingestion,
+    desk,
+    allocation
+);
 criterion_main!(benches);

@@ -13,6 +13,7 @@ pub fn attorney_fees(fund: &Fund) -> Cents {
 
 /// The waterfall from the gross fund to the net fund.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Waterfall {
     /// Gross settlement fund.
     pub gross: Cents,
@@ -60,6 +61,7 @@ pub struct Share {
 
 /// The allocation's result, index for index with the shares given.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Allocation {
     /// Payment of each share.
     pub payments: Vec<Cents>,

@@ -12,6 +12,7 @@ use crate::ingest::hex;
 
 /// What `verify` found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Verification {
     /// Files compared.
     pub checked: Vec<String>,

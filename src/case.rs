@@ -14,6 +14,7 @@ use crate::time::{parse_date, CaseClock, InclusiveDates};
 
 /// A fatal problem in the case file, located by its dotted key.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum CaseError {
     /// The text is not TOML.
     #[error("not valid TOML: {0}")]
@@ -39,6 +40,7 @@ impl CaseError {
 
 /// Who belongs to the class, and when the conduct happened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct ClassDefinition {
     /// ISO 3166-1 alpha-2 codes, upper case.
     pub countries: Vec<String>,
@@ -52,6 +54,7 @@ pub struct ClassDefinition {
 
 /// Deadlines and fraud thresholds from the court's claims order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct ClaimsOrder {
     /// Last local filing date of a timely claim.
     pub deadline: NaiveDate,
@@ -69,6 +72,7 @@ pub struct ClaimsOrder {
 
 /// Damages under 18 U.S.C. § 2707(c).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Damages {
     /// The statutory floor per person.
     pub statutory_minimum: Cents,
@@ -80,6 +84,7 @@ pub struct Damages {
 
 /// A service award to a named class representative, paid from the fund.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct ServiceAward {
     /// The representative's member id (a label; not checked against the class list).
     pub member_id: String,
@@ -89,6 +94,7 @@ pub struct ServiceAward {
 
 /// A common settlement fund and its deductions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Fund {
     /// The gross fund.
     pub gross: Cents,
@@ -108,6 +114,7 @@ pub struct Fund {
 
 /// A validated case file.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Case {
     /// Case name.
     pub name: String,

@@ -14,6 +14,7 @@ use crate::ingest::folder::{ClaimRecord, Dataset};
 
 /// A fatal error: the run stops and writes nothing.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The case file is unreadable or invalid.
     #[error("{file}: {source}")]
@@ -45,6 +46,7 @@ pub enum Error {
 
 /// The decision on one claim.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Determination {
     /// The claim as evaluated (with any applied cures).
     pub claim: Arc<Claim>,
@@ -69,6 +71,7 @@ impl Determination {
 
 /// The money of a run.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Money {
     /// Sum of entitlements.
     pub entitled: Cents,
@@ -84,6 +87,7 @@ pub struct Money {
 
 /// All decisions of a run.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Decisions {
     /// One per accepted claim, in file order.
     pub determinations: Vec<Determination>,

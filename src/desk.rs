@@ -250,15 +250,7 @@ impl Answer {
 
     /// The claim fields the claimant can correct, when the claim is deficient (empty otherwise).
     pub fn fields_to_fix(&self) -> Vec<&'static str> {
-        let mut fields = Vec::new();
-        if self.status() == Status::Deficient {
-            for field in self.reasons.iter().flat_map(|r| r.fields_to_fix()) {
-                if !fields.contains(field) {
-                    fields.push(*field);
-                }
-            }
-        }
-        fields
+        crate::report::explain::fields_to_fix(self.reasons)
     }
 }
 

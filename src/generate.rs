@@ -44,6 +44,7 @@ impl SplitMix64 {
 
 /// What to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Plan {
     /// Class members.
     pub members: u64,
@@ -66,6 +67,7 @@ impl Plan {
 
 /// Rows written per file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct Written {
     /// members.csv rows.
     pub members: u64,

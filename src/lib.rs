@@ -6,39 +6,30 @@
 //! evidence, opt-outs, claims and cures; decides every claim through pure, cited rules; and pays
 //! either the statutory $1,000 per person or a settlement fund divided pro rata to the cent.
 //!
-//! The flow is one way: [`case`] and [`input`] read, [`rules`] decides, [`distribution`] divides
-//! the money, [`output`] writes. [`engine`] strings them together for a data folder.
+//! The [`guide`] explains how the crate is built and gives a recipe for each use: deciding a
+//! folder of files, answering claims one at a time at a [`Desk`], building a [`Dataset`] from
+//! records held elsewhere, reading a claim from JSON, explaining a decision, reporting.
 //!
-//! Evaluating one claim in memory, as a claims tool would:
+//! | entry point | what it does |
+//! |---|---|
+//! | [`DataFolder::load`] | reads a folder of CSV files and its case file into a [`Dataset`] |
+//! | [`Dataset::builder`] | the same from values, in any order, through the same checks |
+//! | [`decide`] | rules 1-20 on every claim, and the money: [`Decisions`] |
+//! | [`render`], [`Summary`] | the five outputs of `premium-claims process`, the summary as a value |
+//! | [`explain()`] | the rule-by-rule account of one claim |
+//! | [`Desk`] | new claims answered one at a time, as the batch would decide them |
+//! | [`rules`] | the pure rules: each with its id, legal source and notice to the claimant |
+//! | [`verify`] | proves that an output folder is what the rules produce from its inputs |
 //!
 //! ```
-//! use premium_claims::{rules, parse_timestamp, Case, Claim, ClaimId, ClassRecords, Filing, Member, MemberId, Utc};
+//! use premium_claims::{decide, DataFolder, NoProgress, Status};
 //!
-//! let case: Case = premium_claims::EXAMPLE_CASE.parse()?;
-//! let mut class = ClassRecords::new();
-//! class.insert(Member {
-//!     member_id: MemberId("m-1".into()),
-//!     full_name: None,
-//!     email: Some("ada@example.com".into()),
-//!     country: "US".into(),
-//!     ai_training_opt_out_at: None,
-//!     excluded_category: None,
-//! }, 2).map_err(|line| format!("member already listed on line {line}"))?;
-//! let claim = Claim {
-//!     claim_id: ClaimId::parse("6fa02b68-169a-4acc-b682-963f613f5be1").ok_or("not a UUID")?,
-//!     member_id: None,
-//!     email: Some("ADA@example.com".into()),
-//!     full_name: None,
-//!     filing: Filing::Online(parse_timestamp("2026-03-31T23:59:59-07:00")?.with_timezone(&Utc)),
-//!     attested: true,
-//!     actual_damages: None,
-//!     payment_method: None,
-//!     payment_account: None,
-//!     ip_address: None,
-//! };
-//! let evaluation = rules::evaluate(&case, &class, &claim);
-//! // The member has no subscription or evidence yet, so the class rules reject the claim.
-//! assert_eq!(evaluation.reasons.to_string(), "NO_ELIGIBLE_PREMIUM;NO_QUALIFYING_DISCLOSURE");
+//! let data = DataFolder::new("examples/data/linkedin-premium").load(&mut NoProgress)?;
+//! let decisions = decide(&data)?;
+//! for d in decisions.determinations.iter().filter(|d| d.status() == Status::Deficient) {
+//!     let fix: Vec<&str> = d.reasons.iter().flat_map(|r| r.fields_to_fix()).copied().collect();
+//!     println!("{}: {} (to correct: {})", d.claim.claim_id, d.reasons, fix.join(", "));
+//! }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -52,6 +43,7 @@ mod class;
 mod decide;
 mod desk;
 mod generate;
+pub mod guide;
 mod hashing;
 mod ingest;
 mod model;
@@ -103,6 +95,11 @@ pub use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 pub use chrono_tz::Tz;
 pub use rust_decimal::Decimal;
 pub use uuid::Uuid;
+
+// The README's Rust snippets run as tests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
 
 /// The case file of the bundled example, for documentation and quick experiments.
 pub const EXAMPLE_CASE: &str = include_str!("../examples/data/linkedin-premium/case.toml");

@@ -457,10 +457,8 @@ fn generate(
     seed: u64,
     evidence_per_member: u64,
 ) -> Result<ExitCode, String> {
-    let plan = premium_claims::Plan {
-        evidence_per_member,
-        ..premium_claims::Plan::new(members, seed)
-    };
+    let mut plan = premium_claims::Plan::new(members, seed);
+    plan.evidence_per_member = evidence_per_member;
     let written =
         premium_claims::generate(dir, plan).map_err(|e| format!("{}: {e}", dir.display()))?;
     out!(

@@ -186,6 +186,7 @@ pub fn normalise(text: &str) -> String {
 
 /// A row of `members.csv`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Member {
     /// Identifier.
     pub member_id: MemberId,
@@ -218,6 +219,7 @@ impl Member {
 
 /// A row of `subscriptions.csv`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Subscription {
     /// Tier, lower case.
     pub tier: String,
@@ -251,6 +253,7 @@ impl Subscription {
 /// What an evidence row records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum EvidenceKind {
     /// The member sent an InMail.
     InmailSent,
@@ -311,6 +314,7 @@ impl EvidenceKind {
 /// How a claim arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Channel {
     /// Submitted on the settlement website.
     Online,
@@ -331,6 +335,7 @@ impl Channel {
 
 /// When a claim was filed, as the channel defines it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[non_exhaustive]
 pub enum Filing {
     /// An online submission instant.
     Online(DateTime<Utc>),
@@ -341,6 +346,7 @@ pub enum Filing {
 /// How a claimant wants to be paid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum PaymentMethod {
     /// Paper check.
     Check,
@@ -385,6 +391,7 @@ impl PaymentMethod {
 
 /// A row of `claims.csv`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Claim {
     /// Identifier.
     pub claim_id: ClaimId,
@@ -408,7 +415,37 @@ pub struct Claim {
     pub ip_address: Option<String>,
 }
 
+impl Cure {
+    /// A cure of `claim_id` dated `cured_on` that corrects nothing yet: set the fields it corrects.
+    pub fn new(claim_id: ClaimId, cured_on: NaiveDate) -> Cure {
+        Cure {
+            claim_id,
+            cured_on,
+            member_id: None,
+            email: None,
+            attested: None,
+        }
+    }
+}
+
 impl Claim {
+    /// A claim with an id and a filing and nothing else: not attested, no identity, no payment
+    /// details. Set the other fields, or check text with [`Claim::from_fields`].
+    pub fn new(claim_id: ClaimId, filing: Filing) -> Claim {
+        Claim {
+            claim_id,
+            member_id: None,
+            email: None,
+            full_name: None,
+            filing,
+            attested: false,
+            actual_damages: None,
+            payment_method: None,
+            payment_account: None,
+            ip_address: None,
+        }
+    }
+
     /// Checks a claim given as `(column, value)` pairs named as the columns of `claims.csv`
     /// (a web form, a JSON object, a database row) exactly as a row of that file is checked:
     /// values are trimmed, an empty or missing value is absent, unknown names are ignored.
@@ -454,6 +491,7 @@ impl Claim {
 
 /// A row of `cures.csv`: a claimant's answer to a deficiency notice.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Cure {
     /// The claim being cured.
     pub claim_id: ClaimId,

@@ -21,6 +21,7 @@ pub const RULE_VERSION: &str = "premium-claims-rules/1 (rules 1-20)";
 /// What a reason code does to a claim's status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Effect {
     /// The claim is denied.
     Rejects,
@@ -37,6 +38,7 @@ pub enum Effect {
 /// A claim's final status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Status {
     /// Valid and payable.
     Approved,
@@ -82,6 +84,7 @@ impl fmt::Display for Status {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[allow(missing_docs)]
+#[non_exhaustive]
 pub enum Reason {
     MissingIdentity,
     NotInClassList,
@@ -268,6 +271,7 @@ impl Serialize for Reasons {
 
 /// A rule: its number, stable id, reason code, effect, legal source and condition in words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Rule {
     /// Position in the canonical order (1-20).
     pub number: u8,
@@ -318,6 +322,7 @@ pub static RULES: [Rule; 20] = [
 /// What the rules know about one class member: the member row, a timely opt-out, the eligible
 /// subscriptions and the two pieces of evidence that decide rules 9-11.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct MemberFacts {
     /// The member row.
     pub member: Member,
@@ -335,6 +340,7 @@ pub struct MemberFacts {
 
 /// One evidence row kept as a fact: its id and instant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct EvidenceFact {
     /// The evidence row's id.
     pub evidence_id: String,
@@ -344,7 +350,7 @@ pub struct EvidenceFact {
 
 impl MemberFacts {
     /// Facts for a member with no subscription, opt-out or evidence yet.
-    pub fn new(member: Member) -> Self {
+    pub(crate) fn new(member: Member) -> Self {
         let email_key = member
             .email
             .as_deref()
@@ -361,14 +367,14 @@ impl MemberFacts {
     }
 
     /// Records a subscription; only eligible tiers are kept.
-    pub fn add_subscription(&mut self, case: &Case, subscription: Subscription) {
+    pub(crate) fn add_subscription(&mut self, case: &Case, subscription: Subscription) {
         if case.class.premium_tiers.contains(&subscription.tier) {
             self.eligible_subscriptions.push(subscription);
         }
     }
 
     /// Records an opt-out request; only timely ones count for rule 7. Returns whether it was timely.
-    pub fn add_opt_out(&mut self, case: &Case, submitted_on: NaiveDate) -> bool {
+    pub(crate) fn add_opt_out(&mut self, case: &Case, submitted_on: NaiveDate) -> bool {
         let timely = submitted_on <= case.claims.opt_out_deadline;
         if timely && self.timely_opt_out.map_or(true, |d| submitted_on < d) {
             self.timely_opt_out = Some(submitted_on);
@@ -378,7 +384,7 @@ impl MemberFacts {
 
     /// Folds one InMail into the summary if it qualifies (rule 9). `local_date` is its date in the
     /// case's zone.
-    pub fn observe_message(
+    pub(crate) fn observe_message(
         &mut self,
         case: &Case,
         evidence_id: &str,
@@ -391,7 +397,7 @@ impl MemberFacts {
     }
 
     /// Folds one disclosure into the summary if it qualifies (rule 10).
-    pub fn observe_disclosure(
+    pub(crate) fn observe_disclosure(
         &mut self,
         case: &Case,
         evidence_id: &str,
@@ -408,7 +414,7 @@ impl MemberFacts {
     }
 
     /// Folds a partial summary (from one part of the evidence file) into the member's.
-    pub fn merge(&mut self, part: EvidenceSummary) {
+    pub(crate) fn merge(&mut self, part: EvidenceSummary) {
         if let Some(f) = part.earliest_inmail {
             EvidenceSummary::offer_message(
                 &mut self.earliest_inmail,
@@ -426,7 +432,7 @@ impl MemberFacts {
     }
 
     /// Rule 9's test of one message: in the message window and inside an eligible subscription.
-    pub fn message_qualifies(&self, case: &Case, local_date: NaiveDate) -> bool {
+    pub(crate) fn message_qualifies(&self, case: &Case, local_date: NaiveDate) -> bool {
         case.class.message_window.contains(local_date)
             && self
                 .eligible_subscriptions
@@ -436,7 +442,7 @@ impl MemberFacts {
 
     /// Rule 10's test of one disclosure: in the disclosure window and strictly before the member
     /// switched AI training off.
-    pub fn disclosure_qualifies(
+    pub(crate) fn disclosure_qualifies(
         &self,
         case: &Case,
         occurred_at: DateTime<Utc>,
@@ -461,16 +467,16 @@ impl MemberFacts {
 /// between equal instants keep the smaller evidence id, so neither file order nor the way the file
 /// is split among threads changes the result.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct EvidenceSummary {
+pub(crate) struct EvidenceSummary {
     /// Earliest qualifying InMail.
-    pub earliest_inmail: Option<EvidenceFact>,
+    pub(crate) earliest_inmail: Option<EvidenceFact>,
     /// Latest qualifying disclosure.
-    pub latest_disclosure: Option<EvidenceFact>,
+    pub(crate) latest_disclosure: Option<EvidenceFact>,
 }
 
 impl EvidenceSummary {
     /// Keeps the earlier of `current` and the offered message (smaller id on a tie).
-    pub fn offer_message(
+    pub(crate) fn offer_message(
         current: &mut Option<EvidenceFact>,
         evidence_id: &str,
         occurred_at: DateTime<Utc>,
@@ -488,7 +494,7 @@ impl EvidenceSummary {
     }
 
     /// Keeps the later of `current` and the offered disclosure (smaller id on a tie).
-    pub fn offer_disclosure(
+    pub(crate) fn offer_disclosure(
         current: &mut Option<EvidenceFact>,
         evidence_id: &str,
         occurred_at: DateTime<Utc>,
@@ -511,6 +517,7 @@ impl EvidenceSummary {
 
 /// How many class members carry an email.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum EmailMatch<'a> {
     /// Nobody.
     None,
@@ -532,6 +539,7 @@ pub trait ClassList {
 /// How one rule came out for one claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Outcome {
     /// The rule was checked and its code was not added.
     Passed,
@@ -543,6 +551,7 @@ pub enum Outcome {
 
 /// Rules 1-15 applied to one claim.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Evaluation<'a> {
     /// The member the claim resolved to, if any.
     pub member: Option<&'a MemberFacts>,
@@ -934,6 +943,7 @@ pub const CURED: Rule = Rule {
 
 /// What became of a claim's cures.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[non_exhaustive]
 pub struct CureOutcome {
     /// Cure rows applied, in the order applied.
     pub applied: Vec<Cure>,
@@ -943,6 +953,7 @@ pub struct CureOutcome {
 
 /// A claim evaluated after its cures.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CuredEvaluation<'a> {
     /// The claim with every applied cure on top; `None` when no cure applied (the claim as given
     /// stands, and is not copied).
@@ -1064,7 +1075,7 @@ pub const BELOW_MINIMUM_PAYMENT: Rule = Rule {
 
 /// Who a claim is, for the fraud clusters: the resolved member, else the email, else the claim.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Identity {
+pub(crate) enum Identity {
     /// A resolved class member.
     Member(MemberId),
     /// A normalised email that resolved to no single member.
@@ -1075,22 +1086,22 @@ pub enum Identity {
 
 /// What rules 16-18 need to know about each determined claim.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CrossClaimFacts {
+pub(crate) struct CrossClaimFacts {
     /// The claim's receipt key.
-    pub receipt_key: (DateTime<Utc>, ClaimId),
+    pub(crate) receipt_key: (DateTime<Utc>, ClaimId),
     /// Resolved member.
-    pub member: Option<MemberId>,
+    pub(crate) member: Option<MemberId>,
     /// Identity for clustering.
-    pub identity: Identity,
+    pub(crate) identity: Identity,
     /// Normalised payment account.
-    pub payment_account: Option<String>,
+    pub(crate) payment_account: Option<String>,
     /// Normalised IP address.
-    pub ip_address: Option<String>,
+    pub(crate) ip_address: Option<String>,
 }
 
 impl CrossClaimFacts {
     /// The facts of one claim after rules 1-15 (and cures).
-    pub fn of(case: &Case, claim: &Claim, member: Option<&MemberId>) -> Self {
+    pub(crate) fn of(case: &Case, claim: &Claim, member: Option<&MemberId>) -> Self {
         let member = member.cloned();
         let identity = match (
             &member,
@@ -1116,7 +1127,11 @@ impl CrossClaimFacts {
 }
 
 /// Rules 16-18 over every determined claim: adds codes to `reasons[i]` for `facts[i]`.
-pub fn apply_cross_claim_rules(case: &Case, facts: &[CrossClaimFacts], reasons: &mut [Reasons]) {
+pub(crate) fn apply_cross_claim_rules(
+    case: &Case,
+    facts: &[CrossClaimFacts],
+    reasons: &mut [Reasons],
+) {
     // Rule 16: among clean claims of one member, the earliest receipt key is kept.
     let mut first: Map<&MemberId, usize> = Map::default();
     for (i, f) in facts.iter().enumerate() {
@@ -1191,7 +1206,7 @@ fn identities_per_key<'a>(
 }
 
 /// The distinct identities behind each payment account and IP address, for `explain`.
-pub fn cluster_sizes(facts: &[CrossClaimFacts]) -> (Map<&str, usize>, Map<&str, usize>) {
+pub(crate) fn cluster_sizes(facts: &[CrossClaimFacts]) -> (Map<&str, usize>, Map<&str, usize>) {
     (
         identities_per_key(facts, &|f: &CrossClaimFacts| f.payment_account.as_deref()),
         identities_per_key(facts, &|f: &CrossClaimFacts| f.ip_address.as_deref()),

@@ -7,6 +7,7 @@ use chrono_tz::Tz;
 
 /// Why a text is not a timestamp.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum TimestampError {
     /// The shape is wrong, or the offset is missing.
     #[error("is not an RFC 3339 timestamp with an offset")]
@@ -24,6 +25,7 @@ pub enum TimestampError {
 
 /// Why a text is not a date.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum DateError {
     /// Not `YYYY-MM-DD`.
     #[error("is not a date (YYYY-MM-DD)")]

@@ -19,16 +19,16 @@ use crate::rules::{ClassList, EmailMatch, MemberFacts};
 
 /// Which members' facts to keep.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Interest {
+pub(crate) struct Interest {
     /// Member ids as claims and cures give them.
-    pub member_ids: Set<String>,
+    pub(crate) member_ids: Set<String>,
     /// Normalised emails claims and cures give.
-    pub emails: Set<String>,
+    pub(crate) emails: Set<String>,
 }
 
 impl Interest {
     /// Notes a claimant's member id and email.
-    pub fn add(&mut self, member_id: Option<&str>, email: Option<&str>) {
+    pub(crate) fn add(&mut self, member_id: Option<&str>, email: Option<&str>) {
         if let Some(id) = member_id {
             self.member_ids.insert(id.to_string());
         }
@@ -87,7 +87,7 @@ impl Prefilter {
 const NOT_KEPT: u32 = u32::MAX;
 
 /// The hash of a member id, by which the class list files and finds it.
-pub fn hash_id(member_id: &[u8]) -> u64 {
+pub(crate) fn hash_id(member_id: &[u8]) -> u64 {
     foldhash::fast::FixedState::default().hash_one(member_id)
 }
 
@@ -290,12 +290,12 @@ pub struct ClassRecords {
 
 impl ClassRecords {
     /// An empty class list that keeps every member's facts.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
     /// An empty class list that keeps the facts of the members `interest` names, by id or email.
-    pub fn with_interest(interest: Interest) -> Self {
+    pub(crate) fn with_interest(interest: Interest) -> Self {
         let mut prefilter =
             Prefilter::with_capacity(interest.member_ids.len() + interest.emails.len());
         for key in interest.member_ids.iter().chain(&interest.emails) {
@@ -309,7 +309,7 @@ impl ClassRecords {
     }
 
     /// True when the facts of a member with this id and email are to be kept.
-    pub fn wants(&self, member_id: &str, email: Option<&str>) -> bool {
+    pub(crate) fn wants(&self, member_id: &str, email: Option<&str>) -> bool {
         match &self.interest {
             None => true,
             Some(i) => {
@@ -331,23 +331,11 @@ impl ClassRecords {
         }
     }
 
-    /// Lists a member whose facts are not kept (see [`ClassRecords::wants`]).
-    ///
-    /// # Errors
-    /// The line of an earlier accepted member with the same id; the list is then unchanged.
-    pub fn insert_listed(&mut self, member_id: &str, line: u64) -> Result<(), u64> {
-        let id = member_id.as_bytes();
-        match self.ids.insert(id, hash_id(id), line, NOT_KEPT) {
-            Ok(_) => Ok(()),
-            Err(earlier) => Err(self.ids.lines[earlier]),
-        }
-    }
-
     /// Adds a member found on `line`, keeping its facts if [`ClassRecords::wants`] them.
     ///
     /// # Errors
     /// The line of an earlier accepted member with the same id; the list is then unchanged.
-    pub fn insert(&mut self, member: Member, line: u64) -> Result<(), u64> {
+    pub(crate) fn insert(&mut self, member: Member, line: u64) -> Result<(), u64> {
         let keep = self.wants(&member.member_id.0, member.email.as_deref());
         let id = member.member_id.0.as_bytes();
         // The facts index is known only once the id proved new.
@@ -516,7 +504,7 @@ impl ClassRecords {
     }
 
     /// The id and line of the `row`-th row listed, accepted or not (for messages).
-    pub fn row(&self, row: usize) -> Option<(std::borrow::Cow<'_, str>, u64)> {
+    pub(crate) fn row(&self, row: usize) -> Option<(std::borrow::Cow<'_, str>, u64)> {
         let line = *self.ids.lines.get(row)?;
         Some((String::from_utf8_lossy(self.ids.id(row)), line))
     }
@@ -527,24 +515,38 @@ impl ClassRecords {
     }
 
     /// The line of an accepted member id, if known.
-    pub fn line_of(&self, member_id: &str) -> Option<u64> {
+    pub(crate) fn line_of(&self, member_id: &str) -> Option<u64> {
         self.position(member_id.as_bytes())
             .map(|i| self.ids.lines[i])
     }
 
+    #[cfg(test)]
+    /// Lists a member whose facts are not kept (see [`ClassRecords::wants`]).
+    ///
+    /// # Errors
+    /// The line of an earlier accepted member with the same id; the list is then unchanged.
+    pub(crate) fn insert_listed(&mut self, member_id: &str, line: u64) -> Result<(), u64> {
+        let id = member_id.as_bytes();
+        match self.ids.insert(id, hash_id(id), line, NOT_KEPT) {
+            Ok(_) => Ok(()),
+            Err(earlier) => Err(self.ids.lines[earlier]),
+        }
+    }
+
+    #[cfg(test)]
     /// Mutable facts of a kept member, to fold in subscriptions, opt-outs and evidence.
-    pub fn facts_mut(&mut self, member_id: &str) -> Option<&mut MemberFacts> {
+    pub(crate) fn facts_mut(&mut self, member_id: &str) -> Option<&mut MemberFacts> {
         let i = self.position(member_id.as_bytes())?;
         self.facts.get_mut(self.ids.facts[i] as usize)
     }
 
     /// Facts by position (see [`Known::Kept`]).
-    pub fn facts_at(&self, index: usize) -> Option<&MemberFacts> {
+    pub(crate) fn facts_at(&self, index: usize) -> Option<&MemberFacts> {
         self.facts.get(index)
     }
 
     /// Mutable facts by position.
-    pub fn facts_at_mut(&mut self, index: usize) -> Option<&mut MemberFacts> {
+    pub(crate) fn facts_at_mut(&mut self, index: usize) -> Option<&mut MemberFacts> {
         self.facts.get_mut(index)
     }
 
@@ -597,7 +599,7 @@ pub enum MemberLookup<'a> {
 
 /// The last member a reader looked up, and where it was in the class list.
 #[derive(Debug, Default)]
-pub struct RecentMember {
+pub(crate) struct RecentMember {
     id: Vec<u8>,
     known: Option<Known>,
     position: Option<usize>,
@@ -606,7 +608,7 @@ pub struct RecentMember {
 /// Member look-ups for a file that usually lists its rows member by member, in the class list's
 /// order (as exports do): the same member as the last row's, or the one listed after it, is found
 /// without a hash look-up.
-pub struct CachedLookup<'a> {
+pub(crate) struct CachedLookup<'a> {
     class: &'a ClassRecords,
     recent: &'a RefCell<RecentMember>,
 }
@@ -628,7 +630,7 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
 
 impl ClassRecords {
     /// Look-ups that remember the last member in `recent`.
-    pub fn cached<'a>(&'a self, recent: &'a RefCell<RecentMember>) -> CachedLookup<'a> {
+    pub(crate) fn cached<'a>(&'a self, recent: &'a RefCell<RecentMember>) -> CachedLookup<'a> {
         CachedLookup {
             class: self,
             recent,

@@ -24,6 +24,7 @@ use crate::model::{Claim, ClaimId, Cure, Subscription};
 
 /// A claim row accepted from `claims.csv`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ClaimRecord {
     /// The claim (shared with the determination made of it).
     pub claim: Arc<Claim>,
@@ -33,6 +34,7 @@ pub struct ClaimRecord {
 
 /// Opt-out rows by timeliness.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct OptOutCounts {
     /// Dated on or before the opt-out deadline.
     pub timely: u64,
@@ -42,6 +44,7 @@ pub struct OptOutCounts {
 
 /// Everything read from a data folder.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Dataset {
     /// The case.
     pub case: Case,

@@ -126,6 +126,7 @@ impl fmt::Display for InputFile {
 
 /// A problem that stops the run: the file as a whole is unusable.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum InputError {
     /// A required file is absent.
     #[error("{file}: required file is missing")]
@@ -194,6 +195,7 @@ pub fn withhold_values(error: &str) -> String {
 
 /// A row left out of the computation, with where it is and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct RejectedRow {
     /// The file.
     pub file: InputFile,
@@ -205,6 +207,7 @@ pub struct RejectedRow {
 
 /// Counts and fingerprint of one input file.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[non_exhaustive]
 pub struct FileStats {
     /// SHA-256 of the file's bytes, lower-case hex.
     pub sha256: String,

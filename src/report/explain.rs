@@ -14,6 +14,7 @@ use crate::rules::{self, CrossClaimFacts, EvidenceFact, Outcome, Reason, Status,
 
 /// One rule's result for the claim.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct RuleStep {
     /// Rule number (1-20).
     pub number: u8,
@@ -31,6 +32,7 @@ pub struct RuleStep {
 
 /// An evidence row as shown: id, UTC instant and local time in the case zone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct EvidenceShown {
     /// Evidence id.
     pub evidence_id: String,
@@ -42,6 +44,7 @@ pub struct EvidenceShown {
 
 /// The facts the rules used.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Facts {
     /// The resolved member.
     pub member_id: Option<String>,
@@ -71,6 +74,7 @@ pub struct Facts {
 
 /// A fraud-review cluster's size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Cluster {
     /// Distinct identities (member, else email, else claim) sharing the value.
     pub identities: usize,
@@ -80,6 +84,7 @@ pub struct Cluster {
 
 /// The whole account of one claim.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Explanation {
     /// The claim.
     pub claim_id: ClaimId,
@@ -99,6 +104,10 @@ pub struct Explanation {
     pub facts: Facts,
     /// Every rule, in order.
     pub rules: Vec<RuleStep>,
+    /// What the claimant is told: the plain-English sentence of each reason, in rule order.
+    pub notices: Vec<&'static str>,
+    /// For a deficient claim, the claim fields the claimant can correct.
+    pub to_fix: Vec<&'static str>,
 }
 
 fn shown(data: &Dataset, f: &EvidenceFact) -> EvidenceShown {
@@ -205,7 +214,22 @@ pub fn explain(data: &Dataset, decisions: &Decisions, claim_id: ClaimId) -> Opti
         payment: d.payment,
         facts,
         rules: steps,
+        notices: d.reasons.iter().map(Reason::notice).collect(),
+        to_fix: fields_to_fix(d.reasons),
     })
+}
+
+/// The claim fields a deficient claim's claimant can correct (empty for any other status).
+pub(crate) fn fields_to_fix(reasons: rules::Reasons) -> Vec<&'static str> {
+    let mut fields = Vec::new();
+    if reasons.status() == Status::Deficient {
+        for field in reasons.iter().flat_map(|r| r.fields_to_fix()) {
+            if !fields.contains(field) {
+                fields.push(*field);
+            }
+        }
+    }
+    fields
 }
 
 fn cross_outcome(reason: Reason, d: &Determination, facts: &Facts, has_fund: bool) -> Outcome {
@@ -477,6 +501,19 @@ impl fmt::Display for Explanation {
                 s.number, s.id, mark, s.detail
             )?;
             writeln!(out, "    {:<32}         source: {}", s.code, s.source)?;
+        }
+        if !self.notices.is_empty() {
+            writeln!(out, "\nwhat the claimant is told:")?;
+            for notice in &self.notices {
+                writeln!(out, "  - {notice}")?;
+            }
+        }
+        if !self.to_fix.is_empty() {
+            writeln!(
+                out,
+                "fields the claimant can correct: {}",
+                self.to_fix.join(", ")
+            )?;
         }
         Ok(())
     }
