@@ -112,8 +112,9 @@ pub struct Fund {
     pub residual_recipient: Option<String>,
 }
 
-/// A validated case file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A validated case file. It serialises with its time zone under `timezone` and its other parts
+/// as the case file names them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct Case {
     /// Case name.
@@ -121,6 +122,7 @@ pub struct Case {
     /// Docket number and court.
     pub docket: String,
     /// The case's time zone, through which every local date is computed.
+    #[serde(rename = "timezone")]
     pub clock: CaseClock,
     /// The class definition.
     pub class: ClassDefinition,

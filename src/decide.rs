@@ -69,8 +69,25 @@ impl Determination {
     }
 }
 
+impl serde::Serialize for Determination {
+    /// As a row of `determinations.csv`, with the claim's line: `claim_id`, `line`, `member_id`
+    /// (`null` when none was resolved), `status`, `reasons`, `entitlement`, `payment`.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = s.serialize_struct("Determination", 7)?;
+        out.serialize_field("claim_id", &self.claim.claim_id)?;
+        out.serialize_field("line", &self.line)?;
+        out.serialize_field("member_id", &self.member)?;
+        out.serialize_field("status", &self.status())?;
+        out.serialize_field("reasons", &self.reasons)?;
+        out.serialize_field("entitlement", &self.entitlement)?;
+        out.serialize_field("payment", &self.payment)?;
+        out.end()
+    }
+}
+
 /// The money of a run.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Money {
     /// Sum of entitlements.
@@ -86,7 +103,7 @@ pub struct Money {
 }
 
 /// All decisions of a run.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Decisions {
     /// One per accepted claim, in file order.

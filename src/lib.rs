@@ -84,7 +84,8 @@ pub use crate::rules::{Reason, Reasons, Status};
 pub use crate::audit::{verify, Verification};
 pub use crate::report::explain::{explain, Cluster, EvidenceShown, Explanation, Facts, RuleStep};
 pub use crate::report::{
-    render, CaseTitle, ClaimTotals, CureTotals, Inputs, MoneyTotals, PaymentStats, Summary,
+    payments, render, CaseTitle, ClaimTotals, CureTotals, Inputs, MoneyTotals, Payment,
+    PaymentStats, Summary,
 };
 
 // Synthetic data folders, for trials and tests.

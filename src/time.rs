@@ -347,6 +347,13 @@ pub struct CaseClock {
     table: Arc<OnceLock<OffsetTable>>,
 }
 
+impl serde::Serialize for CaseClock {
+    /// The zone's IANA name.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.tz.name())
+    }
+}
+
 impl PartialEq for CaseClock {
     fn eq(&self, other: &Self) -> bool {
         self.tz == other.tz

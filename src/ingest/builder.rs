@@ -71,6 +71,8 @@ impl Evidence {
 struct Pending {
     line: Option<u64>,
     values: Vec<String>,
+    /// Set for a record its source could not split into fields: rejected with this message.
+    unreadable: Option<String>,
 }
 
 /// Builds a [`Dataset`] from records given in any order, with the checks of the CSV files.
@@ -155,7 +157,24 @@ impl DatasetBuilder {
 
     fn push(&mut self, file: InputFile, values: Vec<String>) -> &mut Self {
         let line = self.next_line.take();
-        self.rows[slot(file)].push(Pending { line, values });
+        self.rows[slot(file)].push(Pending {
+            line,
+            values,
+            unreadable: None,
+        });
+        self
+    }
+
+    /// Lists a record of `file` that its source could not split into fields (a CSV line with
+    /// the wrong number of fields, say): it counts as a row of the file and is rejected with
+    /// `problem`, so that an adapter over another format loses no record either.
+    pub fn unreadable(&mut self, file: InputFile, problem: impl Into<String>) -> &mut Self {
+        let line = self.next_line.take();
+        self.rows[slot(file)].push(Pending {
+            line,
+            values: Vec::new(),
+            unreadable: Some(problem.into()),
+        });
         self
     }
 
@@ -259,6 +278,10 @@ impl DatasetBuilder {
             let count = pending.len() as u64;
             for (position, row) in pending.into_iter().enumerate() {
                 let line = row.line.unwrap_or(position as u64 + 2);
+                if let Some(error) = row.unreadable {
+                    build.rejected.push(RejectedRow { file, line, error });
+                    continue;
+                }
                 let fields = file
                     .columns()
                     .iter()

@@ -32,6 +32,43 @@ pub struct ClaimRecord {
     pub line: u64,
 }
 
+impl ClaimRecord {
+    /// A claim received on `line` of its source.
+    pub fn new(claim: Claim, line: u64) -> ClaimRecord {
+        ClaimRecord {
+            claim: Arc::new(claim),
+            line,
+        }
+    }
+}
+
+impl Dataset {
+    /// Appends a claim to the claims received, as a row added at the end of `claims.csv` (its line
+    /// is one past the last claim's). It is decided with the others by the next [`crate::decide`].
+    ///
+    /// # Errors
+    /// [`Problems`] naming `claim_id` when a claim with that id was already received; nothing is
+    /// appended then.
+    pub fn receive(&mut self, claim: Claim) -> Result<(), crate::Problems> {
+        if let Some(first) = self
+            .claims
+            .iter()
+            .find(|c| c.claim.claim_id == claim.claim_id)
+        {
+            return Err(crate::Problems(vec![crate::Problem::new(
+                "claim_id",
+                format!(
+                    "repeated claim_id {} (first on line {})",
+                    claim.claim_id, first.line
+                ),
+            )]));
+        }
+        let line = self.claims.last().map_or(2, |c| c.line + 1);
+        self.claims.push(ClaimRecord::new(claim, line));
+        Ok(())
+    }
+}
+
 /// Opt-out rows by timeliness.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 #[non_exhaustive]

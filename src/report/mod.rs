@@ -15,6 +15,7 @@ use crate::ingest::folder::Dataset;
 use crate::ingest::folder::OptOutCounts;
 use crate::ingest::hex;
 use crate::ingest::{FileStats, InputFile};
+use crate::model::{ClaimId, MemberId, PaymentMethod};
 use crate::money::FeeRate;
 use crate::money::{div_round_half_away, Cents};
 use crate::rules::{ClassList, Reason, Status, RULE_VERSION};
@@ -145,40 +146,87 @@ pub fn payments_csv(data: &Dataset, decisions: &Decisions) -> io::Result<Vec<u8>
         "payment_account",
         "amount",
     ])?;
-    for d in decisions
-        .determinations
-        .iter()
-        .filter(|d| d.payment.is_positive())
-    {
-        let member = d
-            .member
-            .as_ref()
-            .and_then(|m| data.class.member(&m.0))
-            .map(|f| &f.member);
-        let name = d
-            .claim
-            .full_name
-            .clone()
-            .or_else(|| member.and_then(|m| m.full_name.clone()));
-        let email = d
-            .claim
-            .email
-            .clone()
-            .or_else(|| member.and_then(|m| m.email.clone()));
+    for p in payments(data, decisions) {
         w.write_record([
-            d.claim.claim_id.to_string(),
-            d.member.as_ref().map(|m| m.0.clone()).unwrap_or_default(),
-            name.unwrap_or_default(),
-            email.unwrap_or_default(),
-            d.claim
-                .payment_method
+            p.claim_id.to_string(),
+            p.member_id.map(|m| m.0.clone()).unwrap_or_default(),
+            p.payee_name.unwrap_or_default().to_string(),
+            p.email.unwrap_or_default().to_string(),
+            p.payment_method
                 .map(|m| m.as_str().to_string())
                 .unwrap_or_default(),
-            d.claim.payment_account.clone().unwrap_or_default(),
-            d.payment.to_string(),
+            p.payment_account.unwrap_or_default().to_string(),
+            p.amount.to_string(),
         ])?;
     }
     finish(w)
+}
+
+/// One payment to a claimant, as `payments.csv` lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Payment<'a> {
+    /// The paid claim.
+    pub claim_id: ClaimId,
+    /// The member it resolved to.
+    pub member_id: Option<&'a MemberId>,
+    /// Who is paid: the name on the claim, else the member's name.
+    pub payee_name: Option<&'a str>,
+    /// The email on the claim, else the member's.
+    pub email: Option<&'a str>,
+    /// How the claimant asked to be paid.
+    pub payment_method: Option<PaymentMethod>,
+    /// The account, as given.
+    pub payment_account: Option<&'a str>,
+    /// The amount.
+    pub amount: Cents,
+}
+
+/// Every payment above zero, in claim order, with the payee rule applied: the claim's name and
+/// email, else the member's.
+///
+/// # Examples
+///
+/// ```
+/// use premium_claims::{decide, payments, DataFolder, NoProgress};
+///
+/// let data = DataFolder::new("examples/data/linkedin-premium").load(&mut NoProgress)?;
+/// let decisions = decide(&data)?;
+/// let paid = payments(&data, &decisions);
+/// assert_eq!(paid.len(), 21);
+/// assert!(paid.iter().all(|p| p.amount.is_positive()));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn payments<'a>(data: &'a Dataset, decisions: &'a Decisions) -> Vec<Payment<'a>> {
+    decisions
+        .determinations
+        .iter()
+        .filter(|d| d.payment.is_positive())
+        .map(|d| {
+            let member = d
+                .member
+                .as_ref()
+                .and_then(|m| data.class.member(&m.0))
+                .map(|f| &f.member);
+            Payment {
+                claim_id: d.claim.claim_id,
+                member_id: d.member.as_ref(),
+                payee_name: d
+                    .claim
+                    .full_name
+                    .as_deref()
+                    .or_else(|| member.and_then(|m| m.full_name.as_deref())),
+                email: d
+                    .claim
+                    .email
+                    .as_deref()
+                    .or_else(|| member.and_then(|m| m.email.as_deref())),
+                payment_method: d.claim.payment_method,
+                payment_account: d.claim.payment_account.as_deref(),
+                amount: d.payment,
+            }
+        })
+        .collect()
 }
 
 /// `rejected_rows.csv`: file, line, error, by file then line.
