@@ -9,6 +9,12 @@ use std::path::Path;
 
 use premium_claims::{decide, render, Case, DataFolder, Dataset, InputFile, NoProgress};
 
+type Outputs = Vec<(&'static str, Vec<u8>)>;
+
+fn outputs(data: &Dataset) -> Result<Outputs, Box<dyn std::error::Error>> {
+    Ok(render(data, &decide(data)?)?)
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data/linkedin-premium");
     let case: Case = std::fs::read_to_string(dir.join("case.toml"))?.parse()?;
@@ -58,10 +64,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let built = builder.build();
     let from_files = DataFolder::new(&dir).load(&mut NoProgress)?;
 
-    let outputs =
-        |data: &Dataset| -> Result<Vec<(&'static str, Vec<u8>)>, Box<dyn std::error::Error>> {
-            Ok(render(data, &decide(data)?)?)
-        };
     let (a, b) = (outputs(&from_files)?, outputs(&built)?);
     for name in ["determinations.csv", "payments.csv", "rejected_rows.csv"] {
         let find = |files: &[(&str, Vec<u8>)]| {
