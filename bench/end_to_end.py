@@ -2,11 +2,15 @@
 """End-to-end benchmark: generate a data folder, then time `premium-claims process` against a
 bare single-threaded CSV parse of the same files (examples/bare_parse.rs), alternating runs.
 
-    python3 bench/end_to_end.py --members 1000000 [--runs 5] [--dir /tmp/pc-bench] [--threads N]
+    python3 bench/end_to_end.py --members 1000000 [--runs 5] [--dir /tmp/pc-bench] [--threads N] [--desk]
 
 Prints, per run and as medians: wall seconds, peak RSS, rows/s and MB/s of `process`, and the
 ratio process / bare parse measured in the same run pair (the machine may be noisy: ratios from
 adjacent runs are the fair comparison). Needs a release build (it runs cargo build --release).
+
+With --desk, each run also times loading the claims desk (`premium-claims intake` with no input:
+every member's facts kept, the claims decided, the desk's indexes built) and prints its ratio to
+`process` and to the bare parse of the same run.
 """
 
 import argparse
@@ -23,9 +27,9 @@ FILES = ["members.csv", "subscriptions.csv", "evidence.csv", "opt_outs.csv", "cl
 
 
 def timed(cmd):
-    """Runs cmd; returns (wall seconds, peak RSS in MB, stdout)."""
+    """Runs cmd with no input; returns (wall seconds, peak RSS in MB, stdout)."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     out = proc.stdout.read().decode()
@@ -43,6 +47,7 @@ def main():
     ap.add_argument("--dir", default=None, help="where to generate (default /tmp/pc-bench-MEMBERS)")
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--skip-baseline", action="store_true", help="only time process (e.g. at 10M)")
+    ap.add_argument("--desk", action="store_true", help="also time loading the claims desk (every member kept)")
     args = ap.parse_args()
 
     subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "premium-claims", "--example", "bare_parse"], cwd=ROOT, check=True)
@@ -64,6 +69,7 @@ def main():
         process += ["--threads", str(args.threads)]
 
     walls, rsss, ratios, bares = [], [], [], []
+    desk_walls, desk_rsss, desk_vs_process, desk_vs_bare = [], [], [], []
     for run in range(args.runs):
         if not args.skip_baseline:
             bare, _, _ = timed([BARE, data])
@@ -75,12 +81,26 @@ def main():
         if not args.skip_baseline:
             ratios.append(wall / bare)
             line += f"  | bare parse {bare:6.2f} s  ratio {wall / bare:.2f}"
+        if args.desk:
+            desk, desk_rss, _ = timed([BIN, "intake", data])
+            desk_walls.append(desk)
+            desk_rsss.append(desk_rss)
+            desk_vs_process.append(desk / wall)
+            line += f"  | desk load {desk:6.2f} s  RSS {desk_rss:7.0f} MB  desk/process {desk / wall:.2f}"
+            if bares:
+                desk_vs_bare.append(desk / bares[-1])
+                line += f"  desk/bare {desk / bares[-1]:.2f}"
         print(line, flush=True)
     med = statistics.median
     summary = f"median: process {med(walls):.2f} s, peak RSS {med(rsss):.0f} MB, {rows / med(walls) / 1e6:.2f} M rows/s, {size / med(walls) / 1e6:.0f} MB/s"
     if ratios:
         summary += f"; bare parse {med(bares):.2f} s; ratio {med(ratios):.2f} (min {min(ratios):.2f}, max {max(ratios):.2f})"
     print(summary)
+    if desk_walls:
+        line = f"desk load: median {med(desk_walls):.2f} s, peak RSS {med(desk_rsss):.0f} MB, desk/process {med(desk_vs_process):.2f}"
+        if desk_vs_bare:
+            line += f", desk/bare parse {med(desk_vs_bare):.2f}"
+        print(line)
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ mod case;
 mod class;
 mod decide;
 mod desk;
+mod exposure;
 mod generate;
 pub mod guide;
 mod hashing;
@@ -78,6 +79,9 @@ pub use crate::class::{ClassRecords, MemberLookup};
 pub use crate::allocation::{allocate, Allocation, Share, Waterfall};
 pub use crate::decide::{decide, Decisions, Determination, Error, Money};
 pub use crate::desk::{Answer, Desk};
+pub use crate::exposure::{
+    exposure, Exposure, MemberCensus, PerClaimant, Scenario, CENSUS_RULES, CLAIMS_RATES_PERCENT,
+};
 pub use crate::rules::{Reason, Reasons, Status};
 
 // Outputs and proof.

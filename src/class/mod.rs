@@ -462,6 +462,7 @@ impl ClassRecords {
             .filter(|k| matches!(k, RowKind::Kept(_)))
             .count();
         self.facts.reserve(kept);
+        self.by_email.reserve(kept);
         let mut earlier_line = vec![None; kinds.len()];
         for (row, earlier) in firsts {
             earlier_line[row] = Some(self.ids.lines[earlier]);
@@ -563,6 +564,12 @@ impl ClassRecords {
     /// Number of members whose facts are kept.
     pub fn kept(&self) -> usize {
         self.facts.len()
+    }
+
+    /// The members whose facts are kept, in the class list's order: with every member kept
+    /// ([`crate::Loading::EveryMember`], or a built dataset), every accepted member.
+    pub fn every_member(&self) -> impl Iterator<Item = &MemberFacts> {
+        self.facts.iter()
     }
 
     /// True when every accepted member's facts are kept, so that any claim can be evaluated

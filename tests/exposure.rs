@@ -1,0 +1,114 @@
+//! Counsel's census (`exposure`): checked against an independent implementation's census of a
+//! reference folder, and against the batch itself: a member is eligible exactly when one clean
+//! claim of theirs would be approved by `process`.
+
+use std::path::{Path, PathBuf};
+
+use premium_claims::{
+    decide, exposure, generate, DataFolder, Loading, NoProgress, Plan, Status, CLAIMS_RATES_PERCENT,
+};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
+}
+
+#[test]
+fn the_census_of_the_reference_folder_matches_the_independent_one() {
+    let dir = root().join("tests/data/reference/round2-6");
+    let folder = DataFolder::new(dir.join("input")).with_loading(Loading::EveryMember);
+    let census = exposure(&folder.load(&mut NoProgress).unwrap()).unwrap();
+    let files = census.render().unwrap();
+    let csv = &files.iter().find(|(n, _)| *n == "exposure.csv").unwrap().1;
+    let expected = std::fs::read(dir.join("expected/exposure.csv")).unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(csv),
+        String::from_utf8_lossy(&expected)
+    );
+
+    let figures: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("expected/exposure-figures.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        census.class_members(),
+        figures["class_members"].as_u64().unwrap()
+    );
+    assert_eq!(census.eligible, figures["eligible"].as_u64().unwrap());
+    assert_eq!(
+        census.statutory_exposure.to_string(),
+        figures["statutory_exposure"].as_str().unwrap()
+    );
+    let rates = ["0.01", "0.04", "0.09", "0.25", "1.0"];
+    for (scenario, rate) in census.scenarios.iter().zip(rates) {
+        assert_eq!(
+            scenario.claimants,
+            figures["scenarios_claimants"][rate].as_u64().unwrap(),
+            "{rate}"
+        );
+    }
+    assert_eq!(census.scenarios.len(), CLAIMS_RATES_PERCENT.len());
+}
+
+#[test]
+fn claimants_only_data_is_refused() {
+    let folder = DataFolder::new(root().join("examples/data/linkedin-premium"));
+    let data = folder.load(&mut NoProgress).unwrap();
+    assert!(matches!(
+        exposure(&data),
+        Err(premium_claims::Error::FactsNotKept)
+    ));
+}
+
+/// A generated class where every accepted member files exactly one clean claim (by member id,
+/// timely, attested, no damages, no shared account or address): `process` approves exactly the
+/// members the census calls eligible.
+#[test]
+fn eligible_members_are_those_whose_one_clean_claim_process_approves() {
+    let dir = tempfile::tempdir().unwrap();
+    generate(dir.path(), Plan::new(4_000, 9)).unwrap();
+    // Replace the claims and cures with one clean claim per listed member id.
+    let members = std::fs::read_to_string(dir.path().join("members.csv")).unwrap();
+    let mut claims = String::from("claim_id,member_id,channel,postmarked_on,attested\n");
+    let mut ids = Vec::new();
+    for (i, line) in members.lines().skip(1).enumerate() {
+        let id = line.split(',').next().unwrap().trim().to_string();
+        if id.is_empty() || ids.contains(&id) {
+            continue; // a rejected or repeated member row: not in the class
+        }
+        claims.push_str(&format!(
+            "{},{id},mail,2026-03-31,yes\n",
+            premium_claims::Uuid::from_u128(i as u128 + 1)
+        ));
+        ids.push(id);
+    }
+    std::fs::write(dir.path().join("claims.csv"), claims).unwrap();
+    std::fs::remove_file(dir.path().join("cures.csv")).unwrap();
+
+    let folder = DataFolder::new(dir.path()).with_loading(Loading::EveryMember);
+    let data = folder.load(&mut NoProgress).unwrap();
+    let census = exposure(&data).unwrap();
+    let decisions = decide(&data).unwrap();
+    let approved: std::collections::BTreeSet<String> = decisions
+        .determinations
+        .iter()
+        .filter(|d| d.status() == Status::Approved)
+        .filter_map(|d| d.member.as_ref().map(|m| m.0.clone()))
+        .collect();
+    let eligible: std::collections::BTreeSet<String> = census
+        .members
+        .iter()
+        .filter(|m| m.eligible())
+        .map(|m| m.member_id.0.clone())
+        .collect();
+    assert_eq!(census.eligible as usize, eligible.len());
+    assert_eq!(eligible, approved);
+    // The generated class has members failing every class rule.
+    assert!(census.eligible > 1_000 && census.eligible < census.class_members());
+    for code in [
+        "OUTSIDE_CLASS_COUNTRY",
+        "NO_ELIGIBLE_PREMIUM",
+        "NO_QUALIFYING_DISCLOSURE",
+    ] {
+        let reason = premium_claims::Reason::from_code(code).unwrap();
+        assert!(census.by_reason[reason as usize] > 0, "{code}");
+    }
+}
