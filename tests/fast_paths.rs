@@ -194,6 +194,19 @@ proptest! {
                 .expect("the full check accepts what the fast path accepts");
             prop_assert_eq!(known, Known::Listed);
         }
+        // For a kept member too: the same member, tier (once lower-cased) and dates.
+        if let Some((known, fast_tier, start, end)) =
+            input::subscription_line(&header, line.as_bytes(), &TwoMembers)
+        {
+            let record = record(&line);
+            let row = header.row(&record, 2);
+            prop_assert_eq!(row.width_error(), None);
+            let (full_known, sub) = subscription(row, &TwoMembers)
+                .expect("the full check accepts what the fast path accepts");
+            prop_assert_eq!(known, full_known);
+            prop_assert_eq!(fast_tier.to_lowercase(), sub.tier);
+            prop_assert_eq!((start, end), (sub.start_date, sub.end_date));
+        }
     }
 }
 

@@ -514,11 +514,23 @@ impl RowSink for SubscriptionSink<'_> {
         &self,
         header: &Header,
         line: &[u8],
-        _: u64,
+        breaks: u64,
         part: &mut SubscriptionPart,
     ) -> bool {
-        // A valid row of a member whose facts are not kept: nothing to keep.
-        ingest::listed_subscription_line(header, line, &self.class.cached(&part.recent))
+        let lookup = self.class.cached(&part.recent);
+        match ingest::subscription_line(header, line, &lookup) {
+            // A member whose facts are not kept, or a tier the case does not cover: nothing to keep.
+            Some((Known::Listed, ..)) => true,
+            Some((Known::Kept(i), tier, start_date, end_date)) => {
+                let tier = tier.to_lowercase();
+                if self.case.class.premium_tiers.contains(&tier) {
+                    let sub = Subscription::new(tier, start_date, end_date);
+                    part.outcomes.push((breaks, Ok((i, sub))));
+                }
+                true
+            }
+            None => false,
+        }
     }
 }
 

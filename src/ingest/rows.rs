@@ -842,23 +842,34 @@ pub fn listed_member_line<'a>(
 /// every value valid) and its member is [`Known::Listed`]: nothing then comes of it. False for
 /// anything else, which [`subscription`] then checks in full.
 pub fn listed_subscription_line(header: &Header, line: &[u8], known: &impl KnownMembers) -> bool {
-    let Ok(line) = std::str::from_utf8(line) else {
-        return false;
-    };
-    let Some(fields) = plain_text_fields::<4>(header, line) else {
-        return false;
-    };
+    matches!(
+        subscription_line(header, line, known),
+        Some((Known::Listed, ..))
+    )
+}
+
+/// The common case of [`subscription`], straight from a line without quotes: the member, the
+/// tier as written (not yet lower-cased) and the dates of a valid row; `None` for anything else,
+/// which [`subscription`] then checks in full. Whatever this accepts, [`subscription`] accepts
+/// with the same values.
+pub fn subscription_line<'a>(
+    header: &Header,
+    line: &'a [u8],
+    known: &impl KnownMembers,
+) -> Option<(Known, &'a str, chrono::NaiveDate, Option<chrono::NaiveDate>)> {
+    let line = std::str::from_utf8(line).ok()?;
+    let fields = plain_text_fields::<4>(header, line)?;
     let [member_id, tier, start, end] = fields;
     if member_id.is_empty() || tier.is_empty() || !fields.iter().all(needs_no_trim) {
-        return false;
+        return None;
     }
-    let Ok(start) = parse_date(start) else {
-        return false;
+    let start = parse_date(start).ok()?;
+    let end = match end {
+        "" => None,
+        end => Some(parse_date(end).ok().filter(|end| *end >= start)?),
     };
-    if !end.is_empty() && parse_date(end).map_or(true, |end| end < start) {
-        return false;
-    }
-    known.find(member_id.as_bytes()) == Some(Known::Listed)
+    let member = known.find(member_id.as_bytes())?;
+    Some((member, tier, start, end))
 }
 
 /// True when trimming cannot change the field: empty, or printable ASCII at both ends.
