@@ -75,6 +75,24 @@ pub struct Allocation {
 /// rata share plus one cent each, by largest remainder (ties to the smaller claim id), until the
 /// net is spent. With a `minimum` above zero, shares paid less are removed and the rest allocated
 /// again, until every remaining payment reaches the minimum.
+///
+/// # Examples
+///
+/// ```
+/// use premium_claims::{allocate, Cents, ClaimId, Share, Uuid};
+///
+/// let share = |n: u128, dollars: i64| Share {
+///     claim_id: ClaimId(Uuid::from_u128(n)),
+///     entitlement: Cents::from_cents(dollars * 100),
+/// };
+/// // $10.00 for a $1,000 and a $3,000 claim, with a $5.00 minimum: the first share ($2.50) is
+/// // below it, so the second claim takes the whole net.
+/// let a = allocate("10.00".parse()?, &[share(1, 1000), share(2, 3000)], "5.00".parse()?);
+/// assert_eq!(a.payments, ["0.00".parse()?, "10.00".parse()?]);
+/// assert_eq!(a.below_minimum, [true, false]);
+/// assert_eq!(a.rounds, 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn allocate(net: Cents, shares: &[Share], minimum: Cents) -> Allocation {
     let mut payments = vec![Cents::ZERO; shares.len()];
     let mut below_minimum = vec![false; shares.len()];

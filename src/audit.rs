@@ -24,7 +24,28 @@ pub struct Verification {
 /// files with the fingerprints its own `summary.json` recorded.
 ///
 /// # Errors
-/// Only when `out` cannot be read at all.
+/// Only when `out` cannot be read at all; every difference is a [`Verification::differences`]
+/// entry, not an error.
+///
+/// # Examples
+///
+/// ```
+/// use premium_claims::{decide, render, verify, DataFolder, NoProgress};
+///
+/// let data = DataFolder::new("examples/data/linkedin-premium").load(&mut NoProgress)?;
+/// let rendered = render(&data, &decide(&data)?)?;
+/// let out = std::env::temp_dir().join(format!("pc-verify-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&out)?;
+/// for (name, bytes) in &rendered {
+///     std::fs::write(out.join(name), bytes)?;
+/// }
+/// assert!(verify(&out, &rendered)?.differences.is_empty());
+///
+/// std::fs::write(out.join("payments.csv"), "claim_id\n")?; // tampered with
+/// assert!(!verify(&out, &rendered)?.differences.is_empty());
+/// std::fs::remove_dir_all(&out)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn verify(out: &Path, rendered: &[(&str, Vec<u8>)]) -> io::Result<Verification> {
     let mut v = Verification::default();
     if !out.is_dir() {

@@ -39,6 +39,9 @@ pub enum Error {
     /// member's (load with [`crate::Loading::EveryMember`]).
     #[error("the class list was loaded for its claimants only; load it with every member kept")]
     FactsNotKept,
+    /// A claim cannot be received: its id was received before.
+    #[error("the claim cannot be received: {0}")]
+    Claim(crate::Problems),
     /// Money does not add up: a bug, never a number to sign.
     #[error("conservation check failed: {0}")]
     Conservation(String),
@@ -120,6 +123,23 @@ pub struct Decisions {
 ///
 /// # Errors
 /// [`Error::Conservation`] if the cents do not add up (which would be a defect in this crate).
+///
+/// # Examples
+///
+/// ```
+/// use premium_claims::{decide, DataFolder, NoProgress, Status};
+///
+/// let folder = DataFolder::new("examples/data/linkedin-premium")
+///     .with_case_file("examples/data/linkedin-premium/settlement.toml");
+/// let decisions = decide(&folder.load(&mut NoProgress)?)?;
+/// let first = &decisions.determinations[0];
+/// assert_eq!(first.status(), Status::Approved);
+/// // A fund smaller than the claims: payments are pro rata shares of the net.
+/// assert!(first.payment < first.entitlement);
+/// let waterfall = decisions.money.waterfall.as_ref().unwrap();
+/// assert_eq!(waterfall.net, decisions.money.paid + decisions.money.residual);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn decide(data: &Dataset) -> Result<Decisions, Error> {
     // Rules 1-15 and cures look at one claim at a time: shares of the claims are evaluated on
     // several threads and put back in file order.

@@ -12,8 +12,6 @@
 //! never among its reasons. Cures in `cures.csv` apply to the claims loaded with the folder, not
 //! to new claims.
 
-use std::fmt;
-
 use chrono::{DateTime, Utc};
 use serde::ser::SerializeStruct;
 use serde::Serialize;
@@ -25,24 +23,6 @@ use crate::ingest::{Problem, Problems};
 use crate::model::{Claim, ClaimId, MemberId};
 use crate::money::Cents;
 use crate::rules::{self, CrossClaimFacts, Identity, Reason, Reasons, Status};
-
-/// Where the desk first received a claim id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Receipt {
-    /// A row of `claims.csv`.
-    Line(u64),
-    /// The n-th new claim (from 1).
-    New(u64),
-}
-
-impl fmt::Display for Receipt {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Receipt::Line(line) => write!(f, "on line {line} of claims.csv"),
-            Receipt::New(n) => write!(f, "as new claim {n}"),
-        }
-    }
-}
 
 /// A claims desk, loaded once, answering new claims one at a time.
 ///
@@ -70,12 +50,12 @@ impl fmt::Display for Receipt {
 pub struct Desk {
     data: Dataset,
     decisions: Decisions,
-    received: Map<ClaimId, Receipt>,
+    /// Each claim id received, with its line (new claims continue `claims.csv`'s lines).
+    received: Map<ClaimId, u64>,
     /// Receipt key of each member's earliest clean claim.
     first_clean: Map<MemberId, (DateTime<Utc>, ClaimId)>,
     accounts: Map<String, Set<Identity>>,
     ips: Map<String, Set<Identity>>,
-    new_claims: u64,
 }
 
 impl Desk {
@@ -103,15 +83,13 @@ impl Desk {
             first_clean: Map::default(),
             accounts: Map::default(),
             ips: Map::default(),
-            new_claims: 0,
             decisions,
             data,
         };
         let case = &desk.data.case;
         for d in &desk.decisions.determinations {
             let facts = CrossClaimFacts::of(case, &d.claim, d.member.as_ref());
-            desk.received
-                .insert(d.claim.claim_id, Receipt::Line(d.line));
+            desk.received.insert(d.claim.claim_id, d.line);
             let clean = d.reasons.is_clean();
             index(
                 &mut desk.first_clean,
@@ -135,7 +113,7 @@ impl Desk {
             return Err(Problems(vec![Problem::new(
                 "claim_id",
                 format!(
-                    "repeated claim_id {} (first received {first})",
+                    "repeated claim_id {} (first on line {first})",
                     claim.claim_id
                 ),
             )]));
@@ -162,18 +140,21 @@ impl Desk {
         if ip_size > case.claims.max_identities_per_ip {
             reasons.insert(Reason::SharedIpAddress);
         }
-        self.new_claims += 1;
-        self.received
-            .insert(claim.claim_id, Receipt::New(self.new_claims));
-        Ok(Answer {
+        let answer = Answer {
             claim_id: claim.claim_id,
             member_id: member,
             reasons,
             entitlement: rules::entitlement(case, &claim, reasons.status()),
-        })
+        };
+        let line = self.data.next_claim_line();
+        self.received.insert(claim.claim_id, line);
+        self.data.push_claim(claim, line);
+        Ok(answer)
     }
 
-    /// The data the desk was loaded with.
+    /// The data at the desk: what it was loaded with, and every new claim received since, in
+    /// arrival order, as rows appended to `claims.csv`. [`crate::decide`] on it gives the batch's
+    /// decisions on all the claims received so far.
     pub fn data(&self) -> &Dataset {
         &self.data
     }

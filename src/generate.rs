@@ -42,13 +42,15 @@ impl SplitMix64 {
     }
 }
 
-/// What to generate.
+/// What to generate: the size of the class and the seed. The proportions (subscriptions, InMails,
+/// disclosures, opt-outs, claims, duplicates, late and unattested claims, cures, fraud rings, bad
+/// rows) are fixed, close to those of a real case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Plan {
-    /// Class members.
+    /// Rows of `members.csv` (a few of them deliberately bad, as in real exports).
     pub members: u64,
-    /// Seed.
+    /// Seed of the pseudo-random choices: the same plan always writes the same bytes.
     pub seed: u64,
     /// Average evidence rows per member (about 20 in the reference data).
     pub evidence_per_member: u64,
@@ -127,8 +129,23 @@ fn create(dir: &Path, name: &str) -> io::Result<BufWriter<File>> {
 
 /// Writes a data folder of `plan.members` members into `dir` (created if needed), with `case.toml`.
 ///
+/// The same plan always writes the same bytes.
+///
 /// # Errors
-/// Any I/O error.
+/// Any I/O error, as it comes.
+///
+/// # Examples
+///
+/// ```
+/// use premium_claims::{generate, DataFolder, NoProgress, Plan};
+///
+/// let dir = std::env::temp_dir().join(format!("pc-generate-doc-{}", std::process::id()));
+/// let written = generate(&dir, Plan::new(2_000, 7))?;
+/// let data = DataFolder::new(&dir).load(&mut NoProgress)?;
+/// assert_eq!(data.claims.len() as u64 + data.rejected.iter().filter(|r| r.file == premium_claims::InputFile::Claims).count() as u64, written.claims);
+/// std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn generate(dir: &Path, plan: Plan) -> io::Result<Written> {
     fs::create_dir_all(dir)?;
     let mut rng = SplitMix64::new(plan.seed ^ 0x005E_ED0F_C1A1_u64);

@@ -82,7 +82,7 @@ pub use crate::desk::{Answer, Desk};
 pub use crate::exposure::{
     exposure, Exposure, MemberCensus, PerClaimant, Scenario, CENSUS_RULES, CLAIMS_RATES_PERCENT,
 };
-pub use crate::rules::{Reason, Reasons, Status};
+pub use crate::rules::{Outcome, Reason, Reasons, Status};
 
 // Outputs and proof.
 pub use crate::audit::{verify, Verification};

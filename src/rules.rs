@@ -2,8 +2,9 @@
 //!
 //! Each rule is a [`Rule`] constant (number, stable id, reason code, effect, legal source, condition)
 //! placed directly above the function that tests it. [`evaluate`] runs rules 1-15 on one claim,
-//! [`evaluate_with_cures`] adds the deficiency-cure step, and [`apply_cross_claim_rules`] runs 16-18
-//! over every determined claim. Money (rule 19) lives in [`crate::allocation`].
+//! [`evaluate_with_cures`] adds the deficiency-cure step; rules 16-18 look across every
+//! determined claim and run in [`crate::decide`] (or, one claim at a time, at a [`crate::Desk`]).
+//! Money (rule 19) is [`crate::allocate`]'s.
 
 use crate::hashing::Map;
 use std::fmt;
@@ -527,7 +528,7 @@ pub enum EmailMatch<'a> {
     Many(usize),
 }
 
-/// Look-ups the identity rules need; implemented by [`crate::decide::ClassRecords`], or by any
+/// Look-ups the identity rules need; implemented by [`crate::ClassRecords`], or by any
 /// store an embedding tool has.
 pub trait ClassList {
     /// The member with this exact id, if in the class list.
@@ -1060,7 +1061,7 @@ pub const SHARED_IP_ADDRESS: Rule = Rule {
     to_fix: &[],
 };
 
-/// Rule 19 (applied by [`crate::allocation::allocate`]).
+/// Rule 19 (applied by [`crate::allocate`]).
 pub const BELOW_MINIMUM_PAYMENT: Rule = Rule {
     number: 19,
     id: "payment.minimum",

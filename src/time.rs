@@ -61,6 +61,17 @@ fn date_parts(bytes: &[u8]) -> Option<(i32, u32, u32)> {
 ///
 /// # Errors
 /// [`DateError::Shape`] for any other layout, [`DateError::Calendar`] for a day that does not exist.
+///
+/// # Examples
+///
+/// ```
+/// use premium_claims::parse_date;
+///
+/// assert_eq!(parse_date("2024-02-29")?.to_string(), "2024-02-29");
+/// assert!(parse_date("2023-02-29").is_err());
+/// assert!(parse_date("03/02/2026").is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn parse_date(text: &str) -> Result<NaiveDate, DateError> {
     let (y, m, d) = date_parts(text.as_bytes()).ok_or(DateError::Shape)?;
     NaiveDate::from_ymd_opt(y, m, d).ok_or(DateError::Calendar)
@@ -247,6 +258,18 @@ pub fn parse_instant_parts(b: &[u8]) -> Result<(i64, u32, i32), TimestampError> 
 ///
 /// # Errors
 /// [`TimestampError`] saying which part is wrong.
+///
+/// # Examples
+///
+/// ```
+/// use premium_claims::{parse_timestamp, Utc};
+///
+/// let t = parse_timestamp("2024-09-17 23:30:00.5-07:00")?;
+/// assert_eq!(t.with_timezone(&Utc).to_rfc3339(), "2024-09-18T06:30:00.500+00:00");
+/// assert!(parse_timestamp("2024-09-17T23:30:00").is_err()); // no offset
+/// assert!(parse_timestamp("2024-09-17T23:59:60Z").is_err()); // a leap second
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn parse_timestamp(text: &str) -> Result<DateTime<FixedOffset>, TimestampError> {
     let (seconds, nanos, offset) = parse_instant_parts(text.as_bytes())?;
     let utc = DateTime::from_timestamp(seconds, nanos).ok_or(TimestampError::Date)?;

@@ -277,7 +277,32 @@ impl MemberIds {
     }
 }
 
-/// The class list with per-member facts, looked up by id and by normalised email.
+/// The class list with per-member facts, looked up by id and by normalised email. It comes from
+/// [`crate::DataFolder::load`] or [`crate::DatasetBuilder::build`], as [`crate::Dataset::class`].
+///
+/// # Examples
+///
+/// ```
+/// use premium_claims::{generate, rules::ClassList, DataFolder, Loading, MemberLookup, NoProgress, Plan};
+///
+/// let dir = std::env::temp_dir().join(format!("pc-class-doc-{}", std::process::id()));
+/// generate(&dir, Plan::new(1_000, 3))?;
+/// let folder = DataFolder::new(&dir);
+/// let claimants_only = folder.load(&mut NoProgress)?;
+/// // Most members file no claim: their facts are not kept, and the list says so.
+/// let quiet = (1..=1_000)
+///     .map(|i| format!("m-{i:08}"))
+///     .find(|id| claimants_only.class.lookup(id) == MemberLookup::FactsNotKept)
+///     .ok_or("every member filed a claim")?;
+/// assert_eq!(claimants_only.class.lookup("m-nobody"), MemberLookup::NotListed);
+///
+/// let everyone = folder.with_loading(Loading::EveryMember).load(&mut NoProgress)?;
+/// assert!(matches!(everyone.class.lookup(&quiet), MemberLookup::Facts(_)));
+/// assert!(everyone.class.member(&quiet).is_some());
+/// assert_eq!(everyone.class.every_member().count(), everyone.class.len());
+/// std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Default)]
 pub struct ClassRecords {
     facts: Vec<MemberFacts>,

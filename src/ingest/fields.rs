@@ -87,33 +87,71 @@ fn serialize_row<S: Serializer>(
     map.end()
 }
 
-/// One value of a record given as a map: text, or a JSON-style scalar read as its text.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Scalar {
-    Text(String),
-    Flag(bool),
-    Whole(i64),
-    Number(f64),
-    Absent(()),
+/// One value of a record given as a map: text, a boolean (read as `true`/`false`), or nothing.
+/// Numbers are refused: a JSON number has already lost its text (`12.30`, `1e3` and
+/// `999999999999999.99` are not what was typed), and amounts are exact.
+struct Scalar(Option<String>);
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Scalar, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string, a boolean or null")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Scalar, E> {
+                Ok(Scalar(Some(v.to_string())))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Scalar, E> {
+                Ok(Scalar(Some(v)))
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Scalar, E> {
+                Ok(Scalar(Some(v.to_string())))
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Scalar, E> {
+                Ok(Scalar(None))
+            }
+            fn visit_none<E: serde::de::Error>(self) -> Result<Scalar, E> {
+                Ok(Scalar(None))
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Scalar, D::Error> {
+                Scalar::deserialize(d)
+            }
+        }
+        d.deserialize_any(Visit)
+    }
 }
 
-/// Reads a map of column names to values as `(column, text)` pairs.
+/// Reads a map of column names to values as `(column, text)` pairs; a value of another kind is
+/// an error naming its column.
 fn deserialize_row<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, String)>, D::Error> {
-    let map = BTreeMap::<String, Scalar>::deserialize(d)?;
-    Ok(map
-        .into_iter()
-        .filter_map(|(column, value)| {
-            let text = match value {
-                Scalar::Text(t) => t,
-                Scalar::Flag(b) => b.to_string(),
-                Scalar::Whole(n) => n.to_string(),
-                Scalar::Number(x) => x.to_string(),
-                Scalar::Absent(()) => return None,
-            };
-            Some((column, text))
-        })
-        .collect())
+    struct Row;
+    impl<'de> serde::de::Visitor<'de> for Row {
+        type Value = Vec<(String, String)>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a map of column names to text values")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut row: BTreeMap<String, String> = BTreeMap::new();
+            while let Some(column) = map.next_key::<String>()? {
+                let value = map.next_value::<Scalar>().map_err(|_| {
+                    A::Error::custom(format!(
+                        "{column}: the value must be text (a JSON string), a boolean or null"
+                    ))
+                })?;
+                match value.0 {
+                    Some(text) => row.insert(column, text),
+                    None => row.remove(&column),
+                };
+            }
+            Ok(row.into_iter().collect())
+        }
+    }
+    d.deserialize_map(Row)
 }
 
 impl Serialize for Member {

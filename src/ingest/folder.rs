@@ -44,28 +44,99 @@ impl ClaimRecord {
 
 impl Dataset {
     /// Appends a claim to the claims received, as a row added at the end of `claims.csv` (its line
-    /// is one past the last claim's). It is decided with the others by the next [`crate::decide`].
+    /// is one past the file's last record, accepted or rejected). It is decided with the others
+    /// by the next [`crate::decide`]; the claims file's counts include it.
     ///
     /// # Errors
-    /// [`Problems`] naming `claim_id` when a claim with that id was already received; nothing is
-    /// appended then.
-    pub fn receive(&mut self, claim: Claim) -> Result<(), crate::Problems> {
+    /// - [`Error::FactsNotKept`] when the data was loaded for its claimants only: a new claim may
+    ///   name any member, whose facts must be kept ([`Loading::EveryMember`]).
+    /// - [`Error::Claim`] naming `claim_id` when a claim with that id was already received;
+    ///   nothing is appended then.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use premium_claims::{decide, Claim, DataFolder, Loading, NoProgress, Status};
+    ///
+    /// let folder = DataFolder::new("examples/data/linkedin-premium").with_loading(Loading::EveryMember);
+    /// let mut data = folder.load(&mut NoProgress)?;
+    /// let claim = Claim::from_fields([
+    ///     ("claim_id", "4f1e2d3c-5b6a-4789-8a0b-1c2d3e4f5a6b"),
+    ///     ("member_id", "m-002"),
+    ///     ("channel", "online"),
+    ///     ("submitted_at", "2026-03-01T12:00:00-08:00"),
+    ///     ("attested", "yes"),
+    /// ])?;
+    /// data.receive(claim.clone())?;
+    /// assert!(data.receive(claim).is_err()); // the same claim id twice
+    /// let last = decide(&data)?.determinations.pop().unwrap();
+    /// assert_eq!(last.status(), Status::Approved);
+    /// assert_eq!(last.line, 64); // claims.csv ends on line 63
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn receive(&mut self, claim: Claim) -> Result<(), Error> {
+        if !self.class.keeps_every_member() {
+            return Err(Error::FactsNotKept);
+        }
         if let Some(first) = self
             .claims
             .iter()
             .find(|c| c.claim.claim_id == claim.claim_id)
         {
-            return Err(crate::Problems(vec![crate::Problem::new(
+            return Err(Error::Claim(crate::Problems(vec![crate::Problem::new(
                 "claim_id",
                 format!(
                     "repeated claim_id {} (first on line {})",
                     claim.claim_id, first.line
                 ),
-            )]));
+            )])));
         }
-        let line = self.claims.last().map_or(2, |c| c.line + 1);
-        self.claims.push(ClaimRecord::new(claim, line));
+        let line = self.next_claim_line();
+        self.push_claim(claim, line);
         Ok(())
+    }
+
+    /// The line a claim appended to `claims.csv` would have.
+    pub(crate) fn next_claim_line(&self) -> u64 {
+        let last_accepted = self.claims.last().map_or(1, |c| c.line);
+        // Rejected rows are in file order, then line order: the claims file's last one is found
+        // by bisection (a desk asks this for every new claim).
+        let end = self
+            .rejected
+            .partition_point(|r| r.file <= InputFile::Claims);
+        let last_rejected = match end.checked_sub(1).map(|i| &self.rejected[i]) {
+            Some(r) if r.file == InputFile::Claims => r.line,
+            _ => 1,
+        };
+        last_accepted.max(last_rejected) + 1
+    }
+
+    /// Appends a checked claim with a new id, counting it as a row of `claims.csv`.
+    pub(crate) fn push_claim(&mut self, claim: Claim, line: u64) {
+        self.claims.push(ClaimRecord::new(claim, line));
+        match self
+            .inputs
+            .iter_mut()
+            .find(|(f, _)| *f == InputFile::Claims)
+        {
+            Some((_, stats)) => {
+                stats.rows += 1;
+                stats.accepted += 1;
+            }
+            None => self.inputs.push((
+                InputFile::Claims,
+                FileStats {
+                    rows: 1,
+                    accepted: 1,
+                    ..FileStats::default()
+                },
+            )),
+        }
+    }
+
+    /// The accepted cure rows of a claim, in their order (empty when it has none).
+    pub fn cures_of(&self, claim_id: &ClaimId) -> &[Cure] {
+        self.cures.get(claim_id).map_or(&[], Vec::as_slice)
     }
 }
 
@@ -91,8 +162,8 @@ pub struct Dataset {
     pub class: ClassRecords,
     /// Accepted claims, in file order.
     pub claims: Vec<ClaimRecord>,
-    /// Accepted cure rows by claim, each list in file order.
-    pub cures: Map<ClaimId, Vec<Cure>>,
+    /// Accepted cure rows by claim, each list in file order (see [`Dataset::cures_of`]).
+    pub(crate) cures: Map<ClaimId, Vec<Cure>>,
     /// Per-file counts, in reading order (absent optional files are left out).
     pub inputs: Vec<(InputFile, FileStats)>,
     /// Rejected rows, by file then line.
@@ -103,8 +174,21 @@ pub struct Dataset {
 
 /// Reads and validates a case file.
 ///
+/// Returns the case and the file's SHA-256 (lower-case hex).
+///
 /// # Errors
 /// [`Error::CaseIo`] or [`Error::Case`], naming the file (and key).
+///
+/// # Examples
+///
+/// ```
+/// use premium_claims::read_case;
+///
+/// let (case, sha256) = read_case("examples/data/linkedin-premium/case.toml".as_ref())?;
+/// assert_eq!(case.docket, "5:25-cv-00709 (N.D. Cal.)");
+/// assert_eq!(sha256.len(), 64);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn read_case(path: &Path) -> Result<(Case, String), Error> {
     let file = file_name(path);
     let bytes = std::fs::read(path).map_err(|source| Error::CaseIo {

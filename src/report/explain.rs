@@ -119,6 +119,21 @@ fn shown(data: &Dataset, f: &EvidenceFact) -> EvidenceShown {
 }
 
 /// Explains the claim `claim_id` of a decided run; `None` if no accepted claim has that id.
+///
+/// # Examples
+///
+/// ```
+/// use premium_claims::{decide, explain, DataFolder, NoProgress, Outcome};
+///
+/// let data = DataFolder::new("examples/data/linkedin-premium").load(&mut NoProgress)?;
+/// let decisions = decide(&data)?;
+/// let why = explain(&data, &decisions, "00000000-0000-4000-8000-000000000003".parse()?)
+///     .ok_or("no such claim")?;
+/// assert_eq!(why.decided_by, Some("identity.not_in_class_list"));
+/// let rule2 = &why.rules[1];
+/// assert_eq!((rule2.code, rule2.outcome), ("NOT_IN_CLASS_LIST", Outcome::Failed));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn explain(data: &Dataset, decisions: &Decisions, claim_id: ClaimId) -> Option<Explanation> {
     let index = decisions
         .determinations

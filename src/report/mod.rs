@@ -600,7 +600,24 @@ pub fn report(data: &Dataset, decisions: &Decisions) -> String {
     r
 }
 
-/// The rendered output files, name and bytes.
+/// The five output files of `premium-claims process`, name and bytes, in memory:
+/// `determinations.csv`, `payments.csv`, `rejected_rows.csv`, `summary.json` (with the SHA-256 of
+/// the other four) and `report.md`.
+///
+/// # Errors
+/// Only if writing to memory fails.
+///
+/// # Examples
+///
+/// ```
+/// use premium_claims::{decide, render, DataFolder, NoProgress};
+///
+/// let data = DataFolder::new("examples/data/linkedin-premium").load(&mut NoProgress)?;
+/// let files = render(&data, &decide(&data)?)?;
+/// let names: Vec<&str> = files.iter().map(|(name, _)| *name).collect();
+/// assert_eq!(names, ["determinations.csv", "payments.csv", "rejected_rows.csv", "summary.json", "report.md"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn render(data: &Dataset, decisions: &Decisions) -> io::Result<Vec<(&'static str, Vec<u8>)>> {
     // The two large files are written side by side.
     let (determinations, payments) = std::thread::scope(|scope| {
