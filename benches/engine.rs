@@ -103,15 +103,15 @@ fn evidence_ingestion(c: &mut Criterion) {
                     for i in 1..=20_000u64 {
                         builder.member(Member::new(format!("m-{i:08}"), "US"));
                     }
-                    let mut class = builder.build().class;
+                    let mut classes = [builder.build().class];
                     let parallelism = Parallelism {
                         threads,
                         min_chunk_bytes: 1 << 20,
                     };
                     let outcome = read_evidence(
                         &path,
-                        &case,
-                        &mut class,
+                        &[&case],
+                        &mut classes,
                         parallelism,
                         &Counters::default(),
                         &mut |_, _| {},

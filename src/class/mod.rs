@@ -97,6 +97,7 @@ pub(crate) fn hash_id(member_id: &[u8]) -> u64 {
 /// The tables are split by the top bits of the hash into [`BUCKETS`] small ones. Listing millions
 /// of rows at once (see [`ClassRecords::list_rows`]) then fills one small table at a time, which
 /// stays in the processor's cache, and shares the tables among threads.
+#[derive(Clone)]
 struct MemberIds {
     bytes: Vec<u8>,
     /// Row `i`'s id is `bytes[ends[i - 1]..ends[i]]` (from 0 for the first).
@@ -303,7 +304,7 @@ impl MemberIds {
 /// std::fs::remove_dir_all(&dir)?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct ClassRecords {
     facts: Vec<MemberFacts>,
     ids: MemberIds,

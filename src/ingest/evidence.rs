@@ -29,16 +29,19 @@ pub struct EvidenceOutcome {
     pub rereads: usize,
 }
 
+/// The cases the file is read for, each with its copy of the class list (the same members at
+/// the same positions; each with its own case's facts).
 struct Sink<'a> {
-    case: &'a Case,
-    class: &'a ClassRecords,
+    cases: &'a [&'a Case],
+    classes: &'a [ClassRecords],
 }
 
 /// One range's rejected rows and summaries.
 #[derive(Debug, Default)]
 struct Part {
     rejected: Vec<(u64, String)>,
-    summaries: Map<u32, EvidenceSummary>,
+    /// One map per case.
+    summaries: Vec<Map<u32, EvidenceSummary>>,
     /// The last member looked up: exports usually list one member's rows together.
     recent: RefCell<RecentMember>,
 }
@@ -47,7 +50,7 @@ impl RowSink for Sink<'_> {
     type Part = Part;
 
     fn row(&self, header: &Header, record: &Record, breaks: u64, part: &mut Part) {
-        let lookup = self.class.cached(&part.recent);
+        let lookup = self.classes[0].cached(&part.recent);
         let row = header.row(record, 0);
         let checked = match row.width_error() {
             Some(problem) => Err(problem),
@@ -60,7 +63,7 @@ impl RowSink for Sink<'_> {
     }
 
     fn plain_line(&self, header: &Header, line: &[u8], _breaks: u64, part: &mut Part) -> bool {
-        let lookup = self.class.cached(&part.recent);
+        let lookup = self.classes[0].cached(&part.recent);
         match ingest::evidence_line(header, line, &lookup) {
             Some(Some(ev)) => {
                 self.fold(&ev, &mut part.summaries);
@@ -73,59 +76,64 @@ impl RowSink for Sink<'_> {
 }
 
 impl Sink<'_> {
-    /// Folds an accepted row into its member's summary if the member's facts are kept and the
-    /// row qualifies.
-    fn fold(&self, ev: &EvidenceRow<'_>, summaries: &mut Map<u32, EvidenceSummary>) {
+    /// Folds an accepted row into its member's summary, for each case, if the member's facts are
+    /// kept and the row qualifies under that case.
+    fn fold(&self, ev: &EvidenceRow<'_>, summaries: &mut Vec<Map<u32, EvidenceSummary>>) {
         let Known::Kept(index) = ev.member else {
             return;
         };
-        let Some(facts) = self.class.facts_at(index) else {
-            return;
-        };
+        if summaries.len() < self.cases.len() {
+            summaries.resize_with(self.cases.len(), Map::default);
+        }
         let at = ev.occurred_at.instant().to_utc();
-        let local = self.case.clock.local_date(at);
-        match ev.kind {
-            EvidenceKind::Disclosure => {
-                if facts.disclosure_qualifies(self.case, at, local) {
-                    let summary = summaries.entry(index as u32).or_default();
-                    EvidenceSummary::offer_disclosure(
-                        &mut summary.latest_disclosure,
-                        ev.evidence_id,
-                        at,
-                    );
+        for ((case, class), summaries) in self.cases.iter().zip(self.classes).zip(summaries) {
+            let Some(facts) = class.facts_at(index) else {
+                continue;
+            };
+            let local = case.clock.local_date(at);
+            match ev.kind {
+                EvidenceKind::Disclosure => {
+                    if facts.disclosure_qualifies(case, at, local) {
+                        let summary = summaries.entry(index as u32).or_default();
+                        EvidenceSummary::offer_disclosure(
+                            &mut summary.latest_disclosure,
+                            ev.evidence_id,
+                            at,
+                        );
+                    }
                 }
-            }
-            EvidenceKind::InmailSent | EvidenceKind::InmailReceived => {
-                if facts.message_qualifies(self.case, local) {
-                    let summary = summaries.entry(index as u32).or_default();
-                    EvidenceSummary::offer_message(
-                        &mut summary.earliest_inmail,
-                        ev.evidence_id,
-                        at,
-                    );
+                EvidenceKind::InmailSent | EvidenceKind::InmailReceived => {
+                    if facts.message_qualifies(case, local) {
+                        let summary = summaries.entry(index as u32).or_default();
+                        EvidenceSummary::offer_message(
+                            &mut summary.earliest_inmail,
+                            ev.evidence_id,
+                            at,
+                        );
+                    }
                 }
             }
         }
     }
 }
 
-/// Reads `evidence.csv` at `path`, folding qualifying evidence into the facts of the members
-/// `class` keeps.
+/// Reads `evidence.csv` at `path`, folding qualifying evidence into the facts each class list
+/// keeps, under its case (`classes[k]` belongs to `cases[k]`; all list the same members).
 ///
 /// # Errors
 /// [`InputError`] when the file cannot be read or its header is unusable.
 pub fn read_evidence(
     path: &Path,
-    case: &Case,
-    class: &mut ClassRecords,
+    cases: &[&Case],
+    classes: &mut [ClassRecords],
     parallelism: Parallelism,
     counters: &Counters,
     on_progress: &mut dyn FnMut(u64, u64),
 ) -> Result<EvidenceOutcome, InputError> {
     let file = InputFile::Evidence;
     let sink = Sink {
-        case,
-        class: &*class,
+        cases,
+        classes: &*classes,
     };
     let read = read_parallel(path, file, &sink, parallelism, counters, on_progress)?;
     let stats = read.stats();
@@ -138,9 +146,11 @@ pub fn read_evidence(
                 error,
             });
         }
-        for (index, summary) in part.value.summaries {
-            if let Some(facts) = class.facts_at_mut(index as usize) {
-                facts.merge(summary);
+        for (class, summaries) in classes.iter_mut().zip(part.value.summaries) {
+            for (index, summary) in summaries {
+                if let Some(facts) = class.facts_at_mut(index as usize) {
+                    facts.merge(summary);
+                }
             }
         }
     }

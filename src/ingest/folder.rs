@@ -322,16 +322,56 @@ impl DataFolder {
     /// header, missing a required column); bad rows are not errors but [`Dataset::rejected`]
     /// entries.
     pub fn load(&self, progress: &mut dyn Progress) -> Result<Dataset, Error> {
-        let (case, case_sha) = read_case(&self.case_file)?;
+        let mut each = self.load_cases(std::slice::from_ref(&self.case_file), progress)?;
+        each.pop().ok_or(Error::FactsNotKept)
+    }
+
+    /// Reads the folder once for several case files: one [`Dataset`] per case file, in order.
+    /// The input files are read a single time; each row is folded into each case's facts (the
+    /// windows, tiers, deadlines and zone of each). What a what-if comparison of two readings of
+    /// the law needs, at little more than the cost of one load.
+    ///
+    /// # Errors
+    /// As [`DataFolder::load`], for any of the case files.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use premium_claims::{decide, DataFolder, NoProgress};
+    ///
+    /// let dir = "examples/data/linkedin-premium";
+    /// let cases = [format!("{dir}/case.toml"), format!("{dir}/case-require-actual-damages.toml")];
+    /// let cases: Vec<std::path::PathBuf> = cases.iter().map(Into::into).collect();
+    /// let both = DataFolder::new(dir).load_cases(&cases, &mut NoProgress)?;
+    /// let (a, b) = (decide(&both[0])?, decide(&both[1])?);
+    /// // Requiring actual damages (as the Fourth and Eleventh Circuits do) approves fewer claims.
+    /// assert!(b.money.entitled < a.money.entitled);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn load_cases(
+        &self,
+        case_files: &[PathBuf],
+        progress: &mut dyn Progress,
+    ) -> Result<Vec<Dataset>, Error> {
+        let mut cases = Vec::with_capacity(case_files.len());
+        let mut case_shas = Vec::with_capacity(case_files.len());
+        for path in case_files {
+            let (case, sha) = read_case(path)?;
+            cases.push(case);
+            case_shas.push(Some((file_name(path), sha)));
+        }
+        if cases.is_empty() {
+            return Ok(Vec::new());
+        }
         let mut loader = Loader {
-            case,
-            class: ClassRecords::new(),
+            classes: vec![ClassRecords::new()],
+            opt_outs: vec![OptOutCounts::default(); cases.len()],
+            cases,
             claims: Vec::new(),
             claim_index: Map::default(),
             cures: Map::default(),
             inputs: Vec::new(),
             rejected: Vec::new(),
-            opt_outs: OptOutCounts::default(),
         };
         // The large files are fingerprinted in the background while everything is read.
         let large = [
@@ -361,7 +401,7 @@ impl DataFolder {
                 Err(source) => return Err(ingest::read_error(file, 0, source).into()),
             };
             if file == InputFile::Members && self.loading == Loading::Claimants {
-                loader.class = ClassRecords::with_interest(loader.interest());
+                loader.classes[0] = ClassRecords::with_interest(loader.interest());
             }
             let size = handle.metadata().map(|m| m.len()).unwrap_or(0);
             progress.start(file, size);
@@ -369,10 +409,11 @@ impl DataFolder {
             let mut advance = |bytes, rows| progress.advance(bytes, rows);
             let stats = match file {
                 InputFile::Evidence => {
+                    let cases: Vec<&Case> = loader.cases.iter().collect();
                     let outcome = evidence::read_evidence(
                         &path,
-                        &loader.case,
-                        &mut loader.class,
+                        &cases,
+                        &mut loader.classes,
                         self.parallelism,
                         &counters,
                         &mut advance,
@@ -382,7 +423,7 @@ impl DataFolder {
                 }
                 InputFile::Members => {
                     let sink = MemberSink {
-                        class: &loader.class,
+                        class: &loader.classes[0],
                     };
                     let read = read_parallel(
                         &path,
@@ -392,12 +433,24 @@ impl DataFolder {
                         &counters,
                         &mut advance,
                     )?;
-                    loader.add_members(read)
+                    let stats = loader.add_members(read);
+                    // Each further case gets its own copy of the class list, to fold its facts in.
+                    let first = loader.classes[0].clone();
+                    loader.classes.resize(loader.cases.len(), first);
+                    stats
                 }
                 InputFile::Subscriptions => {
+                    let mut tiers: Vec<String> = Vec::new();
+                    for case in &loader.cases {
+                        for tier in &case.class.premium_tiers {
+                            if !tiers.contains(tier) {
+                                tiers.push(tier.clone());
+                            }
+                        }
+                    }
                     let sink = SubscriptionSink {
-                        case: &loader.case,
-                        class: &loader.class,
+                        tiers: &tiers,
+                        class: &loader.classes[0],
                     };
                     let read = read_parallel(
                         &path,
@@ -433,16 +486,33 @@ impl DataFolder {
         // Report in the contract's file order, whatever the reading order.
         loader.inputs.sort_by_key(|(file, _)| *file);
         loader.rejected.sort_by_key(|r| r.file);
-        Ok(Dataset {
-            case_file: Some((file_name(&self.case_file), case_sha)),
-            case: loader.case,
-            class: loader.class,
-            claims: loader.claims,
-            cures: loader.cures,
-            inputs: loader.inputs,
-            rejected: loader.rejected,
-            opt_outs: loader.opt_outs,
-        })
+        let Loader {
+            cases,
+            classes,
+            claims,
+            cures,
+            inputs,
+            rejected,
+            opt_outs,
+            ..
+        } = loader;
+        // A folder without members.csv never gets here, so there is a class list per case.
+        let mut each = Vec::with_capacity(cases.len());
+        for (((case, class), opt_outs), case_file) in
+            cases.into_iter().zip(classes).zip(opt_outs).zip(case_shas)
+        {
+            each.push(Dataset {
+                case_file,
+                case,
+                class,
+                claims: claims.clone(),
+                cures: cures.clone(),
+                inputs: inputs.clone(),
+                rejected: rejected.clone(),
+                opt_outs,
+            });
+        }
+        Ok(each)
     }
 }
 
@@ -461,15 +531,17 @@ pub struct NoProgress;
 
 impl Progress for NoProgress {}
 
+/// A folder being read for one or more cases: the class list (one copy per case once members are
+/// listed, each receiving its case's facts), and what does not depend on the case.
 struct Loader {
-    case: Case,
-    class: ClassRecords,
+    cases: Vec<Case>,
+    classes: Vec<ClassRecords>,
     claims: Vec<ClaimRecord>,
     claim_index: Map<ClaimId, u64>,
     cures: Map<ClaimId, Vec<Cure>>,
     inputs: Vec<(InputFile, FileStats)>,
     rejected: Vec<RejectedRow>,
-    opt_outs: OptOutCounts,
+    opt_outs: Vec<OptOutCounts>,
 }
 
 struct ClaimLines<'a>(&'a Map<ClaimId, u64>);
@@ -563,7 +635,8 @@ type SubscriptionOutcome = (u64, Result<(usize, Subscription), String>);
 
 /// Checks `subscriptions.csv` rows in parallel, keeping the eligible ones of kept members.
 struct SubscriptionSink<'a> {
-    case: &'a Case,
+    /// The tiers eligible in any of the cases being read.
+    tiers: &'a [String],
     class: &'a ClassRecords,
 }
 
@@ -586,7 +659,7 @@ impl RowSink for SubscriptionSink<'_> {
             }
         };
         match result {
-            Ok((Known::Kept(i), sub)) if self.case.class.premium_tiers.contains(&sub.tier) => {
+            Ok((Known::Kept(i), sub)) if self.tiers.contains(&sub.tier) => {
                 part.outcomes.push((breaks, Ok((i, sub))))
             }
             Ok(_) => {}
@@ -607,7 +680,7 @@ impl RowSink for SubscriptionSink<'_> {
             Some((Known::Listed, ..)) => true,
             Some((Known::Kept(i), tier, start_date, end_date)) => {
                 let tier = tier.to_lowercase();
-                if self.case.class.premium_tiers.contains(&tier) {
+                if self.tiers.contains(&tier) {
                     let sub = Subscription::new(tier, start_date, end_date);
                     part.outcomes.push((breaks, Ok((i, sub))));
                 }
@@ -671,14 +744,16 @@ impl Loader {
             problems.extend(part_problems.into_iter().map(|(row, p)| (first + row, p)));
             batch.append(rows, part.lines_before + 1);
         }
-        let listing = self.class.list_rows(batch);
+        let listing = self.classes[0].list_rows(batch);
         let mut problems = problems.into_iter().peekable();
         for (row, earlier) in listing.earlier.into_iter().enumerate() {
             let problem = problems.next_if(|(r, _)| *r == row).map(|(_, p)| p);
             if problem.is_none() && earlier.is_none() {
                 continue;
             }
-            let (id, line) = self.class.row(listing.first_row + row).unwrap_or_default();
+            let (id, line) = self.classes[0]
+                .row(listing.first_row + row)
+                .unwrap_or_default();
             let duplicate =
                 earlier.map(|first| format!("member_id: duplicate '{id}' (first on line {first})"));
             let error = match (duplicate, problem) {
@@ -702,8 +777,10 @@ impl Loader {
             for (breaks, result) in part.value.outcomes {
                 match result {
                     Ok((i, sub)) => {
-                        if let Some(facts) = self.class.facts_at_mut(i) {
-                            facts.add_subscription(&self.case, sub);
+                        for (case, class) in self.cases.iter().zip(&mut self.classes) {
+                            if let Some(facts) = class.facts_at_mut(i) {
+                                facts.add_subscription(case, sub.clone());
+                            }
                         }
                     }
                     Err(error) => {
@@ -770,24 +847,29 @@ impl Loader {
 
     /// Validates one row and folds it in.
     fn accept(&mut self, file: InputFile, row: ingest::Row<'_>) -> Result<(), String> {
-        let case = &self.case;
         match file {
             InputFile::Claims
             | InputFile::Members
             | InputFile::Subscriptions
             | InputFile::Evidence => Err(format!("{file} is read in parallel, not row by row")),
             InputFile::OptOuts => {
-                let (member, on) = ingest::opt_out(row, &self.class).map_err(String::from)?;
-                let timely = on <= case.claims.opt_out_deadline;
-                if let Known::Kept(i) = member {
-                    if let Some(f) = self.class.facts_at_mut(i) {
-                        f.add_opt_out(case, on);
+                let (member, on) = ingest::opt_out(row, &self.classes[0]).map_err(String::from)?;
+                for ((case, class), counts) in self
+                    .cases
+                    .iter()
+                    .zip(&mut self.classes)
+                    .zip(&mut self.opt_outs)
+                {
+                    if let Known::Kept(i) = member {
+                        if let Some(f) = class.facts_at_mut(i) {
+                            f.add_opt_out(case, on);
+                        }
                     }
-                }
-                if timely {
-                    self.opt_outs.timely += 1;
-                } else {
-                    self.opt_outs.untimely += 1;
+                    if on <= case.claims.opt_out_deadline {
+                        counts.timely += 1;
+                    } else {
+                        counts.untimely += 1;
+                    }
                 }
                 Ok(())
             }
