@@ -40,6 +40,7 @@ mod allocation;
 mod audit;
 mod case;
 mod class;
+mod compare;
 mod decide;
 mod desk;
 mod exposure;
@@ -77,6 +78,7 @@ pub use crate::class::{ClassRecords, MemberLookup};
 
 // Deciding, paying, answering.
 pub use crate::allocation::{allocate, Allocation, Share, Waterfall};
+pub use crate::compare::{CaseTotals, Change, Comparison};
 pub use crate::decide::{decide, Decisions, Determination, Error, Money};
 pub use crate::desk::{Answer, Desk};
 pub use crate::exposure::{

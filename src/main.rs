@@ -154,6 +154,22 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// What-if: decide every claim under two case files on one reading of the data, and write
+    /// comparison.csv (the claims whose status, reasons or payment differ) and comparison.json
+    /// (each case's totals, and the changes by pair of statuses) into OUT.
+    Compare {
+        /// Data folder.
+        data_dir: PathBuf,
+        /// The two case files, A then B: `--case A.toml --case B.toml`.
+        #[arg(long = "case", value_name = "FILE", required = true, num_args = 1)]
+        cases: Vec<PathBuf>,
+        /// Output folder (other files in it are left alone).
+        #[arg(long, value_name = "DIR", default_value = "out")]
+        out: PathBuf,
+        /// No table of changes on the terminal.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Write a deterministic synthetic data folder (with a case.toml) of N members.
     Generate {
         /// Folder to write (created if needed; files in it are replaced).
@@ -217,6 +233,12 @@ fn main() -> ExitCode {
             out,
             quiet,
         } => exposure(&data_folder(data_dir, case_file), &out, quiet),
+        Command::Compare {
+            data_dir,
+            cases,
+            out,
+            quiet,
+        } => compare(&DataFolder::new(data_dir), &cases, &out, quiet),
         Command::Generate {
             out_dir,
             members,
@@ -312,6 +334,66 @@ fn process(folder: &DataFolder, out: &Path, options: Options) -> Result<ExitCode
     std::mem::forget(files);
     std::mem::forget(decisions);
     std::mem::forget(data);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn compare(
+    folder: &DataFolder,
+    cases: &[PathBuf],
+    out: &Path,
+    quiet: bool,
+) -> Result<ExitCode, String> {
+    if cases.len() != 2 {
+        eprintln!(
+            "error: compare takes exactly two case files (--case A.toml --case B.toml), got {}",
+            cases.len()
+        );
+        return Ok(ExitCode::from(2));
+    }
+    require_folder(folder)?;
+    output::check_out_dir(out)?;
+    let both = folder
+        .load_cases(cases, &mut NoProgress)
+        .map_err(|e| e.to_string())?;
+    let (a, b) = (&both[0], &both[1]);
+    let decisions_a = premium_claims::decide(a).map_err(|e| e.to_string())?;
+    let decisions_b = premium_claims::decide(b).map_err(|e| e.to_string())?;
+    let comparison = premium_claims::Comparison::of((a, &decisions_a), (b, &decisions_b));
+    let files = comparison.render().map_err(|e| e.to_string())?;
+    output::write_atomically(out, &files).map_err(|e| format!("cannot write outputs: {e}"))?;
+    if !quiet {
+        let name = |t: &premium_claims::CaseTotals| t.file.clone().unwrap_or_default();
+        out!("A: {}", name(&comparison.a));
+        out!("B: {}", name(&comparison.b));
+        out!("{:<12} {:>10} {:>10}", "", "A", "B");
+        for s in Status::ALL {
+            let i = s as usize;
+            out!(
+                "{:<12} {:>10} {:>10}",
+                s.as_str(),
+                comparison.a.by_status[i],
+                comparison.b.by_status[i]
+            );
+        }
+        out!(
+            "{:<12} {:>16} {:>16}",
+            "entitled",
+            comparison.a.entitled,
+            comparison.b.entitled
+        );
+        out!(
+            "{:<12} {:>16} {:>16}",
+            "paid",
+            comparison.a.paid,
+            comparison.b.paid
+        );
+        out!("claims decided differently: {}", comparison.changes.len());
+        for (pair, n) in comparison.change_counts() {
+            out!("  {pair:<26} {n:>8}");
+        }
+        out!("outputs written to {}", out.display());
+    }
+    std::mem::forget(both);
     Ok(ExitCode::SUCCESS)
 }
 
