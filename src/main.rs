@@ -433,6 +433,9 @@ fn exposure(folder: &DataFolder, out: &Path, quiet: bool) -> Result<ExitCode, St
         }
         out!("outputs written to {}", out.display());
     }
+    // As in `process`: exit without freeing a million records one by one.
+    std::mem::forget(files);
+    std::mem::forget(census);
     std::mem::forget(data);
     Ok(ExitCode::SUCCESS)
 }
