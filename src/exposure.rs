@@ -62,7 +62,8 @@ pub struct Scenario {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct PerClaimant {
-    /// The smallest payment (zero when the minimum payment removes every claimant).
+    /// The smallest payment, over every claimant of the scenario: zero when the minimum payment
+    /// leaves some of them unpaid.
     pub smallest: Cents,
     /// The largest payment.
     pub largest: Cents,

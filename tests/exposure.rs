@@ -112,3 +112,78 @@ fn eligible_members_are_those_whose_one_clean_claim_process_approves() {
         assert!(census.by_reason[reason as usize] > 0, "{code}");
     }
 }
+
+/// The bundled example's census, derived by hand from its README (section "Census"): 47 accepted
+/// members, of whom 13 fail a class rule.
+#[test]
+fn the_census_of_the_bundled_example_is_derived_by_hand() {
+    let dir = root().join("examples/data/linkedin-premium");
+    let load = |case: &str| {
+        let folder = DataFolder::new(&dir)
+            .with_case_file(dir.join(case))
+            .with_loading(Loading::EveryMember);
+        exposure(&folder.load(&mut NoProgress).unwrap()).unwrap()
+    };
+    let census = load("case.toml");
+    assert_eq!(census.class_members(), 47);
+    assert_eq!(census.eligible, 34);
+    let failing: Vec<(&str, String)> = census
+        .members
+        .iter()
+        .filter(|m| !m.eligible())
+        .map(|m| (m.member_id.0.as_str(), m.reasons.to_string()))
+        .collect();
+    let expected = [
+        ("m-003", "OUTSIDE_CLASS_COUNTRY"),
+        ("m-004", "EXCLUDED_PERSON"),
+        ("m-005", "EXCLUDED_PERSON"),
+        ("m-006", "OPTED_OUT_OF_CLASS"),
+        ("m-008", "NO_ELIGIBLE_PREMIUM"),
+        ("m-009", "NO_ELIGIBLE_PREMIUM"),
+        ("m-012", "NO_QUALIFYING_INMAIL"),
+        ("m-013", "NO_QUALIFYING_DISCLOSURE"),
+        ("m-014", "NO_QUALIFYING_DISCLOSURE"),
+        ("m-015", "NO_QUALIFYING_DISCLOSURE"),
+        ("m-016", "DISCLOSURE_BEFORE_MESSAGES"),
+        ("m-019", "NO_QUALIFYING_INMAIL"),
+        ("m-020", "NO_QUALIFYING_INMAIL"),
+    ];
+    let expected: Vec<(&str, String)> = expected.iter().map(|(m, r)| (*m, r.to_string())).collect();
+    assert_eq!(failing, expected);
+    assert_eq!(census.statutory_exposure.to_string(), "34000.00");
+    // 34 eligible x 1%, 4%, 9%, 25%, 100%, rounded down; $1,000 each, no fund.
+    let claimants: Vec<u64> = census.scenarios.iter().map(|s| s.claimants).collect();
+    assert_eq!(claimants, [0, 1, 3, 8, 34]);
+    assert!(census
+        .scenarios
+        .iter()
+        .all(|s| s.net_fund.is_none() && s.per_claimant.is_none()));
+    assert_eq!(
+        census.scenarios[4].total_entitlement.to_string(),
+        "34000.00"
+    );
+
+    // settlement.toml: net = 10000.10 - 2500.03 - 3000.00 - 4424.93 - 75.00 = 0.14, minimum 0.01.
+    let census = load("settlement.toml");
+    let shown: Vec<(u64, Option<(String, String)>, String)> = census
+        .scenarios
+        .iter()
+        .map(|s| {
+            let range = s
+                .per_claimant
+                .map(|p| (p.smallest.to_string(), p.largest.to_string()));
+            (s.claimants, range, s.residual.unwrap().to_string())
+        })
+        .collect();
+    let pair = |a: &str, b: &str| Some((a.to_string(), b.to_string()));
+    assert_eq!(
+        shown,
+        [
+            (0, None, "0.14".to_string()),                  // nobody to pay
+            (1, pair("0.14", "0.14"), "0.00".to_string()),  // one claimant takes the net
+            (3, pair("0.04", "0.05"), "0.00".to_string()),  // 14 = 5 + 5 + 4
+            (8, pair("0.01", "0.02"), "0.00".to_string()),  // 14 = 6 x 2 + 2 x 1
+            (34, pair("0.00", "0.01"), "0.00".to_string()), // 14 get 1 cent; 20 below the minimum
+        ]
+    );
+}
