@@ -165,7 +165,8 @@ fn the_census_of_the_bundled_example_is_derived_by_hand() {
 
     // settlement.toml: net = 10000.10 - 2500.03 - 3000.00 - 4424.93 - 75.00 = 0.14, minimum 0.01.
     let census = load("settlement.toml");
-    let shown: Vec<(u64, Option<(String, String)>, String)> = census
+    type Shown = (u64, Option<(String, String)>, String);
+    let shown: Vec<Shown> = census
         .scenarios
         .iter()
         .map(|s| {
