@@ -114,7 +114,73 @@ fn verify_finds_an_edited_output() {
     assert_eq!(o.status.code(), Some(1));
     let report = String::from_utf8_lossy(&o.stdout);
     assert!(report.contains("payments.csv: sha256"), "{report}");
-    assert!(report.contains("1900.00"), "{report}");
+    // The line and its claim id, not the row: rows hold names and emails.
+    assert!(
+        report.contains(
+            "payments.csv:2: the recorded file has row of 00000000-0000-4000-8000-000000000001"
+        ),
+        "{report}"
+    );
+    assert!(
+        !report.contains("1900.00") && !report.contains("Lovelace"),
+        "{report}"
+    );
+}
+
+/// summary.json is compared byte for byte: values that parse the same are not enough.
+#[test]
+fn verify_finds_a_repeated_or_reordered_key_in_the_summary() {
+    let original = {
+        let (_tmp, _data, out) = processed();
+        fs::read_to_string(out.join("summary.json")).unwrap()
+    };
+    // A repeated key: JSON readers keep the last value, so the parsed summary is unchanged.
+    let repeated = original.replacen(
+        "\"money\": {",
+        "\"money\": {\n    \"paid\": \"99999.99\",",
+        1,
+    );
+    // Two keys swapped.
+    let reordered = original.replacen("\"rule_version\"", "\"placeholder\"", 1);
+    let reordered = {
+        let crate_line = reordered
+            .lines()
+            .find(|l| l.trim_start().starts_with("\"crate_version\""))
+            .unwrap()
+            .to_string();
+        let rule_line = original
+            .lines()
+            .find(|l| l.trim_start().starts_with("\"rule_version\""))
+            .unwrap()
+            .to_string();
+        reordered.replacen(&crate_line, &rule_line, 1).replacen(
+            &reordered
+                .lines()
+                .find(|l| l.contains("\"placeholder\""))
+                .unwrap()
+                .to_string(),
+            &crate_line,
+            1,
+        )
+    };
+    assert_ne!(reordered, original);
+    for tampered in [repeated, reordered] {
+        let (_tmp, data, out) = processed();
+        let summary: serde_json::Value = serde_json::from_str(&tampered).expect("still valid JSON");
+        assert_eq!(
+            summary,
+            serde_json::from_str::<serde_json::Value>(&original).unwrap(),
+            "the same values once parsed"
+        );
+        fs::write(out.join("summary.json"), &tampered).unwrap();
+        let o = verify(&out, &data);
+        let report = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(o.status.code(), Some(1), "{report}");
+        assert!(
+            report.contains("summary.json: the bytes differ"),
+            "{report}"
+        );
+    }
 }
 
 #[test]

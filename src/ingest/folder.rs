@@ -172,6 +172,9 @@ pub struct Dataset {
     pub opt_outs: OptOutCounts,
 }
 
+/// The largest case file read: a case file is a page of settings.
+const MAX_CASE_FILE: u64 = 1 << 20;
+
 /// Reads and validates a case file.
 ///
 /// Returns the case and the file's SHA-256 (lower-case hex).
@@ -191,10 +194,27 @@ pub struct Dataset {
 /// ```
 pub fn read_case(path: &Path) -> Result<(Case, String), Error> {
     let file = file_name(path);
-    let bytes = std::fs::read(path).map_err(|source| Error::CaseIo {
+    let io_error = |source| Error::CaseIo {
         file: file.clone(),
         source,
-    })?;
+    };
+    // A case file is a page of text: refuse devices and FIFOs, and read at most a mebibyte.
+    let metadata = std::fs::metadata(path).map_err(io_error)?;
+    if !metadata.is_file() {
+        let not_a_file =
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file");
+        return Err(io_error(not_a_file));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_CASE_FILE + 1).read_to_end(&mut bytes))
+        .map_err(io_error)?;
+    if bytes.len() as u64 > MAX_CASE_FILE {
+        return Err(Error::Case {
+            file,
+            source: CaseError::Syntax(format!("larger than {MAX_CASE_FILE} bytes")),
+        });
+    }
     let sha = ingest::hex(&Sha256::digest(&bytes));
     let text = String::from_utf8(bytes).map_err(|_| Error::Case {
         file: file.clone(),
@@ -373,6 +393,18 @@ impl DataFolder {
             inputs: Vec::new(),
             rejected: Vec::new(),
         };
+        // Only regular files, checked before anything is opened: a FIFO would block and a device
+        // such as /dev/zero never ends.
+        for file in READING_ORDER {
+            if let Ok(m) = std::fs::metadata(self.dir.join(file.name())) {
+                if !m.is_file() {
+                    return Err(InputError::NotAFile {
+                        file: file.name().into(),
+                    }
+                    .into());
+                }
+            }
+        }
         // The large files are fingerprinted in the background while everything is read.
         let large = [
             InputFile::Claims,

@@ -164,6 +164,12 @@ pub enum InputError {
         /// The column.
         column: String,
     },
+    /// The path is not a regular file (a folder, a FIFO, a device such as `/dev/zero`).
+    #[error("{file}: not a regular file")]
+    NotAFile {
+        /// The file.
+        file: String,
+    },
     /// A header names a column twice.
     #[error("{file}:1: column '{column}' appears more than once in the header")]
     RepeatedColumn {
@@ -267,8 +273,10 @@ impl Header {
             names.push(text.trim().to_string());
         }
         // Unnamed columns (trailing commas of a spreadsheet export) are not duplicates of each other.
-        for (i, n) in names.iter().enumerate().filter(|(_, n)| !n.is_empty()) {
-            if names[..i].contains(n) {
+        // A set keeps this linear: a hostile header may have a million columns.
+        let mut seen = std::collections::HashSet::with_capacity(names.len());
+        for n in names.iter().filter(|n| !n.is_empty()) {
+            if !seen.insert(n.as_str()) {
                 return Err(InputError::RepeatedColumn {
                     file: name,
                     column: n.clone(),

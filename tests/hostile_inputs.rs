@@ -1,0 +1,132 @@
+//! Hostile inputs are bounded: a header of a great many columns is checked in linear time, and
+//! inputs that are not regular files (devices that never end, FIFOs that block) are refused with
+//! a clear error instead of being read.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_premium-claims"))
+        .args(args)
+        .output()
+        .expect("binary runs")
+}
+
+/// A copy of the bundled example in a temporary folder.
+fn example_copy() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data/linkedin-premium");
+    for entry in fs::read_dir(example).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            fs::copy(&path, tmp.path().join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    tmp
+}
+
+#[test]
+fn a_header_of_two_hundred_thousand_columns_is_checked() {
+    let tmp = example_copy();
+    let mut header = String::from("member_id,country");
+    let mut row = String::from("m-1,US");
+    for i in 0..200_000 {
+        header.push_str(&format!(",extra_{i}"));
+        row.push_str(",x");
+    }
+    fs::write(tmp.path().join("members.csv"), format!("{header}\n{row}\n")).unwrap();
+    let o = run(&["check", tmp.path().to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    // Rejected rows elsewhere (their members are gone) give exit 3; the member row is accepted.
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let members = stdout
+        .lines()
+        .find(|l| l.starts_with("members.csv"))
+        .unwrap();
+    assert_eq!(
+        members.split_whitespace().collect::<Vec<_>>(),
+        ["members.csv", "1", "1", "0"]
+    );
+
+    // The same header with one name repeated at the far end is refused, naming it.
+    fs::write(
+        tmp.path().join("members.csv"),
+        format!("{header},extra_7\n{row},x\n"),
+    )
+    .unwrap();
+    let o = run(&["check", tmp.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("members.csv:1: column 'extra_7' appears more than once"),
+        "{stderr}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn an_input_that_is_a_device_is_refused() {
+    let tmp = example_copy();
+    let evidence = tmp.path().join("evidence.csv");
+    fs::remove_file(&evidence).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &evidence).unwrap();
+    let out = tmp.path().join("out");
+    let o = run(&[
+        "process",
+        tmp.path().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "error: evidence.csv: not a regular file\n"
+    );
+    assert!(!out.join("determinations.csv").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn an_input_that_is_a_fifo_is_refused_without_waiting() {
+    let tmp = example_copy();
+    let claims = tmp.path().join("claims.csv");
+    fs::remove_file(&claims).unwrap();
+    let made = Command::new("mkfifo").arg(&claims).status();
+    if !made.is_ok_and(|s| s.success()) {
+        return; // no mkfifo on this system: nothing to test
+    }
+    let o = run(&["check", tmp.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "error: claims.csv: not a regular file\n"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_case_file_that_is_a_device_is_refused() {
+    let tmp = example_copy();
+    let o = run(&["check", tmp.path().to_str().unwrap(), "--case", "/dev/zero"]);
+    assert_eq!(o.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(stderr, "error: zero: cannot read: not a regular file\n");
+
+    // A regular case file past a mebibyte is refused before it is parsed.
+    let big = tmp.path().join("big.toml");
+    fs::write(&big, format!("# {}\n", "x".repeat(2 << 20))).unwrap();
+    let o = run(&[
+        "check",
+        tmp.path().to_str().unwrap(),
+        "--case",
+        big.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("larger than 1048576 bytes"));
+}
