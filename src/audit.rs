@@ -162,72 +162,185 @@ fn json_differences(path: &str, old: &Value, new: &Value, out: &mut Vec<String>)
     }
 }
 
-/// Refuses an output path that is an existing file rather than a folder.
+/// Every file name this crate writes into an output folder; a folder holding anything else is
+/// not one of its output folders.
+pub const OUTPUT_NAMES: [&str; 9] = [
+    "determinations.csv",
+    "payments.csv",
+    "rejected_rows.csv",
+    "summary.json",
+    "report.md",
+    "exposure.csv",
+    "exposure.json",
+    "comparison.csv",
+    "comparison.json",
+];
+
+/// Refuses an output path that is not this crate's to replace: an existing file, or a folder
+/// holding anything but output files of this crate (a run replaces the whole folder).
 ///
 /// # Errors
 /// A message saying why `out` cannot be used.
 pub fn check_out_dir(out: &Path) -> Result<(), String> {
-    if out.exists() && !out.is_dir() {
-        return Err(format!(
-            "{}: --out names an existing file, not a folder",
-            out.display()
-        ));
+    match fs::symlink_metadata(out) {
+        Err(_) => return Ok(()),
+        Ok(m) if !m.is_dir() => {
+            return Err(format!(
+                "{}: --out names an existing file, not a folder",
+                out.display()
+            ))
+        }
+        Ok(_) => {}
+    }
+    let entries = fs::read_dir(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let mut foreign = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("{}: {e}", out.display()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+        if !is_file || !OUTPUT_NAMES.contains(&name.as_str()) {
+            foreign.push(name);
+        }
+    }
+    if foreign.is_empty() {
+        return Ok(());
+    }
+    foreign.sort();
+    let shown: Vec<&str> = foreign.iter().take(5).map(String::as_str).collect();
+    Err(format!(
+        "{}: holds {} that premium-claims did not write ({}{}); --out must name a folder of its own, which each run replaces as a whole",
+        out.display(),
+        if foreign.len() == 1 { "an entry" } else { "entries" },
+        shown.join(", "),
+        if foreign.len() > shown.len() { ", ..." } else { "" }
+    ))
+}
+
+/// Writes `files` as the whole content of the folder `out`, all or nothing, even if the process is
+/// killed at any instant: the set is written and synced into a staging folder beside `out`, then
+/// switched with `out` in one atomic exchange (`renameat2` with `RENAME_EXCHANGE`), so that any
+/// reader sees either the whole previous set or the whole new one; the previous set is then
+/// removed. Runs on the same parent folder are serialised by a lock, and a run removes the
+/// staging folders a killed run left behind. `out` must be absent or hold only this crate's
+/// output files ([`check_out_dir`]).
+///
+/// Where the exchange is not supported (not Linux, or a file system without it), the previous set
+/// is renamed aside, the new one renamed in, and the previous one removed; a run killed between
+/// the two renames leaves no `out` but the previous set beside it, which the next run puts back
+/// before it starts.
+///
+/// # Errors
+/// The I/O error, with the path it concerns; a folder `out` holding other files.
+pub fn write_atomically(out: &Path, files: &[(&str, Vec<u8>)]) -> io::Result<()> {
+    let name = out
+        .file_name()
+        .ok_or_else(|| io::Error::other(format!("{}: not a folder name", out.display())))?
+        .to_string_lossy()
+        .into_owned();
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => Path::new(".").to_path_buf(),
+    };
+    fs::create_dir_all(&parent).map_err(|e| with_path(e, &parent))?;
+    let _lock = lock_folder(&parent)?;
+    let staging_prefix = format!(".{name}.staging-");
+    let previous_prefix = format!(".{name}.previous-");
+    recover(out, &parent, &staging_prefix, &previous_prefix)?;
+    check_out_dir(out).map_err(io::Error::other)?;
+
+    let pid = std::process::id();
+    let staging = parent.join(format!("{staging_prefix}{pid}"));
+    let result = (|| {
+        fs::create_dir(&staging).map_err(|e| with_path(e, &staging))?;
+        for (file, bytes) in files {
+            let path = staging.join(file);
+            let mut f = fs::File::create(&path).map_err(|e| with_path(e, &path))?;
+            io::Write::write_all(&mut f, bytes).map_err(|e| with_path(e, &path))?;
+            f.sync_all().map_err(|e| with_path(e, &path))?;
+        }
+        sync_folder(&staging)?;
+        if fs::symlink_metadata(out).is_err() {
+            fs::rename(&staging, out).map_err(|e| with_path(e, out))?;
+        } else if exchange(&staging, out).is_err() {
+            let previous = parent.join(format!("{previous_prefix}{pid}"));
+            fs::rename(out, &previous).map_err(|e| with_path(e, out))?;
+            fs::rename(&staging, out).map_err(|e| with_path(e, out))?;
+            sync_folder(&parent)?;
+            let _ = fs::remove_dir_all(&previous);
+            return Ok(());
+        }
+        sync_folder(&parent)?;
+        Ok(())
+    })();
+    // After an exchange the staging path holds the previous set; after a failure, a partial one.
+    let _ = fs::remove_dir_all(&staging);
+    result
+}
+
+/// Puts back a previous set a killed run left aside, and removes staging folders of killed runs
+/// (the lock is held: no other run is writing).
+fn recover(out: &Path, parent: &Path, staging: &str, previous: &str) -> io::Result<()> {
+    let mut aside = Vec::new();
+    for entry in fs::read_dir(parent).map_err(|e| with_path(e, parent))? {
+        let entry = entry.map_err(|e| with_path(e, parent))?;
+        let file = entry.file_name().to_string_lossy().into_owned();
+        if file.starts_with(staging) {
+            let _ = fs::remove_dir_all(entry.path());
+        } else if file.starts_with(previous) {
+            aside.push(entry.path());
+        }
+    }
+    for path in aside {
+        if fs::symlink_metadata(out).is_err() {
+            fs::rename(&path, out).map_err(|e| with_path(e, out))?;
+        } else {
+            let _ = fs::remove_dir_all(&path);
+        }
     }
     Ok(())
 }
 
-/// Writes `files` into the folder `out` all or nothing. Every file is first written into a
-/// staging folder inside `out`; only then are earlier outputs of the same names set aside and
-/// the new ones moved in, and if a move fails the earlier ones are put back. Other files in `out`
-/// are never touched, and `out` itself is never replaced (a shell may be standing in it).
-///
-/// # Errors
-/// The I/O error, with the path it concerns.
-pub fn write_atomically(out: &Path, files: &[(&str, Vec<u8>)]) -> io::Result<()> {
-    fs::create_dir_all(out).map_err(|e| with_path(e, out))?;
-    let pid = std::process::id();
-    let staging = out.join(format!(".premium-claims-partial-{pid}"));
-    let previous = out.join(format!(".premium-claims-previous-{pid}"));
-    let _ = fs::remove_dir_all(&staging);
-    let _ = fs::remove_dir_all(&previous);
-    let result = (|| {
-        fs::create_dir(&staging).map_err(|e| with_path(e, &staging))?;
-        for (name, bytes) in files {
-            let path = staging.join(name);
-            fs::write(&path, bytes).map_err(|e| with_path(e, &path))?;
-        }
-        fs::create_dir(&previous).map_err(|e| with_path(e, &previous))?;
-        let mut set_aside = Vec::new();
-        let mut moved_in = Vec::new();
-        let swap = (|| {
-            for (name, _) in files {
-                let target = out.join(name);
-                if target.exists() {
-                    fs::rename(&target, previous.join(name)).map_err(|e| with_path(e, &target))?;
-                    set_aside.push(*name);
-                }
-            }
-            for (name, _) in files {
-                let target = out.join(name);
-                fs::rename(staging.join(name), &target).map_err(|e| with_path(e, &target))?;
-                moved_in.push(*name);
-            }
-            Ok(())
-        })();
-        if swap.is_err() {
-            // Put the earlier set back as it was.
-            for name in &moved_in {
-                let _ = fs::remove_file(out.join(name));
-            }
-            for name in &set_aside {
-                let _ = fs::rename(previous.join(name), out.join(name));
-            }
-        }
-        swap
-    })();
-    let _ = fs::remove_dir_all(&staging);
-    let _ = fs::remove_dir_all(&previous);
-    result
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    use rustix::fs::{renameat_with, RenameFlags, CWD};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).map_err(io::Error::from)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> io::Result<()> {
+    Err(io::Error::from(io::ErrorKind::Unsupported))
+}
+
+/// An exclusive lock on a folder, held until dropped: a second run on the same output folder
+/// waits for the first instead of interleaving with it.
+#[cfg(target_os = "linux")]
+fn lock_folder(folder: &Path) -> io::Result<fs::File> {
+    use rustix::fs::{flock, FlockOperation};
+    let handle = fs::File::open(folder).map_err(|e| with_path(e, folder))?;
+    if flock(&handle, FlockOperation::NonBlockingLockExclusive).is_err() {
+        eprintln!(
+            "waiting for another premium-claims run writing into {}",
+            folder.display()
+        );
+        flock(&handle, FlockOperation::LockExclusive)
+            .map_err(|e| with_path(io::Error::from(e), folder))?;
+    }
+    Ok(handle)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn lock_folder(folder: &Path) -> io::Result<fs::File> {
+    fs::File::open(folder).map_err(|e| with_path(e, folder))
+}
+
+/// Makes a folder's entries durable (its renames and new files survive a power loss).
+fn sync_folder(folder: &Path) -> io::Result<()> {
+    match fs::File::open(folder).and_then(|f| f.sync_all()) {
+        Ok(()) => Ok(()),
+        // Some systems cannot sync a folder handle; the files themselves are synced.
+        Err(e) if e.kind() == io::ErrorKind::InvalidInput => Ok(()),
+        Err(e) => Err(with_path(e, folder)),
+    }
 }
 
 fn with_path(e: io::Error, path: &Path) -> io::Error {

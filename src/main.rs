@@ -71,7 +71,8 @@ enum Command {
         /// Case file [default: DATA_DIR/case.toml].
         #[arg(long = "case", value_name = "FILE")]
         case_file: Option<PathBuf>,
-        /// Output folder, replaced as a whole only when the run succeeds.
+        /// Output folder, of the tool's own: replaced as a whole, in one atomic step, only when the
+        /// run succeeds (a folder holding other files is refused).
         #[arg(long, value_name = "DIR", default_value = "out")]
         out: PathBuf,
         /// Exit 3 and write nothing if any input row is rejected.
@@ -147,8 +148,8 @@ enum Command {
         /// Case file [default: DATA_DIR/case.toml].
         #[arg(long = "case", value_name = "FILE")]
         case_file: Option<PathBuf>,
-        /// Output folder (other files in it are left alone).
-        #[arg(long, value_name = "DIR", default_value = "out")]
+        /// Output folder, of the tool's own, replaced as a whole when the run succeeds.
+        #[arg(long, value_name = "DIR", default_value = "out-exposure")]
         out: PathBuf,
         /// No summary on the terminal.
         #[arg(long, short)]
@@ -163,8 +164,8 @@ enum Command {
         /// The two case files, A then B: `--case A.toml --case B.toml`.
         #[arg(long = "case", value_name = "FILE", required = true, num_args = 1)]
         cases: Vec<PathBuf>,
-        /// Output folder (other files in it are left alone).
-        #[arg(long, value_name = "DIR", default_value = "out")]
+        /// Output folder, of the tool's own, replaced as a whole when the run succeeds.
+        #[arg(long, value_name = "DIR", default_value = "out-compare")]
         out: PathBuf,
         /// No table of changes on the terminal.
         #[arg(long, short)]

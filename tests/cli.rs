@@ -1508,13 +1508,47 @@ fn previous_outputs_survive_a_strict_run_with_rejected_rows() {
 fn a_successful_second_run_replaces_the_previous_outputs() {
     let env = Folder::valid().write();
     assert_exit(&env.process(&[]), 0);
-    fs::write(env.out().join("stale.txt"), "left over").unwrap();
 
     let claims = format!("{CLAIMS}{}", row("claims.csv", &[("attested", "maybe")]));
     fs::write(env.data.join("claims.csv"), claims).unwrap();
     assert_exit(&env.process(&[]), 0);
     assert_outputs_written(&env.out());
     assert_eq!(env.rejected_rows().len(), 1);
+}
+
+/// The output folder is the tool's own: a folder holding anything else (a note, a folder at an
+/// output's name) is refused, and nothing in it is touched.
+#[test]
+fn an_output_folder_with_other_files_is_refused_and_left_alone() {
+    let env = Folder::valid().write();
+    assert_exit(&env.process(&[]), 0);
+    let before = fs::read(env.out().join("determinations.csv")).unwrap();
+    fs::write(env.out().join("notes.txt"), "the administrator's").unwrap();
+    let o = env.process(&[]);
+    assert_exit(&o, 1);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("notes.txt") && stderr.contains("folder of its own"),
+        "{stderr}"
+    );
+    assert_eq!(
+        fs::read(env.out().join("notes.txt")).unwrap(),
+        b"the administrator's"
+    );
+    assert_eq!(
+        fs::read(env.out().join("determinations.csv")).unwrap(),
+        before
+    );
+
+    fs::remove_file(env.out().join("notes.txt")).unwrap();
+    fs::remove_file(env.out().join("report.md")).unwrap();
+    fs::create_dir_all(env.out().join("report.md/notes")).unwrap();
+    fs::write(env.out().join("report.md/notes/n.txt"), "kept").unwrap();
+    assert_exit(&env.process(&[]), 1);
+    assert_eq!(
+        fs::read(env.out().join("report.md/notes/n.txt")).unwrap(),
+        b"kept"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
