@@ -130,3 +130,44 @@ fn a_case_file_that_is_a_device_is_refused() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("larger than 1048576 bytes"));
 }
+
+/// Appends a line to a file when the reading of another file starts: an input changed while the
+/// run is under way.
+struct ChangeDuring {
+    path: std::path::PathBuf,
+    when: premium_claims::InputFile,
+}
+
+impl premium_claims::Progress for ChangeDuring {
+    fn start(&mut self, file: premium_claims::InputFile, _bytes: u64) {
+        if file == self.when {
+            let mut text = fs::read_to_string(&self.path).unwrap();
+            text.push_str("\n# changed\n");
+            fs::write(&self.path, text).unwrap();
+        }
+    }
+}
+
+/// Every input, the small ones and the case file included, changed during a run fails it: its
+/// fingerprint in summary.json would otherwise describe other bytes than those decided on.
+#[test]
+fn any_input_changed_during_the_run_fails_it() {
+    use premium_claims::{DataFolder, InputFile};
+    for (name, when) in [
+        ("cures.csv", InputFile::Evidence),
+        ("opt_outs.csv", InputFile::Members),
+        ("case.toml", InputFile::Members),
+        ("members.csv", InputFile::Evidence),
+    ] {
+        let tmp = example_copy();
+        let mut progress = ChangeDuring {
+            path: tmp.path().join(name),
+            when,
+        };
+        let error = DataFolder::new(tmp.path()).load(&mut progress).unwrap_err().to_string();
+        assert!(
+            error.starts_with(name) && error.ends_with("the file changed while it was being read"),
+            "{name}: {error}"
+        );
+    }
+}

@@ -26,14 +26,14 @@ use crate::ingest::{hex, read_error, InputError, InputFile};
 /// the file itself (device and inode) and its status-change time, which no tool can set back
 /// (`cp -p`, `rsync -t` or `touch -r` restore the modification time, not this one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Stamp {
+pub(crate) struct Stamp {
     len: u64,
     modified: Option<SystemTime>,
     /// Device, inode, status-change seconds and nanoseconds (zero off Unix).
     identity: [i64; 4],
 }
 
-fn stamp(path: &Path) -> io::Result<Stamp> {
+pub(crate) fn stamp(path: &Path) -> io::Result<Stamp> {
     let meta = std::fs::metadata(path)?;
     #[cfg(unix)]
     let identity = {

@@ -375,6 +375,12 @@ impl DataFolder {
     ) -> Result<Vec<Dataset>, Error> {
         let mut cases = Vec::with_capacity(case_files.len());
         let mut case_shas = Vec::with_capacity(case_files.len());
+        // Each case file's length, times and identity before it is read, checked at the end: a
+        // case file changed during the run fails it, as any input does.
+        let mut case_stamps = Vec::with_capacity(case_files.len());
+        for path in case_files {
+            case_stamps.push((path, crate::ingest::fingerprint::stamp(path).ok()));
+        }
         for path in case_files {
             let (case, sha) = read_case(path)?;
             cases.push(case);
@@ -405,12 +411,15 @@ impl DataFolder {
                 }
             }
         }
-        // The large files are fingerprinted in the background while everything is read.
+        // Every input file is fingerprinted in the background while everything is read, and
+        // checked at the end to be as it was when the run began.
         let large = [
             InputFile::Claims,
+            InputFile::Cures,
             InputFile::Members,
             InputFile::Subscriptions,
             InputFile::Evidence,
+            InputFile::OptOuts,
         ];
         let fingerprints = Fingerprints::start(
             large
@@ -513,6 +522,14 @@ impl DataFolder {
         for (file, sha256) in fingerprints.finish()? {
             if let Some((_, stats)) = loader.inputs.iter_mut().find(|(f, _)| *f == file) {
                 stats.sha256 = sha256;
+            }
+        }
+        for (path, before) in case_stamps {
+            if crate::ingest::fingerprint::stamp(path).ok() != before {
+                return Err(Error::CaseIo {
+                    file: file_name(path),
+                    source: std::io::Error::other("the file changed while it was being read"),
+                });
             }
         }
         // Report in the contract's file order, whatever the reading order.
