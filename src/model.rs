@@ -113,11 +113,18 @@ impl ValueError {
     }
 }
 
-/// Quotes a value in a message (at most 60 characters of it).
+/// Quotes a value in a message (at most 60 characters of it), followed by what is wrong with it.
 pub(crate) fn quoted<E: fmt::Display>(s: &str, e: E) -> String {
     let shown: String = s.chars().take(60).collect();
     let more = if shown.len() < s.len() { "..." } else { "" };
-    format!("'{shown}{more}' {e}")
+    format!("{} {e}", quote(&format!("{shown}{more}")))
+}
+
+/// A value between apostrophes, an apostrophe inside it doubled (`'pat.o''neil@example.com'`):
+/// messages can then be read back unambiguously, which withholding values from a terminal
+/// needs.
+pub(crate) fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
 }
 
 impl std::str::FromStr for ClaimId {
@@ -134,7 +141,8 @@ impl std::str::FromStr for Channel {
 
     /// `online` or `mail`, in any case.
     fn from_str(text: &str) -> Result<Channel, ValueError> {
-        Channel::parse(text).ok_or_else(|| ValueError::new(format!("unknown channel '{text}'")))
+        Channel::parse(text)
+            .ok_or_else(|| ValueError::new(format!("unknown channel {}", quote(text))))
     }
 }
 
@@ -144,7 +152,7 @@ impl std::str::FromStr for PaymentMethod {
     /// `check`, `ach`, `paypal`, `venmo`, `zelle` or `virtual_card`, in any case.
     fn from_str(text: &str) -> Result<PaymentMethod, ValueError> {
         PaymentMethod::parse(text)
-            .ok_or_else(|| ValueError::new(format!("unknown payment method '{text}'")))
+            .ok_or_else(|| ValueError::new(format!("unknown payment method {}", quote(text))))
     }
 }
 
@@ -153,7 +161,8 @@ impl std::str::FromStr for EvidenceKind {
 
     /// `inmail_sent`, `inmail_received` or `disclosure`, in any case.
     fn from_str(text: &str) -> Result<EvidenceKind, ValueError> {
-        EvidenceKind::parse(text).ok_or_else(|| ValueError::new(format!("unknown kind '{text}'")))
+        EvidenceKind::parse(text)
+            .ok_or_else(|| ValueError::new(format!("unknown kind {}", quote(text))))
     }
 }
 

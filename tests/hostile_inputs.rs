@@ -164,10 +164,43 @@ fn any_input_changed_during_the_run_fails_it() {
             path: tmp.path().join(name),
             when,
         };
-        let error = DataFolder::new(tmp.path()).load(&mut progress).unwrap_err().to_string();
+        let error = DataFolder::new(tmp.path())
+            .load(&mut progress)
+            .unwrap_err()
+            .to_string();
         assert!(
             error.starts_with(name) && error.ends_with("the file changed while it was being read"),
             "{name}: {error}"
         );
     }
+}
+
+/// Values are withheld from the terminal even when they contain an apostrophe, and a repeated
+/// header name is shown only when it is one of the file's column names (a header that is really
+/// a data row would otherwise print a claimant's email).
+#[test]
+fn values_with_apostrophes_and_data_rows_as_headers_are_withheld() {
+    let tmp = example_copy();
+    let members = fs::read_to_string(tmp.path().join("members.csv")).unwrap();
+    let members = format!("{members}m-o'neil,Pat O'Neil,pat.o'neil@example.com,USA,,,\n");
+    fs::write(tmp.path().join("members.csv"), members).unwrap();
+    let o = run(&["check", tmp.path().to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    for shown in [&stdout, &stderr] {
+        assert!(!shown.contains("neil"), "{shown}");
+    }
+    assert!(
+        stderr
+            .contains("members.csv:52: country: (value withheld) is not a two-letter country code"),
+        "{stderr}"
+    );
+
+    let claims = "ann@example.com,m-1,ann@example.com,online\n";
+    fs::write(tmp.path().join("claims.csv"), claims).unwrap();
+    let o = run(&["check", tmp.path().to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!stderr.contains("ann@"), "{stderr}");
+    assert!(stderr.contains("the name of columns 1 and 3"), "{stderr}");
 }

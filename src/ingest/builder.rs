@@ -352,15 +352,16 @@ impl Build {
                     let id = id.as_deref()?;
                     let first = self.class.line_of(id)?;
                     Some(format!(
-                        "member_id: duplicate '{id}' (first on line {first})"
+                        "member_id: duplicate {} (first on line {first})",
+                        crate::model::quote(id)
                     ))
                 };
                 match checked {
                     Ok(m) => match self.class.insert(m, line) {
                         Ok(()) => Ok(()),
                         Err(first) => Err(format!(
-                            "member_id: duplicate '{}' (first on line {first})",
-                            id.unwrap_or_default()
+                            "member_id: duplicate {} (first on line {first})",
+                            crate::model::quote(&id.unwrap_or_default())
                         )),
                     },
                     Err(problems) => Err(match earlier(&id) {

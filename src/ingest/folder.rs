@@ -803,8 +803,12 @@ impl Loader {
             let (id, line) = self.classes[0]
                 .row(listing.first_row + row)
                 .unwrap_or_default();
-            let duplicate =
-                earlier.map(|first| format!("member_id: duplicate '{id}' (first on line {first})"));
+            let duplicate = earlier.map(|first| {
+                format!(
+                    "member_id: duplicate {} (first on line {first})",
+                    crate::model::quote(&id)
+                )
+            });
             let error = match (duplicate, problem) {
                 (Some(d), Some(p)) => format!("{d}; {p}"),
                 (d, p) => d.or(p).unwrap_or_default(),

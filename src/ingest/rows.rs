@@ -171,11 +171,13 @@ pub enum InputError {
         file: String,
     },
     /// A header names a column twice.
-    #[error("{file}:1: column '{column}' appears more than once in the header")]
+    #[error("{file}:1: {column} appears more than once in the header")]
     RepeatedColumn {
         /// The file.
         file: String,
-        /// The column.
+        /// The column: its name between apostrophes when it reads like a column name; otherwise
+        /// its positions, the name withheld (a header that is really a data row would show a
+        /// claimant's email).
         column: String,
     },
 }
@@ -185,11 +187,16 @@ pub enum InputError {
 pub fn withhold_values(error: &str) -> String {
     let mut out = String::with_capacity(error.len());
     let mut quoted = false;
-    for c in error.chars() {
+    let mut chars = error.chars().peekable();
+    while let Some(c) = chars.next() {
         match (c, quoted) {
             ('\'', false) => {
                 quoted = true;
                 out.push_str("(value withheld)");
+            }
+            // A doubled apostrophe inside a value is part of it.
+            ('\'', true) if chars.peek() == Some(&'\'') => {
+                chars.next();
             }
             ('\'', true) => quoted = false,
             (_, false) => out.push(c),
@@ -273,14 +280,26 @@ impl Header {
             names.push(text.trim().to_string());
         }
         // Unnamed columns (trailing commas of a spreadsheet export) are not duplicates of each other.
-        // A set keeps this linear: a hostile header may have a million columns.
-        let mut seen = std::collections::HashSet::with_capacity(names.len());
-        for n in names.iter().filter(|n| !n.is_empty()) {
-            if !seen.insert(n.as_str()) {
-                return Err(InputError::RepeatedColumn {
-                    file: name,
-                    column: n.clone(),
-                });
+        // A map keeps this linear: a hostile header may have a million columns.
+        let mut seen = std::collections::HashMap::with_capacity(names.len());
+        for (i, n) in names.iter().enumerate().filter(|(_, n)| !n.is_empty()) {
+            if let Some(first) = seen.insert(n.as_str(), i) {
+                // Shown when it is one of the file's columns or reads like a column name (letters,
+                // digits, underscores): not an email, an id or a name from a data row.
+                let known = file.columns().iter().any(|(c, _)| c == n)
+                    || (n.len() <= 40
+                        && n.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                        && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
+                let column = if known {
+                    format!("column {}", crate::model::quote(n))
+                } else {
+                    format!(
+                        "the name of columns {} and {} (withheld: not a column name)",
+                        first + 1,
+                        i + 1
+                    )
+                };
+                return Err(InputError::RepeatedColumn { file: name, column });
             }
         }
         let mut columns = Vec::new();
@@ -639,7 +658,7 @@ fn known_member<'k>(
     move |s| {
         known
             .find(s.as_bytes())
-            .ok_or_else(|| format!("unknown member '{s}'"))
+            .ok_or_else(|| format!("unknown member {}", crate::model::quote(s)))
     }
 }
 
@@ -770,7 +789,7 @@ pub fn evidence<'a>(
     let evidence_id = row.required(0, "evidence_id", Ok);
     let member = row.required(1, "member_id", known_member(known));
     let kind = row.required(2, "kind", |s| {
-        EvidenceKind::parse(s).ok_or_else(|| format!("unknown kind '{s}'"))
+        EvidenceKind::parse(s).ok_or_else(|| format!("unknown kind {}", crate::model::quote(s)))
     });
     let occurred_at = row.required(3, "occurred_at", |s| {
         CheckedTimestamp::parse(s.as_bytes()).map_err(|e| quoted(s, e))
@@ -989,7 +1008,7 @@ pub fn claim(mut row: Row<'_>) -> Result<Claim, Problems> {
     let email = row.optional(2, "email", string);
     let full_name = row.optional(3, "full_name", string);
     let channel = row.required(4, "channel", |s| {
-        Channel::parse(s).ok_or_else(|| format!("unknown channel '{s}'"))
+        Channel::parse(s).ok_or_else(|| format!("unknown channel {}", crate::model::quote(s)))
     });
     // Only the date field the channel uses is read; with no valid channel, neither is.
     let filing = match channel {
@@ -1013,7 +1032,8 @@ pub fn claim(mut row: Row<'_>) -> Result<Claim, Problems> {
     let attested = row.required(7, "attested", boolean);
     let actual_damages = row.optional(8, "actual_damages", amount);
     let payment_method = row.optional(9, "payment_method", |s| {
-        PaymentMethod::parse(s).ok_or_else(|| format!("unknown payment method '{s}'"))
+        PaymentMethod::parse(s)
+            .ok_or_else(|| format!("unknown payment method {}", crate::model::quote(s)))
     });
     let payment_account = row.optional(10, "payment_account", string);
     let ip_address = row.optional(11, "ip_address", string);
