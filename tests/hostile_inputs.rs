@@ -204,3 +204,47 @@ fn values_with_apostrophes_and_data_rows_as_headers_are_withheld() {
     assert!(!stderr.contains("ann@"), "{stderr}");
     assert!(stderr.contains("the name of columns 1 and 3"), "{stderr}");
 }
+
+/// No message in rejected_rows.csv begins with a value, so a spreadsheet never reads one as a
+/// formula, even for values written as formulas.
+#[test]
+fn rejected_row_messages_begin_with_a_column_name() {
+    let tmp = example_copy();
+    let claims = fs::read_to_string(tmp.path().join("claims.csv")).unwrap();
+    let hostile = "=cmd|' /C calc'!A0,=HYPERLINK(\"x\"),@SUM(1),+1,-1,=1,=2,@x,=3,+4,-5,=6\n";
+    fs::write(tmp.path().join("claims.csv"), format!("{claims}{hostile}")).unwrap();
+    let out = tmp.path().join("out");
+    let o = run(&[
+        "process",
+        tmp.path().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let text = fs::read_to_string(out.join("rejected_rows.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let mut rows = 0;
+    for record in reader.records() {
+        let record = record.unwrap();
+        let error = &record[2];
+        let column = error.split(':').next().unwrap();
+        assert!(
+            error.starts_with("row has")
+                || column.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+            "{error}"
+        );
+        rows += 1;
+    }
+    assert!(rows > 10);
+    // The hostile row is listed, its values inside the message (apostrophes doubled).
+    assert!(
+        text.contains("claims.csv,64,\"claim_id: '=cmd|'' /C calc''!A0' is not a UUID; channel: unknown channel '-1';"),
+        "{text}"
+    );
+}
