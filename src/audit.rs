@@ -264,7 +264,11 @@ pub fn write_atomically(out: &Path, files: &[(&str, Vec<u8>)]) -> io::Result<()>
         } else if exchange(&staging, out).is_err() {
             let previous = parent.join(format!("{previous_prefix}{pid}"));
             fs::rename(out, &previous).map_err(|e| with_path(e, out))?;
-            fs::rename(&staging, out).map_err(|e| with_path(e, out))?;
+            if let Err(e) = fs::rename(&staging, out) {
+                // Put the previous set back; never leave the folder without it.
+                let _ = fs::rename(&previous, out);
+                return Err(with_path(e, out));
+            }
             sync_folder(&parent)?;
             let _ = fs::remove_dir_all(&previous);
             return Ok(());

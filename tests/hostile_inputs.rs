@@ -248,3 +248,23 @@ fn rejected_row_messages_begin_with_a_column_name() {
         "{text}"
     );
 }
+
+/// A file that never ends its record (an unclosed quote, or no line breaks at all) stops with an
+/// error at 64 MiB instead of growing memory without bound.
+#[test]
+fn an_endless_record_is_refused() {
+    let tmp = example_copy();
+    let path = tmp.path().join("evidence.csv");
+    let mut text = fs::read(&path).unwrap();
+    text.push(b'"');
+    text.resize(text.len() + (66 << 20), b'a');
+    fs::write(&path, text).unwrap();
+    let o = run(&["check", tmp.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.starts_with("error: evidence.csv: cannot read: the record starting at byte"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("longer than 64 MiB"), "{stderr}");
+}

@@ -10,6 +10,13 @@ use std::io::{self, Read};
 
 use sha2::{Digest, Sha256};
 
+/// The longest record read (its unquoted bytes): a hostile or broken file (an unclosed quote, a
+/// file without line breaks) stops with an error instead of growing memory without end.
+const MAX_RECORD_BYTES: usize = 64 << 20;
+
+/// The most fields a record may have.
+const MAX_RECORD_FIELDS: usize = 1 << 22;
+
 /// The fields of one record.
 #[derive(Debug, Clone, Default)]
 pub struct Record {
@@ -463,10 +470,22 @@ impl<R: Read> RecordReader<R> {
                 }
                 csv_core::ReadRecordResult::OutputFull => {
                     let len = self.record.data.len();
+                    if len >= MAX_RECORD_BYTES {
+                        return Err(io::Error::other(format!(
+                            "the record starting at byte {} is longer than {} MiB (an unclosed quote, or not a CSV file)",
+                            self.content,
+                            MAX_RECORD_BYTES >> 20
+                        )));
+                    }
                     self.record.data.resize(len * 2, 0);
                 }
                 csv_core::ReadRecordResult::OutputEndsFull => {
                     let len = self.record.ends.len();
+                    if len >= MAX_RECORD_FIELDS {
+                        return Err(io::Error::other(format!(
+                            "a record of more than {MAX_RECORD_FIELDS} fields"
+                        )));
+                    }
                     self.record.ends.resize(len * 2, 0);
                 }
                 csv_core::ReadRecordResult::Record | csv_core::ReadRecordResult::End => {

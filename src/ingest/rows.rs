@@ -134,8 +134,8 @@ pub enum InputError {
         /// The file.
         file: String,
     },
-    /// Reading failed.
-    #[error("{file}:{line}: cannot read: {source}")]
+    /// Reading failed (`line` 0 when the failure is not tied to a line).
+    #[error("{file}{}: cannot read: {source}", if *line > 0 { format!(":{line}") } else { String::new() })]
     Io {
         /// The file.
         file: String,
