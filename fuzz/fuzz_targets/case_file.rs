@@ -17,6 +17,7 @@ fuzz_target!(|data: &[u8]| {
             assert!(!message.is_empty(), "empty message for key {key:?}");
         }
         Err(CaseError::Syntax(_)) => {}
+        Err(other) => panic!("an error of a kind the case file cannot give: {other:?}"),
     }
 });
 

@@ -134,6 +134,11 @@ impl Dataset {
         }
     }
 
+    /// Every accepted cure row, claim by claim.
+    pub fn cures(&self) -> impl Iterator<Item = &Cure> {
+        self.cures.values().flatten()
+    }
+
     /// The accepted cure rows of a claim, in their order (empty when it has none).
     pub fn cures_of(&self, claim_id: &ClaimId) -> &[Cure] {
         self.cures.get(claim_id).map_or(&[], Vec::as_slice)
