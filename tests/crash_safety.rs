@@ -147,3 +147,50 @@ fn a_run_waits_for_the_lock_of_another_on_the_same_output_folder() {
     );
     assert_eq!(read_set(&out).unwrap().len(), 5);
 }
+
+/// A switch that fails (every rename refused with EIO) fails the run and leaves the previous set
+/// in place, whole: a failed run never deletes the outputs it could not replace.
+#[test]
+fn a_failed_switch_keeps_the_previous_outputs() {
+    if Command::new("strace").arg("-V").output().is_err() {
+        eprintln!("strace is not installed: the failed switch is not exercised here");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    assert!(process("case.toml", &out, None).success());
+    let old = read_set(&out).unwrap();
+    for (syscalls, when) in [
+        ("renameat2,rename", "1+"),
+        ("renameat2,rename", "2+"),
+        ("renameat2,rename", "3+"),
+        ("renameat2", "1+"),
+        ("rename", "1+"),
+    ] {
+        let bin = env!("CARGO_BIN_EXE_premium-claims");
+        let dir = example();
+        let status = Command::new("strace")
+            .args(["-f", "-qq", "-o", "/dev/null", "-e"])
+            .arg(format!("inject={syscalls}:error=EIO:when={when}"))
+            .arg(bin)
+            .args(["process", dir.to_str().unwrap(), "--case"])
+            .arg(dir.join("settlement.toml"))
+            .args(["--out", out.to_str().unwrap(), "--quiet"])
+            .status()
+            .unwrap();
+        let now = read_set(&out);
+        if status.success() {
+            // One of the two ways to switch was left working: the new set is in place, whole.
+            assert_eq!(now.map(|s| s.len()), Some(5), "{syscalls}");
+        } else {
+            assert_eq!(
+                now.as_ref(),
+                Some(&old),
+                "{syscalls}: the previous set was lost"
+            );
+        }
+        // The next run cleans up and writes the new set.
+        assert!(process("case.toml", &out, None).success());
+        assert_eq!(read_set(&out).as_ref(), Some(&old));
+    }
+}
