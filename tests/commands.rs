@@ -1,0 +1,104 @@
+//! The command-line faces of the desk and of counsel's views, end to end on the reference folder
+//! an independent implementation answered (tests/data/reference/round2-6).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+fn reference() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/reference/round2-6")
+}
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_premium-claims"))
+}
+
+/// `intake` answers each line as the independent implementation's batch decided it with the new
+/// claims before it appended, and answers a bad line with its line number.
+#[test]
+fn intake_answers_as_the_independent_implementation() {
+    let dir = reference();
+    let input = std::fs::read(dir.join("new_claims.jsonl")).unwrap();
+    let mut child = bin()
+        .args(["intake", dir.join("input").to_str().unwrap()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&input).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let answers: Vec<serde_json::Value> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let expected: Vec<serde_json::Value> =
+        std::fs::read_to_string(dir.join("expected_answers.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+    assert_eq!(answers.len(), expected.len());
+    let mut refused = 0;
+    for (got, want) in answers.iter().zip(&expected) {
+        if want.get("line").is_some() {
+            assert_eq!(got["line"], want["line"], "{got}");
+            assert!(
+                got["error"].as_str().is_some_and(|e| e.contains(": ")),
+                "{got}"
+            );
+            refused += 1;
+            continue;
+        }
+        for key in ["claim_id", "status", "reasons", "member_id", "entitlement"] {
+            assert_eq!(got[key], want[key], "{key} of {want}");
+        }
+        let reasons = got["reasons"].as_array().unwrap().len();
+        assert_eq!(got["notices"].as_array().unwrap().len(), reasons, "{got}");
+    }
+    assert!(refused >= 3);
+}
+
+/// `exposure` and `compare` write the files the independent implementation wrote.
+#[test]
+fn exposure_and_compare_write_the_reference_files() {
+    let dir = reference();
+    let tmp = tempfile::tempdir().unwrap();
+    let input = dir.join("input");
+    let out = tmp.path().join("exposure");
+    let o = bin()
+        .args([
+            "exposure",
+            input.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("eligible:"));
+    assert_eq!(
+        std::fs::read(out.join("exposure.csv")).unwrap(),
+        std::fs::read(dir.join("expected/exposure.csv")).unwrap()
+    );
+    let figures: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("exposure.json")).unwrap()).unwrap();
+    assert_eq!(figures["eligible"], 299);
+
+    let out = tmp.path().join("compare");
+    let o = bin()
+        .args(["compare", input.to_str().unwrap(), "--case"])
+        .arg(input.join("case.toml"))
+        .arg("--case")
+        .arg(dir.join("case-b.toml"))
+        .args(["--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("claims decided differently: 286"));
+    assert_eq!(
+        std::fs::read(out.join("comparison.csv")).unwrap(),
+        std::fs::read(dir.join("expected/comparison.csv")).unwrap()
+    );
+}
