@@ -311,7 +311,14 @@ struct OffsetTable {
     /// `starts[i]` is the first Unix second at which `offsets[i]` applies.
     starts: Vec<i64>,
     offsets: Vec<i32>,
+    /// The civil date of each day of the table's range, by day number from its first day: a
+    /// look-up instead of a calendar computation for every evidence row.
+    dates: Vec<NaiveDate>,
 }
+
+/// Day number (days since 1970-01-01) of the table's first local day; a day before it (a
+/// negative offset on its first instant) falls back to the calendar.
+const DAY_FROM: i64 = TABLE_FROM.div_euclid(86_400) - 1;
 
 /// Table range: 1900-01-01 to 2100-01-01 UTC; instants outside use the zone database directly.
 const TABLE_FROM: i64 = -2_208_988_800;
@@ -353,7 +360,15 @@ impl OffsetTable {
             }
             t = next;
         }
-        OffsetTable { starts, offsets }
+        let last_day = TABLE_TO.div_euclid(86_400) + 1;
+        let dates = (DAY_FROM..=last_day)
+            .map(|d| NaiveDate::from_num_days_from_ce_opt(d as i32 + 719_163).unwrap_or_default())
+            .collect();
+        OffsetTable {
+            starts,
+            offsets,
+            dates,
+        }
     }
 
     fn offset(&self, seconds: i64) -> i32 {
@@ -405,14 +420,15 @@ impl CaseClock {
         if !(TABLE_FROM..TABLE_TO).contains(&seconds) {
             return instant.with_timezone(&self.tz).date_naive();
         }
-        let offset = self
-            .table
-            .get_or_init(|| OffsetTable::build(self.tz))
-            .offset(seconds);
-        let days = (seconds + i64::from(offset)).div_euclid(86_400);
-        // 719_163 days from 0001-01-01 to 1970-01-01; the table range keeps this in i32.
-        NaiveDate::from_num_days_from_ce_opt(days as i32 + 719_163)
-            .unwrap_or_else(|| instant.with_timezone(&self.tz).date_naive())
+        let table = self.table.get_or_init(|| OffsetTable::build(self.tz));
+        let days = (seconds + i64::from(table.offset(seconds))).div_euclid(86_400);
+        match usize::try_from(days - DAY_FROM)
+            .ok()
+            .and_then(|i| table.dates.get(i))
+        {
+            Some(&date) => date,
+            None => instant.with_timezone(&self.tz).date_naive(),
+        }
     }
 
     /// The local wall-clock time of an instant, for display.
