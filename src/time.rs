@@ -314,7 +314,13 @@ struct OffsetTable {
     /// The civil date of each day of the table's range, by day number from its first day: a
     /// look-up instead of a calendar computation for every evidence row.
     dates: Vec<NaiveDate>,
+    /// The offset of each UTC day of the range (by day number from its first day), or
+    /// `MIXED_DAY` for the few days with a change of offset, which are searched.
+    day_offsets: Vec<i32>,
 }
+
+/// Marks a UTC day in which the zone's offset changes.
+const MIXED_DAY: i32 = i32::MIN;
 
 /// Day number (days since 1970-01-01) of the table's first local day; a day before it (a
 /// negative offset on its first instant) falls back to the calendar.
@@ -364,14 +370,41 @@ impl OffsetTable {
         let dates = (DAY_FROM..=last_day)
             .map(|d| NaiveDate::from_num_days_from_ce_opt(d as i32 + 719_163).unwrap_or_default())
             .collect();
-        OffsetTable {
+        let mut table = OffsetTable {
             starts,
             offsets,
             dates,
-        }
+            day_offsets: Vec::new(),
+        };
+        table.day_offsets = (DAY_FROM..=last_day)
+            .map(|d| {
+                let (first, last) = (d * 86_400, d * 86_400 + 86_399);
+                let offset = table.search(first);
+                if offset == table.search(last) && !table.changes_within(first, last) {
+                    offset
+                } else {
+                    MIXED_DAY
+                }
+            })
+            .collect();
+        table
+    }
+
+    /// True when an offset change falls strictly after `first` and at or before `last`.
+    fn changes_within(&self, first: i64, last: i64) -> bool {
+        let i = self.starts.partition_point(|&s| s <= first);
+        self.starts.get(i).is_some_and(|&s| s <= last)
     }
 
     fn offset(&self, seconds: i64) -> i32 {
+        let day = seconds.div_euclid(86_400) - DAY_FROM;
+        match usize::try_from(day).ok().and_then(|d| self.day_offsets.get(d)) {
+            Some(&offset) if offset != MIXED_DAY => offset,
+            _ => self.search(seconds),
+        }
+    }
+
+    fn search(&self, seconds: i64) -> i32 {
         let i = self.starts.partition_point(|&s| s <= seconds);
         self.offsets[i.saturating_sub(1)]
     }
