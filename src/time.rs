@@ -398,7 +398,10 @@ impl OffsetTable {
 
     fn offset(&self, seconds: i64) -> i32 {
         let day = seconds.div_euclid(86_400) - DAY_FROM;
-        match usize::try_from(day).ok().and_then(|d| self.day_offsets.get(d)) {
+        match usize::try_from(day)
+            .ok()
+            .and_then(|d| self.day_offsets.get(d))
+        {
             Some(&offset) if offset != MIXED_DAY => offset,
             _ => self.search(seconds),
         }
@@ -620,6 +623,36 @@ mod tests {
             while t < 2_366_841_600 {
                 check(t);
                 t += 90_423;
+            }
+        }
+    }
+
+    /// The per-day offsets agree with a search of the changes: at both ends of every day of the
+    /// range, and a second either side of every change.
+    #[test]
+    fn day_offsets_agree_with_the_search_of_changes() {
+        for zone in [
+            chrono_tz::America::Los_Angeles,
+            chrono_tz::Australia::Lord_Howe,
+            chrono_tz::Pacific::Apia,
+            chrono_tz::Asia::Kolkata,
+        ] {
+            let table = OffsetTable::build(zone);
+            let mut probes: Vec<i64> = table
+                .starts
+                .iter()
+                .flat_map(|&s| [s - 1, s, s + 1])
+                .collect();
+            let mut day = TABLE_FROM.div_euclid(86_400);
+            while day * 86_400 < TABLE_TO {
+                probes.extend([day * 86_400, day * 86_400 + 43_200, day * 86_400 + 86_399]);
+                day += 1;
+            }
+            for t in probes
+                .into_iter()
+                .filter(|t| (TABLE_FROM..TABLE_TO).contains(t))
+            {
+                assert_eq!(table.offset(t), table.search(t), "{zone} at {t}");
             }
         }
     }
