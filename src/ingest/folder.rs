@@ -673,13 +673,16 @@ impl RowSink for MemberSink<'_> {
     }
 
     fn plain_line(&self, header: &Header, line: &[u8], breaks: u64, part: &mut MemberPart) -> bool {
-        match ingest::listed_member_line(header, line, |id, email| self.class.wants(id, email)) {
-            Some(id) => {
-                part.push(breaks, Some(id), RowKind::Listed);
-                true
-            }
-            None => false,
-        }
+        let Some(m) = ingest::member_line(header, line) else {
+            return false;
+        };
+        let kind = if self.class.wants(m.member_id, m.email) {
+            RowKind::Kept(Box::new(m.to_member()))
+        } else {
+            RowKind::Listed
+        };
+        part.push(breaks, Some(m.member_id), kind);
+        true
     }
 }
 

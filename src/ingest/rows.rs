@@ -848,20 +848,41 @@ pub fn listed_member_line<'a>(
     line: &'a [u8],
     wants: impl FnOnce(&str, Option<&str>) -> bool,
 ) -> Option<&'a str> {
+    let row = member_line(header, line)?;
+    (!wants(row.member_id, row.email)).then_some(row.member_id)
+}
+
+/// The common case of [`member`], straight from a line without quotes: the right number of
+/// fields, nothing to trim, every value valid. `None` for anything else, which [`member`] then
+/// checks in full. Whatever this accepts, [`member`] accepts with the same values.
+pub fn member_line<'a>(header: &Header, line: &'a [u8]) -> Option<MemberRow<'a>> {
     let line = std::str::from_utf8(line).ok()?;
     let fields: [&str; 6] = plain_text_fields(header, line)?;
-    let [member_id, _full_name, email, country, opt_out_at, _excluded] = fields;
+    let [member_id, full_name, email, country, opt_out_at, excluded] = fields;
     if member_id.is_empty() || !fields.iter().all(needs_no_trim) {
         return None;
     }
     if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_alphabetic()) {
         return None;
     }
-    if !opt_out_at.is_empty() && CheckedTimestamp::parse(opt_out_at.as_bytes()).is_err() {
-        return None;
-    }
-    let email = (!email.is_empty()).then_some(email);
-    (!wants(member_id, email)).then_some(member_id)
+    let ai_training_opt_out_at = match opt_out_at {
+        "" => None,
+        text => Some(
+            CheckedTimestamp::parse(text.as_bytes())
+                .ok()?
+                .instant()
+                .to_utc(),
+        ),
+    };
+    let present = |s: &'a str| (!s.is_empty()).then_some(s);
+    Some(MemberRow {
+        member_id,
+        full_name: present(full_name),
+        email: present(email),
+        country,
+        ai_training_opt_out_at,
+        excluded_category: present(excluded),
+    })
 }
 
 /// The common case of [`subscription`], straight from a line without quotes, for a member whose
