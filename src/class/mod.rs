@@ -11,7 +11,7 @@ use std::hash::BuildHasher;
 
 use hashbrown::hash_table::{Entry, HashTable};
 
-use crate::hashing::{Map, Set};
+use crate::hashing::Set;
 
 use crate::ingest::{Known, KnownMembers};
 use crate::model::{normalise, Member};
@@ -308,7 +308,8 @@ impl MemberIds {
 pub struct ClassRecords {
     facts: Vec<MemberFacts>,
     ids: MemberIds,
-    by_email: Map<String, (usize, usize)>,
+    /// By normalised email: (facts position of the first member with it, members with it).
+    by_email: HashTable<(u32, u32)>,
     interest: Option<Interest>,
     /// The interest's ids and emails, to rule most members out without touching its sets.
     prefilter: Prefilter,
@@ -488,7 +489,10 @@ impl ClassRecords {
             .filter(|k| matches!(k, RowKind::Kept(_)))
             .count();
         self.facts.reserve(kept);
-        self.by_email.reserve(kept);
+        let all = &self.facts;
+        self.by_email.reserve(kept, |&(i, _)| {
+            hash_id(all[i as usize].email_key.as_deref().unwrap_or("").as_bytes())
+        });
         let mut earlier_line = vec![None; kinds.len()];
         for (row, earlier) in firsts {
             earlier_line[row] = Some(self.ids.lines[earlier]);
@@ -515,18 +519,23 @@ impl ClassRecords {
             return NOT_KEPT;
         }
         let index = self.facts.len();
-        if let Some(email) = member
-            .email
-            .as_deref()
-            .map(normalise)
-            .filter(|e| !e.is_empty())
-        {
-            self.by_email
-                .entry(email)
-                .and_modify(|(_, n)| *n += 1)
-                .or_insert((index, 1));
+        let facts = MemberFacts::new(member);
+        if let Some(email) = facts.email_key.as_deref() {
+            // Entries are facts positions, found by the email's hash and compared with the
+            // facts' own normalised email: no second copy of each email.
+            let all = &self.facts;
+            let key_of = |&(i, _): &(u32, u32)| {
+                hash_id(all[i as usize].email_key.as_deref().unwrap_or("").as_bytes())
+            };
+            let same = |&(i, _): &(u32, u32)| all[i as usize].email_key.as_deref() == Some(email);
+            match self.by_email.entry(hash_id(email.as_bytes()), same, key_of) {
+                Entry::Occupied(mut seen) => seen.get_mut().1 += 1,
+                Entry::Vacant(slot) => {
+                    slot.insert((index as u32, 1));
+                }
+            }
         }
-        self.facts.push(MemberFacts::new(member));
+        self.facts.push(facts);
         index as u32
     }
 
@@ -705,10 +714,13 @@ impl ClassList for ClassRecords {
     }
 
     fn members_with_email(&self, email_key: &str) -> EmailMatch<'_> {
-        match self.by_email.get(email_key) {
+        let found = self.by_email.find(hash_id(email_key.as_bytes()), |&(i, _)| {
+            self.facts[i as usize].email_key.as_deref() == Some(email_key)
+        });
+        match found {
             None => EmailMatch::None,
-            Some(&(i, 1)) => EmailMatch::One(&self.facts[i]),
-            Some(&(_, n)) => EmailMatch::Many(n),
+            Some(&(i, 1)) => EmailMatch::One(&self.facts[i as usize]),
+            Some(&(_, n)) => EmailMatch::Many(n as usize),
         }
     }
 }
