@@ -490,9 +490,8 @@ impl ClassRecords {
             .count();
         self.facts.reserve(kept);
         let all = &self.facts;
-        self.by_email.reserve(kept, |&(i, _)| {
-            hash_id(all[i as usize].email_key.as_deref().unwrap_or("").as_bytes())
-        });
+        self.by_email
+            .reserve(kept, |&(i, _)| email_hash(&all[i as usize]));
         let mut earlier_line = vec![None; kinds.len()];
         for (row, earlier) in firsts {
             earlier_line[row] = Some(self.ids.lines[earlier]);
@@ -524,9 +523,7 @@ impl ClassRecords {
             // Entries are facts positions, found by the email's hash and compared with the
             // facts' own normalised email: no second copy of each email.
             let all = &self.facts;
-            let key_of = |&(i, _): &(u32, u32)| {
-                hash_id(all[i as usize].email_key.as_deref().unwrap_or("").as_bytes())
-            };
+            let key_of = |&(i, _): &(u32, u32)| email_hash(&all[i as usize]);
             let same = |&(i, _): &(u32, u32)| all[i as usize].email_key.as_deref() == Some(email);
             match self.by_email.entry(hash_id(email.as_bytes()), same, key_of) {
                 Entry::Occupied(mut seen) => seen.get_mut().1 += 1,
@@ -626,6 +623,11 @@ impl ClassRecords {
     }
 }
 
+/// The hash by which a member's normalised email is found (see `ClassRecords::by_email`).
+fn email_hash(facts: &MemberFacts) -> u64 {
+    hash_id(facts.email_key.as_deref().unwrap_or("").as_bytes())
+}
+
 /// The answer of [`ClassRecords::lookup`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -714,9 +716,11 @@ impl ClassList for ClassRecords {
     }
 
     fn members_with_email(&self, email_key: &str) -> EmailMatch<'_> {
-        let found = self.by_email.find(hash_id(email_key.as_bytes()), |&(i, _)| {
-            self.facts[i as usize].email_key.as_deref() == Some(email_key)
-        });
+        let found = self
+            .by_email
+            .find(hash_id(email_key.as_bytes()), |&(i, _)| {
+                self.facts[i as usize].email_key.as_deref() == Some(email_key)
+            });
         match found {
             None => EmailMatch::None,
             Some(&(i, 1)) => EmailMatch::One(&self.facts[i as usize]),
