@@ -136,7 +136,7 @@ pub struct Decisions {
 /// assert_eq!(first.status(), Status::Approved);
 /// // A fund smaller than the claims: payments are pro rata shares of the net.
 /// assert!(first.payment < first.entitlement);
-/// let waterfall = decisions.money.waterfall.as_ref().unwrap();
+/// let waterfall = decisions.money.waterfall.as_ref().ok_or("no fund")?;
 /// assert_eq!(waterfall.net, decisions.money.paid + decisions.money.residual);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```

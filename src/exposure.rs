@@ -117,7 +117,7 @@ fn census_claim(member_id: &MemberId, deadline: NaiveDate) -> Claim {
 /// let census = exposure(&folder.load(&mut NoProgress)?)?;
 /// assert_eq!(census.class_members(), census.members.len() as u64);
 /// assert!(census.eligible <= census.class_members());
-/// let full = census.scenarios.last().unwrap();
+/// let full = census.scenarios.last().ok_or("no scenarios")?;
 /// assert_eq!(full.claimants, census.eligible); // the 100% scenario
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```

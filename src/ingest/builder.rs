@@ -20,7 +20,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::case::Case;
 use crate::class::ClassRecords;
 use crate::hashing::Map;
-use crate::ingest::fields::{claim_values, cure_values, instant, member_values};
+use crate::ingest::fields::{
+    claim_values, cure_values, evidence_values, member_values, subscription_values,
+};
 use crate::ingest::folder::{ClaimRecord, Dataset, OptOutCounts};
 use crate::ingest::{
     check_fields, claim, claim_id_of, cure, evidence, member, member_id_of, opt_out, subscription,
@@ -127,14 +129,6 @@ fn slot(file: InputFile) -> usize {
         .unwrap_or_default()
 }
 
-fn text(value: Option<&str>) -> String {
-    value.unwrap_or_default().to_string()
-}
-
-fn date(on: Option<NaiveDate>) -> String {
-    on.map(|d| d.to_string()).unwrap_or_default()
-}
-
 impl Dataset {
     /// A builder of a dataset for `case` from records given one by one.
     pub fn builder(case: Case) -> DatasetBuilder {
@@ -209,26 +203,13 @@ impl DatasetBuilder {
 
     /// Adds a member's subscription (a `subscriptions.csv` row).
     pub fn subscription(&mut self, member_id: impl Into<MemberId>, s: Subscription) -> &mut Self {
-        let values = vec![
-            member_id.into().0,
-            s.tier,
-            s.start_date.to_string(),
-            date(s.end_date),
-        ];
+        let values = subscription_values(&member_id.into(), &s);
         self.push(InputFile::Subscriptions, values)
     }
 
     /// Adds a message or disclosure record (an `evidence.csv` row).
     pub fn evidence(&mut self, e: Evidence) -> &mut Self {
-        let values = vec![
-            e.evidence_id,
-            e.member_id.0,
-            e.kind.as_str().to_string(),
-            instant(e.occurred_at),
-            text(e.counterparty.as_deref()),
-            text(e.reference.as_deref()),
-        ];
-        self.push(InputFile::Evidence, values)
+        self.push(InputFile::Evidence, evidence_values(&e))
     }
 
     /// Adds a request for exclusion from the class (an `opt_outs.csv` row).

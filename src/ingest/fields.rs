@@ -13,14 +13,15 @@ use serde::de::Error as _;
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::ingest::builder::Evidence;
 use crate::ingest::{check_fields, claim, member, InputFile, KnownClaims};
-use crate::model::{Claim, ClaimId, Cure, Filing, Member};
+use crate::model::{Claim, ClaimId, Cure, Filing, Member, MemberId, Subscription};
 
 fn text(value: Option<&str>) -> String {
     value.unwrap_or_default().to_string()
 }
 
-pub(crate) fn instant(at: DateTime<Utc>) -> String {
+fn instant(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
@@ -33,6 +34,28 @@ pub(crate) fn member_values(m: &Member) -> Vec<String> {
         m.country.clone(),
         m.ai_training_opt_out_at.map(instant).unwrap_or_default(),
         text(m.excluded_category.as_deref()),
+    ]
+}
+
+/// A subscription as a `subscriptions.csv` row, in the file's column order.
+pub(crate) fn subscription_values(member_id: &MemberId, s: &Subscription) -> Vec<String> {
+    vec![
+        member_id.0.clone(),
+        s.tier.clone(),
+        s.start_date.to_string(),
+        s.end_date.map(|d| d.to_string()).unwrap_or_default(),
+    ]
+}
+
+/// An evidence record as an `evidence.csv` row, in the file's column order.
+pub(crate) fn evidence_values(e: &Evidence) -> Vec<String> {
+    vec![
+        e.evidence_id.clone(),
+        e.member_id.0.clone(),
+        e.kind.as_str().to_string(),
+        instant(e.occurred_at),
+        text(e.counterparty.as_deref()),
+        text(e.reference.as_deref()),
     ]
 }
 

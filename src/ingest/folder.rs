@@ -69,7 +69,7 @@ impl Dataset {
     /// ])?;
     /// data.receive(claim.clone())?;
     /// assert!(data.receive(claim).is_err()); // the same claim id twice
-    /// let last = decide(&data)?.determinations.pop().unwrap();
+    /// let last = decide(&data)?.determinations.pop().ok_or("no claims")?;
     /// assert_eq!(last.status(), Status::Approved);
     /// assert_eq!(last.line, 64); // claims.csv ends on line 63
     /// # Ok::<(), Box<dyn std::error::Error>>(())
