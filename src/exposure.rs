@@ -85,6 +85,14 @@ pub struct Exposure {
     pub scenarios: Vec<Scenario>,
 }
 
+/// The rules a census claim can fail: the class rules 5-11 and actual damages (12). The others
+/// cannot fire on a claim made by member id, attested and on time.
+pub fn census_rules() -> impl Iterator<Item = Reason> {
+    Reason::ALL
+        .into_iter()
+        .filter(|r| (5..=12).contains(&r.rule().number))
+}
+
 impl Exposure {
     /// Accepted members of the class list.
     pub fn class_members(&self) -> u64 {
@@ -244,9 +252,8 @@ impl Serialize for Exposure {
         let mut out = s.serialize_struct("Exposure", 5)?;
         out.serialize_field("class_members", &self.class_members())?;
         out.serialize_field("eligible", &self.eligible)?;
-        let by_reason: serde_json::Map<String, serde_json::Value> = CENSUS_RULES
-            .iter()
-            .map(|r| (r.code().to_string(), self.by_reason[*r as usize].into()))
+        let by_reason: serde_json::Map<String, serde_json::Value> = census_rules()
+            .map(|r| (r.code().to_string(), self.by_reason[r as usize].into()))
             .collect();
         out.serialize_field("by_reason", &by_reason)?;
         out.serialize_field("statutory_exposure", &self.statutory_exposure)?;
@@ -254,16 +261,3 @@ impl Serialize for Exposure {
         out.end()
     }
 }
-
-/// The rules a census claim can fail: the class rules 5-11 and, when the case requires it,
-/// actual damages (12).
-pub const CENSUS_RULES: [Reason; 8] = [
-    Reason::OutsideClassCountry,
-    Reason::ExcludedPerson,
-    Reason::OptedOutOfClass,
-    Reason::NoEligiblePremium,
-    Reason::NoQualifyingInmail,
-    Reason::NoQualifyingDisclosure,
-    Reason::DisclosureBeforeMessages,
-    Reason::NoActualDamages,
-];

@@ -82,7 +82,7 @@ pub use crate::compare::{CaseTotals, Change, Comparison};
 pub use crate::decide::{decide, Decisions, Determination, Error, Money};
 pub use crate::desk::{Answer, Desk};
 pub use crate::exposure::{
-    exposure, Exposure, MemberCensus, PerClaimant, Scenario, CENSUS_RULES, CLAIMS_RATES_PERCENT,
+    census_rules, exposure, Exposure, MemberCensus, PerClaimant, Scenario, CLAIMS_RATES_PERCENT,
 };
 pub use crate::rules::{Outcome, Reason, Reasons, Status};
 

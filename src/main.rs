@@ -412,7 +412,7 @@ fn exposure(folder: &DataFolder, out: &Path, quiet: bool) -> Result<ExitCode, St
         out!("{} ({})", data.case.name, data.case.docket);
         out!("class members:        {:>12}", census.class_members());
         out!("eligible:             {:>12}", census.eligible);
-        for reason in premium_claims::CENSUS_RULES {
+        for reason in premium_claims::census_rules() {
             let n = census.by_reason[reason as usize];
             if n > 0 {
                 out!("  {:<28} {n:>10}", reason.code());
