@@ -12,17 +12,16 @@
 //! never among its reasons. Cures in `cures.csv` apply to the claims loaded with the folder, not
 //! to new claims.
 
-use chrono::{DateTime, Utc};
 use serde::ser::SerializeStruct;
 use serde::Serialize;
 
 use crate::decide::{decide, Decisions, Error};
-use crate::hashing::{Map, Set};
+use crate::hashing::Map;
 use crate::ingest::folder::{DataFolder, Dataset, Loading, NoProgress};
 use crate::ingest::{Problem, Problems};
 use crate::model::{Claim, ClaimId, MemberId};
 use crate::money::Cents;
-use crate::rules::{self, CrossClaimFacts, Identity, Reason, Reasons, Status};
+use crate::rules::{self, CrossClaimFacts, CrossClaimIndex, Reason, Reasons, Status};
 
 /// A claims desk, loaded once, answering new claims one at a time.
 ///
@@ -52,10 +51,8 @@ pub struct Desk {
     decisions: Decisions,
     /// Each claim id received, with its line (new claims continue `claims.csv`'s lines).
     received: Map<ClaimId, u64>,
-    /// Receipt key of each member's earliest clean claim.
-    first_clean: Map<MemberId, (DateTime<Utc>, ClaimId)>,
-    accounts: Map<String, Set<Identity>>,
-    ips: Map<String, Set<Identity>>,
+    /// What rules 16-18 need of every claim received.
+    index: CrossClaimIndex,
 }
 
 impl Desk {
@@ -80,9 +77,7 @@ impl Desk {
         let decisions = decide(&data)?;
         let mut desk = Desk {
             received: Map::default(),
-            first_clean: Map::default(),
-            accounts: Map::default(),
-            ips: Map::default(),
+            index: CrossClaimIndex::default(),
             decisions,
             data,
         };
@@ -90,14 +85,7 @@ impl Desk {
         for d in &desk.decisions.determinations {
             let facts = CrossClaimFacts::of(case, &d.claim, d.member.as_ref());
             desk.received.insert(d.claim.claim_id, d.line);
-            let clean = d.reasons.is_clean();
-            index(
-                &mut desk.first_clean,
-                &mut desk.accounts,
-                &mut desk.ips,
-                &facts,
-                clean,
-            );
+            desk.index.add(&facts, d.reasons.is_clean());
         }
         Ok(desk)
     }
@@ -123,22 +111,11 @@ impl Desk {
         let member = evaluation.member.map(|m| m.member.member_id.clone());
         let mut reasons = evaluation.reasons;
         let facts = CrossClaimFacts::of(case, &claim, member.as_ref());
+        // Rules 16-18 against every claim received, this one included.
         let clean = reasons.is_clean();
-        let (duplicate, account_size, ip_size) = index(
-            &mut self.first_clean,
-            &mut self.accounts,
-            &mut self.ips,
-            &facts,
-            clean,
-        );
-        if duplicate {
-            reasons.insert(Reason::DuplicateClaim);
-        }
-        if account_size > case.claims.max_identities_per_payment_account {
-            reasons.insert(Reason::SharedPaymentAccount);
-        }
-        if ip_size > case.claims.max_identities_per_ip {
-            reasons.insert(Reason::SharedIpAddress);
+        self.index.add(&facts, clean);
+        for code in self.index.reasons(case, &facts, clean).iter() {
+            reasons.insert(code);
         }
         let answer = Answer {
             claim_id: claim.claim_id,
@@ -168,39 +145,6 @@ impl Desk {
     pub fn received(&self) -> usize {
         self.received.len()
     }
-}
-
-/// Adds one claim to the cross-claim indexes. Returns whether it is a duplicate of an earlier
-/// clean claim (rule 16) and how many distinct identities now share its payment account and its
-/// IP address (rules 17-18).
-fn index(
-    first_clean: &mut Map<MemberId, (DateTime<Utc>, ClaimId)>,
-    accounts: &mut Map<String, Set<Identity>>,
-    ips: &mut Map<String, Set<Identity>>,
-    facts: &CrossClaimFacts,
-    clean: bool,
-) -> (bool, u64, u64) {
-    let mut duplicate = false;
-    if let (true, Some(member)) = (clean, &facts.member) {
-        match first_clean.get_mut(member) {
-            Some(first) if *first <= facts.receipt_key => duplicate = true,
-            // Received later but filed earlier: this one is kept, the other becomes the duplicate.
-            Some(first) => *first = facts.receipt_key,
-            None => {
-                first_clean.insert(member.clone(), facts.receipt_key);
-            }
-        }
-    }
-    let join = |clusters: &mut Map<String, Set<Identity>>, key: &Option<String>| {
-        key.as_ref().map_or(0, |key| {
-            let identities = clusters.entry(key.clone()).or_default();
-            identities.insert(facts.identity.clone());
-            identities.len() as u64
-        })
-    };
-    let account_size = join(accounts, &facts.payment_account);
-    let ip_size = join(ips, &facts.ip_address);
-    (duplicate, account_size, ip_size)
 }
 
 /// The desk's answer for one new claim.

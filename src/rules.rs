@@ -6,7 +6,7 @@
 //! determined claim and run in [`crate::decide`] (or, one claim at a time, at a [`crate::Desk`]).
 //! Money (rule 19) is [`crate::allocate`]'s.
 
-use crate::hashing::Map;
+use crate::hashing::{Map, Set};
 use std::fmt;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -1127,91 +1127,98 @@ impl CrossClaimFacts {
     }
 }
 
+/// What rules 16-18 look at across claims, built claim by claim: the receipt key of each
+/// member's earliest clean claim (rule 16) and the distinct identities behind each payment
+/// account and IP address (rules 17-18). The batch adds every determined claim and then asks about
+/// each; the claims desk adds claims as they arrive and asks about the newest. Either way a claim
+/// is judged against every claim added, in any order.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CrossClaimIndex {
+    first_clean: Map<MemberId, (DateTime<Utc>, ClaimId)>,
+    accounts: Map<String, Set<Identity>>,
+    ips: Map<String, Set<Identity>>,
+}
+
+impl CrossClaimIndex {
+    /// Adds a determined claim; `clean` when rules 1-15 (and cures) gave it no rejecting or
+    /// deficient code.
+    pub(crate) fn add(&mut self, facts: &CrossClaimFacts, clean: bool) {
+        if let (true, Some(member)) = (clean, &facts.member) {
+            let first = self
+                .first_clean
+                .entry(member.clone())
+                .or_insert(facts.receipt_key);
+            if facts.receipt_key < *first {
+                *first = facts.receipt_key;
+            }
+        }
+        for (clusters, key) in [
+            (&mut self.accounts, &facts.payment_account),
+            (&mut self.ips, &facts.ip_address),
+        ] {
+            if let Some(key) = key {
+                clusters
+                    .entry(key.clone())
+                    .or_default()
+                    .insert(facts.identity.clone());
+            }
+        }
+    }
+
+    /// Rules 16-18 for a claim already added: the codes it gets from the claims added so far.
+    pub(crate) fn reasons(&self, case: &Case, facts: &CrossClaimFacts, clean: bool) -> Reasons {
+        let mut reasons = Reasons::NONE;
+        // Rule 16: among clean claims of one member, the earliest receipt key is kept.
+        if let (true, Some(member)) = (clean, &facts.member) {
+            if self.first_clean.get(member) != Some(&facts.receipt_key) {
+                reasons.insert(Reason::DuplicateClaim);
+            }
+        }
+        // Rules 17 and 18: more distinct identities behind the account or address than allowed.
+        let (accounts, ips) = self.cluster_sizes(facts);
+        if accounts.is_some_and(|n| n as u64 > case.claims.max_identities_per_payment_account) {
+            reasons.insert(Reason::SharedPaymentAccount);
+        }
+        if ips.is_some_and(|n| n as u64 > case.claims.max_identities_per_ip) {
+            reasons.insert(Reason::SharedIpAddress);
+        }
+        reasons
+    }
+
+    /// The distinct identities behind the claim's payment account and IP address, when it gives
+    /// them.
+    pub(crate) fn cluster_sizes(&self, facts: &CrossClaimFacts) -> (Option<usize>, Option<usize>) {
+        let size = |clusters: &Map<String, Set<Identity>>, key: &Option<String>| {
+            key.as_ref().map(|k| clusters.get(k).map_or(0, Set::len))
+        };
+        (
+            size(&self.accounts, &facts.payment_account),
+            size(&self.ips, &facts.ip_address),
+        )
+    }
+}
+
 /// Rules 16-18 over every determined claim: adds codes to `reasons[i]` for `facts[i]`.
 pub(crate) fn apply_cross_claim_rules(
     case: &Case,
     facts: &[CrossClaimFacts],
     reasons: &mut [Reasons],
 ) {
-    // Rule 16: among clean claims of one member, the earliest receipt key is kept.
-    let mut first: Map<&MemberId, usize> = Map::default();
-    for (i, f) in facts.iter().enumerate() {
-        let Some(member) = &f.member else { continue };
-        if !reasons[i].is_clean() {
-            continue;
-        }
-        match first.get(member) {
-            Some(&j) if facts[j].receipt_key <= f.receipt_key => {
-                reasons[i].insert(Reason::DuplicateClaim)
-            }
-            Some(&j) => {
-                reasons[j].insert(Reason::DuplicateClaim);
-                first.insert(member, i);
-            }
-            None => {
-                first.insert(member, i);
-            }
-        }
-    }
-    flag_clusters(
-        facts,
-        reasons,
-        |f| f.payment_account.as_deref(),
-        case.claims.max_identities_per_payment_account,
-        Reason::SharedPaymentAccount,
-    );
-    flag_clusters(
-        facts,
-        reasons,
-        |f| f.ip_address.as_deref(),
-        case.claims.max_identities_per_ip,
-        Reason::SharedIpAddress,
-    );
-}
-
-/// Rules 17 and 18: every claim sharing a key with claims of more than `max` identities is flagged.
-fn flag_clusters(
-    facts: &[CrossClaimFacts],
-    reasons: &mut [Reasons],
-    key: impl Fn(&CrossClaimFacts) -> Option<&str>,
-    max: u64,
-    reason: Reason,
-) {
-    let sizes = identities_per_key(facts, &key);
-    for (i, f) in facts.iter().enumerate() {
-        if let Some(k) = key(f) {
-            if sizes.get(k).copied().unwrap_or(0) as u64 > max {
-                reasons[i].insert(reason);
-            }
+    let index = cross_claim_index(facts, reasons);
+    for (f, r) in facts.iter().zip(reasons.iter_mut()) {
+        for code in index.reasons(case, f, r.is_clean()).iter() {
+            r.insert(code);
         }
     }
 }
 
-/// How many distinct identities share each key (payment account or IP address).
-fn identities_per_key<'a>(
-    facts: &'a [CrossClaimFacts],
-    key: &impl Fn(&'a CrossClaimFacts) -> Option<&'a str>,
-) -> Map<&'a str, usize> {
-    // Sorting (key, identity) pairs and counting runs avoids a set per key.
-    let mut pairs: Vec<(&str, &Identity)> = facts
-        .iter()
-        .filter_map(|f| key(f).map(|k| (k, &f.identity)))
-        .collect();
-    pairs.sort_unstable();
-    pairs.dedup();
-    let mut sizes: Map<&str, usize> = Map::default();
-    for (k, _) in pairs {
-        *sizes.entry(k).or_default() += 1;
+/// The index of every determined claim (`reasons` as rules 1-15 and cures left them).
+pub(crate) fn cross_claim_index(facts: &[CrossClaimFacts], reasons: &[Reasons]) -> CrossClaimIndex {
+    let mut index = CrossClaimIndex::default();
+    for (f, r) in facts.iter().zip(reasons) {
+        index.add(f, r.is_clean());
     }
-    sizes
-}
-
-/// The distinct identities behind each payment account and IP address, for `explain`.
-pub(crate) fn cluster_sizes(facts: &[CrossClaimFacts]) -> (Map<&str, usize>, Map<&str, usize>) {
-    (
-        identities_per_key(facts, &|f: &CrossClaimFacts| f.payment_account.as_deref()),
-        identities_per_key(facts, &|f: &CrossClaimFacts| f.ip_address.as_deref()),
-    )
+    index
 }
 
 // ---- Entitlement ----------------------------------------------------------------------------

@@ -156,14 +156,14 @@ pub fn explain(data: &Dataset, decisions: &Decisions, claim_id: ClaimId) -> Opti
         .iter()
         .map(|x| CrossClaimFacts::of(case, &x.claim, x.member.as_ref()))
         .collect();
-    let (accounts, ips) = rules::cluster_sizes(&all);
-    let mine = &all[index];
-    let account_size = mine.payment_account.as_ref().map(|a| Cluster {
-        identities: accounts.get(a.as_str()).copied().unwrap_or(0),
+    let reasons: Vec<rules::Reasons> = decisions.determinations.iter().map(|x| x.reasons).collect();
+    let (accounts, ips) = rules::cross_claim_index(&all, &reasons).cluster_sizes(&all[index]);
+    let account_size = accounts.map(|identities| Cluster {
+        identities,
         allowed: case.claims.max_identities_per_payment_account,
     });
-    let ip_size = mine.ip_address.as_ref().map(|a| Cluster {
-        identities: ips.get(a.as_str()).copied().unwrap_or(0),
+    let ip_size = ips.map(|identities| Cluster {
+        identities,
         allowed: case.claims.max_identities_per_ip,
     });
 
