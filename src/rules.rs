@@ -349,6 +349,26 @@ pub struct EvidenceFact {
     pub occurred_at: DateTime<Utc>,
 }
 
+impl EvidenceFact {
+    /// Makes `slot` this fact, reusing the text of the one it replaces (a log in time order
+    /// replaces the latest disclosure row after row).
+    fn set(slot: &mut Option<EvidenceFact>, evidence_id: &str, occurred_at: DateTime<Utc>) {
+        match slot {
+            Some(fact) => {
+                fact.evidence_id.clear();
+                fact.evidence_id.push_str(evidence_id);
+                fact.occurred_at = occurred_at;
+            }
+            None => {
+                *slot = Some(EvidenceFact {
+                    evidence_id: evidence_id.to_string(),
+                    occurred_at,
+                })
+            }
+        }
+    }
+}
+
 impl MemberFacts {
     /// Facts for a member with no subscription, opt-out or evidence yet.
     pub(crate) fn new(member: Member) -> Self {
@@ -487,10 +507,7 @@ impl EvidenceSummary {
             Some(f) => (occurred_at, evidence_id) < (f.occurred_at, f.evidence_id.as_str()),
         };
         if better {
-            *current = Some(EvidenceFact {
-                evidence_id: evidence_id.to_string(),
-                occurred_at,
-            });
+            EvidenceFact::set(current, evidence_id, occurred_at);
         }
     }
 
@@ -508,10 +525,7 @@ impl EvidenceSummary {
             }
         };
         if better {
-            *current = Some(EvidenceFact {
-                evidence_id: evidence_id.to_string(),
-                occurred_at,
-            });
+            EvidenceFact::set(current, evidence_id, occurred_at);
         }
     }
 }

@@ -9,8 +9,7 @@ use std::cell::RefCell;
 use std::path::Path;
 
 use crate::case::Case;
-use crate::class::{ClassRecords, RecentMember};
-use crate::hashing::Map;
+use crate::class::{ClassRecords, FlatIds, RecentMember};
 use crate::ingest::parallel::{read_parallel, Counters, Parallelism, RowSink};
 use crate::ingest::{
     self, EvidenceRow, FileStats, Header, InputError, InputFile, Known, Record, RejectedRow,
@@ -34,39 +33,67 @@ pub struct EvidenceOutcome {
 struct Sink<'a> {
     cases: &'a [&'a Case],
     classes: &'a [ClassRecords],
+    /// The first class list's ids, for look-ups in any row order.
+    flat: FlatIds<'a>,
 }
 
-/// One range's rejected rows and summaries.
+/// One range's rejected rows.
 #[derive(Debug, Default)]
 struct Part {
     rejected: Vec<(u64, String)>,
-    /// One map per case.
-    summaries: Vec<Map<u32, EvidenceSummary>>,
-    /// The last member looked up: exports usually list one member's rows together.
+    /// The last member looked up: exports often list one member's rows together.
     recent: RefCell<RecentMember>,
 }
 
+/// One reading thread's summaries: for each case, one per kept member (by facts index). The
+/// earliest and the latest do not depend on the order rows come in, so a thread folds every
+/// range it reads into the same summaries, and the threads' summaries are merged at the end.
+type Summaries = Vec<Vec<EvidenceSummary>>;
+
 impl RowSink for Sink<'_> {
     type Part = Part;
+    type Worker = Summaries;
+    const FOLDS_IN_WORKERS: bool = true;
 
-    fn row(&self, header: &Header, record: &Record, breaks: u64, part: &mut Part) {
-        let lookup = self.classes[0].cached(&part.recent);
+    fn worker(&self) -> Summaries {
+        self.classes
+            .iter()
+            .map(|class| vec![EvidenceSummary::default(); class.kept()])
+            .collect()
+    }
+
+    fn row(
+        &self,
+        header: &Header,
+        record: &Record,
+        breaks: u64,
+        part: &mut Part,
+        summaries: &mut Summaries,
+    ) {
+        let lookup = self.classes[0].cached_flat(&part.recent, &self.flat);
         let row = header.row(record, 0);
         let checked = match row.width_error() {
             Some(problem) => Err(problem),
             None => ingest::evidence(row, &lookup).map_err(String::from),
         };
         match checked {
-            Ok(ev) => self.fold(&ev, &mut part.summaries),
+            Ok(ev) => self.fold(&ev, summaries),
             Err(problems) => part.rejected.push((breaks, problems)),
         }
     }
 
-    fn plain_line(&self, header: &Header, line: &[u8], _breaks: u64, part: &mut Part) -> bool {
-        let lookup = self.classes[0].cached(&part.recent);
+    fn plain_line(
+        &self,
+        header: &Header,
+        line: &[u8],
+        _breaks: u64,
+        part: &mut Part,
+        summaries: &mut Summaries,
+    ) -> bool {
+        let lookup = self.classes[0].cached_flat(&part.recent, &self.flat);
         match ingest::evidence_line(header, line, &lookup) {
             Some(Some(ev)) => {
-                self.fold(&ev, &mut part.summaries);
+                self.fold(&ev, summaries);
                 true
             }
             Some(None) => true,
@@ -78,23 +105,20 @@ impl RowSink for Sink<'_> {
 impl Sink<'_> {
     /// Folds an accepted row into its member's summary, for each case, if the member's facts are
     /// kept and the row qualifies under that case.
-    fn fold(&self, ev: &EvidenceRow<'_>, summaries: &mut Vec<Map<u32, EvidenceSummary>>) {
+    fn fold(&self, ev: &EvidenceRow<'_>, summaries: &mut Summaries) {
         let Known::Kept(index) = ev.member else {
             return;
         };
-        if summaries.len() < self.cases.len() {
-            summaries.resize_with(self.cases.len(), Map::default);
-        }
         let at = ev.occurred_at.instant().to_utc();
         for ((case, class), summaries) in self.cases.iter().zip(self.classes).zip(summaries) {
-            let Some(facts) = class.facts_at(index) else {
+            let (Some(facts), Some(summary)) = (class.facts_at(index), summaries.get_mut(index))
+            else {
                 continue;
             };
             let local = case.clock.local_date(at);
             match ev.kind {
                 EvidenceKind::Disclosure => {
                     if facts.disclosure_qualifies(case, at, local) {
-                        let summary = summaries.entry(index as u32).or_default();
                         EvidenceSummary::offer_disclosure(
                             &mut summary.latest_disclosure,
                             ev.evidence_id,
@@ -104,7 +128,6 @@ impl Sink<'_> {
                 }
                 EvidenceKind::InmailSent | EvidenceKind::InmailReceived => {
                     if facts.message_qualifies(case, local) {
-                        let summary = summaries.entry(index as u32).or_default();
                         EvidenceSummary::offer_message(
                             &mut summary.earliest_inmail,
                             ev.evidence_id,
@@ -134,6 +157,7 @@ pub fn read_evidence(
     let sink = Sink {
         cases,
         classes: &*classes,
+        flat: FlatIds::of(&classes[0]),
     };
     let read = read_parallel(path, file, &sink, parallelism, counters, on_progress)?;
     let stats = read.stats();
@@ -146,9 +170,14 @@ pub fn read_evidence(
                 error,
             });
         }
-        for (class, summaries) in classes.iter_mut().zip(part.value.summaries) {
-            for (index, summary) in summaries {
-                if let Some(facts) = class.facts_at_mut(index as usize) {
+    }
+    for worker in read.workers {
+        for (class, summaries) in classes.iter_mut().zip(worker) {
+            for (index, summary) in summaries.into_iter().enumerate() {
+                if summary == EvidenceSummary::default() {
+                    continue;
+                }
+                if let Some(facts) = class.facts_at_mut(index) {
                     facts.merge(summary);
                 }
             }
