@@ -142,6 +142,12 @@ struct Scan<P> {
     value: P,
 }
 
+/// Every range's scan, in order, and the reading threads' workers.
+type Run<S> = (
+    Vec<io::Result<Scan<<S as RowSink>::Part>>>,
+    Vec<<S as RowSink>::Worker>,
+);
+
 /// Where a reading thread leaves a range's result.
 type Slot<P> = Mutex<Option<io::Result<Scan<P>>>>;
 
@@ -278,7 +284,7 @@ impl<S: RowSink> Plan<'_, S> {
         starts: &[u64],
         parallelism: Parallelism,
         on_progress: &mut dyn FnMut(u64, u64),
-    ) -> (Vec<io::Result<Scan<S::Part>>>, Vec<S::Worker>) {
+    ) -> Run<S> {
         let ranges = starts.len();
         let results: Vec<Slot<S::Part>> = (0..ranges).map(|_| Mutex::new(None)).collect();
         let workers = Mutex::new(Vec::new());
