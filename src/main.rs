@@ -184,6 +184,14 @@ enum Command {
         /// Average evidence rows per member (to measure how memory follows the evidence size).
         #[arg(long, value_name = "N", default_value_t = 20)]
         evidence_per_member: u64,
+        /// Order of evidence.csv's rows: time (as logs are exported), member (each member's rows
+        /// together) or shuffled.
+        #[arg(long, value_name = "ORDER", default_value = "time")]
+        evidence_order: premium_claims::EvidenceOrder,
+        /// Evidence rows in one tidy form (Z or -07:00 offsets, whole seconds, lower-case kinds,
+        /// no quotes) instead of the mix of forms real exports have.
+        #[arg(long)]
+        tidy: bool,
     },
 }
 
@@ -245,7 +253,15 @@ fn main() -> ExitCode {
             members,
             seed,
             evidence_per_member,
-        } => generate(&out_dir, members, seed, evidence_per_member),
+            evidence_order,
+            tidy,
+        } => {
+            let mut plan = premium_claims::Plan::new(members, seed);
+            plan.evidence_per_member = evidence_per_member;
+            plan.evidence_order = evidence_order;
+            plan.tidy = tidy;
+            generate(&out_dir, plan)
+        }
         Command::Verify {
             out_dir,
             data_dir,
@@ -612,14 +628,7 @@ fn verify(out: &Path, folder: &DataFolder) -> Result<ExitCode, String> {
     }
 }
 
-fn generate(
-    dir: &Path,
-    members: u64,
-    seed: u64,
-    evidence_per_member: u64,
-) -> Result<ExitCode, String> {
-    let mut plan = premium_claims::Plan::new(members, seed);
-    plan.evidence_per_member = evidence_per_member;
+fn generate(dir: &Path, plan: premium_claims::Plan) -> Result<ExitCode, String> {
     let written =
         premium_claims::generate(dir, plan).map_err(|e| format!("{}: {e}", dir.display()))?;
     out!(
