@@ -552,7 +552,7 @@ impl EvidenceOut {
             file,
             order,
             buckets,
-            shuffle: SplitMix64::new(seed ^ 0x5_0FF1_E),
+            shuffle: SplitMix64::new(seed ^ 0x0050_FF1E),
         })
     }
 
