@@ -80,6 +80,15 @@ impl<'a> FlatIds<'a> {
         table
     }
 
+    /// Reads the slots where the look-ups of the ids at `homes` (from [`FlatIds::home`]) start
+    /// and returns a meaningless sum of them. A tight loop of independent reads: their cache
+    /// misses overlap, and the look-ups that follow find the slots in cache.
+    pub(crate) fn touch(&self, homes: &[usize]) -> u32 {
+        homes
+            .iter()
+            .fold(0u32, |sum, &at| sum.wrapping_add(self.slots[at].len))
+    }
+
     /// The position and facts index of the accepted member `id`, if listed.
     #[inline]
     pub(crate) fn find(&self, id: &[u8]) -> Option<(usize, u32)> {
@@ -103,7 +112,7 @@ impl<'a> FlatIds<'a> {
 
     /// The slot where the search for `id` starts: the hash scaled to the table's size.
     #[inline]
-    fn home(&self, id: &[u8]) -> usize {
+    pub(crate) fn home(&self, id: &[u8]) -> usize {
         ((u128::from(hash_id(id)) * self.slots.len() as u128) >> 64) as usize
     }
 

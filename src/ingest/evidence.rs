@@ -28,6 +28,9 @@ pub struct EvidenceOutcome {
     pub rereads: usize,
 }
 
+/// Where `member_id` is among the evidence file's columns.
+const MEMBER_ID: usize = 1;
+
 /// The cases the file is read for, each with its copy of the class list (the same members at
 /// the same positions; each with its own case's facts).
 struct Sink<'a> {
@@ -43,6 +46,8 @@ struct Part {
     rejected: Vec<(u64, String)>,
     /// The last member looked up: exports often list one member's rows together.
     recent: RefCell<RecentMember>,
+    /// Runs of lines not to look ahead at (see [`RowSink::look_ahead`]).
+    skip_runs: u32,
 }
 
 /// One reading thread's summaries: for each case, one per kept member (by facts index). The
@@ -82,6 +87,19 @@ impl RowSink for Sink<'_> {
         }
     }
 
+    fn look_ahead(&self, header: &Header, lines: &[u8], part: &mut Part) {
+        // Worth it when rows of different members alternate (a log in time order); for a file
+        // listed member by member, the look-ups are already few: look again only now and then.
+        if part.skip_runs > 0 {
+            part.skip_runs -= 1;
+            return;
+        }
+        let (lines, members) = self.touch_members(header, lines);
+        if members * 4 < lines {
+            part.skip_runs = 16;
+        }
+    }
+
     fn plain_line(
         &self,
         header: &Header,
@@ -103,6 +121,41 @@ impl RowSink for Sink<'_> {
 }
 
 impl Sink<'_> {
+    /// Where the look-ups of the member ids of `lines` will start in the id table, fetched all at
+    /// once (one member's run of rows counts once). Returns the numbers of lines and of members
+    /// fetched.
+    fn touch_members(&self, header: &Header, lines: &[u8]) -> (usize, usize) {
+        let Some(Some(column)) = header.columns.get(MEMBER_ID).copied() else {
+            return (0, 0);
+        };
+        let mut count = 0;
+        let mut homes = [0usize; 256];
+        let mut n = 0;
+        let mut last: &[u8] = &[];
+        let mut from = 0;
+        for end in memchr::memchr_iter(b'\n', lines) {
+            let line = &lines[from..end];
+            from = end + 1;
+            count += 1;
+            let mut start = 0;
+            for _ in 0..column {
+                match memchr::memchr(b',', &line[start..]) {
+                    Some(i) => start += i + 1,
+                    None => break,
+                }
+            }
+            let rest = &line[start..];
+            let id = &rest[..memchr::memchr(b',', rest).unwrap_or(rest.len())];
+            if id != last && n < homes.len() {
+                homes[n] = self.flat.home(id);
+                n += 1;
+                last = id;
+            }
+        }
+        std::hint::black_box(self.flat.touch(&homes[..n]));
+        (count, n)
+    }
+
     /// Folds an accepted row into its member's summary, for each case, if the member's facts are
     /// kept and the row qualifies under that case.
     fn fold(&self, ev: &EvidenceRow<'_>, summaries: &mut Summaries) {

@@ -86,7 +86,16 @@ pub trait RowSink: Sync {
     ) -> bool {
         false
     }
+
+    /// Sees a run of whole plain lines (each ending in its line feed) before they are handed to
+    /// [`RowSink::plain_line`] one by one, to look ahead: for instance to start, all at once, the
+    /// memory reads their look-ups will need. The default does nothing.
+    fn look_ahead(&self, _header: &Header, _lines: &[u8], _part: &mut Self::Part) {}
 }
+
+/// Bytes of plain lines a sink looks ahead at, at most (and up to the end of a line): about a
+/// hundred evidence rows.
+const LOOK_AHEAD: usize = 8 << 10;
 
 /// One range's product, in file order.
 #[derive(Debug)]
@@ -358,23 +367,37 @@ impl<S: RowSink> Plan<'_, S> {
             let plain = reader.plain_lines(end)?;
             if !plain.bytes.is_empty() {
                 first.get_or_insert(plain.offset);
+                let bytes = plain.bytes;
                 let mut breaks = plain.breaks;
                 let mut at = 0;
-                for nl in memchr::memchr_iter(b'\n', plain.bytes) {
-                    let line = &plain.bytes[at..nl];
-                    if !line.is_empty() {
-                        rows += 1;
-                        if !self
-                            .sink
-                            .plain_line(&self.header, line, breaks, &mut value, worker)
-                        {
-                            scratch.fill_plain(line);
-                            self.sink
-                                .row(&self.header, &scratch, breaks, &mut value, worker);
+                while at < bytes.len() {
+                    // A run of whole lines of about LOOK_AHEAD bytes.
+                    let run = at;
+                    let cut = match bytes.get(run + LOOK_AHEAD..) {
+                        Some(rest) => memchr::memchr(b'\n', rest)
+                            .map_or(bytes.len(), |i| run + LOOK_AHEAD + i + 1),
+                        None => bytes.len(),
+                    };
+                    self.sink
+                        .look_ahead(&self.header, &bytes[run..cut], &mut value);
+                    for nl in memchr::memchr_iter(b'\n', &bytes[run..cut]) {
+                        let nl = run + nl;
+                        let line = &bytes[at..nl];
+                        if !line.is_empty() {
+                            rows += 1;
+                            if !self
+                                .sink
+                                .plain_line(&self.header, line, breaks, &mut value, worker)
+                            {
+                                scratch.fill_plain(line);
+                                self.sink
+                                    .row(&self.header, &scratch, breaks, &mut value, worker);
+                            }
                         }
+                        breaks += 1;
+                        at = nl + 1;
                     }
-                    breaks += 1;
-                    at = nl + 1;
+                    at = at.max(cut);
                 }
                 let lines = breaks - plain.breaks;
                 reader.consume_plain(at, lines);
