@@ -89,6 +89,12 @@ impl<'a> FlatIds<'a> {
             .fold(0u32, |sum, &at| sum.wrapping_add(self.slots[at].len))
     }
 
+    /// The facts index in the slot at `home`: for a look-ahead, the member's if it was found
+    /// there (most are), another's or none otherwise.
+    pub(crate) fn facts_at_home(&self, home: usize) -> u32 {
+        self.slots[home].facts
+    }
+
     /// The position and facts index of the accepted member `id`, if listed.
     #[inline]
     pub(crate) fn find(&self, id: &[u8]) -> Option<(usize, u32)> {

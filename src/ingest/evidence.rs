@@ -15,7 +15,7 @@ use crate::ingest::{
     self, EvidenceRow, FileStats, Header, InputError, InputFile, Known, Record, RejectedRow,
 };
 use crate::model::EvidenceKind;
-use crate::rules::EvidenceSummary;
+use crate::rules::{EvidenceSummary, EvidenceTest};
 
 /// What reading the evidence file produced.
 #[derive(Debug)]
@@ -38,6 +38,8 @@ struct Sink<'a> {
     classes: &'a [ClassRecords],
     /// The first class list's ids, for look-ups in any row order.
     flat: FlatIds<'a>,
+    /// For each case, rules 9 and 10's test of each kept member (by facts index).
+    tests: Vec<Vec<EvidenceTest>>,
 }
 
 /// One range's rejected rows.
@@ -87,14 +89,14 @@ impl RowSink for Sink<'_> {
         }
     }
 
-    fn look_ahead(&self, header: &Header, lines: &[u8], part: &mut Part) {
+    fn look_ahead(&self, header: &Header, lines: &[u8], part: &mut Part, worker: &mut Summaries) {
         // Worth it when rows of different members alternate (a log in time order); for a file
         // listed member by member, the look-ups are already few: look again only now and then.
         if part.skip_runs > 0 {
             part.skip_runs -= 1;
             return;
         }
-        let (lines, members) = self.touch_members(header, lines);
+        let (lines, members) = self.touch_members(header, lines, worker);
         if members * 4 < lines {
             part.skip_runs = 16;
         }
@@ -124,7 +126,12 @@ impl Sink<'_> {
     /// Where the look-ups of the member ids of `lines` will start in the id table, fetched all at
     /// once (one member's run of rows counts once). Returns the numbers of lines and of members
     /// fetched.
-    fn touch_members(&self, header: &Header, lines: &[u8]) -> (usize, usize) {
+    fn touch_members(
+        &self,
+        header: &Header,
+        lines: &[u8],
+        summaries: &[Vec<EvidenceSummary>],
+    ) -> (usize, usize) {
         let Some(Some(column)) = header.columns.get(MEMBER_ID).copied() else {
             return (0, 0);
         };
@@ -153,6 +160,18 @@ impl Sink<'_> {
             }
         }
         std::hint::black_box(self.flat.touch(&homes[..n]));
+        // Then, for the members whose facts are kept, their tests and summaries.
+        let mut sum = 0usize;
+        for &home in &homes[..n] {
+            let index = self.flat.facts_at_home(home) as usize;
+            for (tests, summaries) in self.tests.iter().zip(summaries) {
+                if let (Some(test), Some(summary)) = (tests.get(index), summaries.get(index)) {
+                    sum = sum.wrapping_add(usize::from(test.spans_len()));
+                    sum = sum.wrapping_add(usize::from(summary.earliest_inmail.is_some()));
+                }
+            }
+        }
+        std::hint::black_box(sum);
         (count, n)
     }
 
@@ -163,15 +182,15 @@ impl Sink<'_> {
             return;
         };
         let at = ev.occurred_at.instant().to_utc();
-        for ((case, class), summaries) in self.cases.iter().zip(self.classes).zip(summaries) {
-            let (Some(facts), Some(summary)) = (class.facts_at(index), summaries.get_mut(index))
-            else {
+        let cases = self.cases.iter().zip(self.classes).zip(&self.tests);
+        for (((case, class), tests), summaries) in cases.zip(summaries) {
+            let (Some(test), Some(summary)) = (tests.get(index), summaries.get_mut(index)) else {
                 continue;
             };
             let local = case.clock.local_date(at);
             match ev.kind {
                 EvidenceKind::Disclosure => {
-                    if facts.disclosure_qualifies(case, at, local) {
+                    if test.disclosure(at, local) {
                         EvidenceSummary::offer_disclosure(
                             &mut summary.latest_disclosure,
                             ev.evidence_id,
@@ -180,7 +199,12 @@ impl Sink<'_> {
                     }
                 }
                 EvidenceKind::InmailSent | EvidenceKind::InmailReceived => {
-                    if facts.message_qualifies(case, local) {
+                    let qualifies = test.message(local).unwrap_or_else(|| {
+                        class
+                            .facts_at(index)
+                            .is_some_and(|facts| facts.message_qualifies(case, local))
+                    });
+                    if qualifies {
                         EvidenceSummary::offer_message(
                             &mut summary.earliest_inmail,
                             ev.evidence_id,
@@ -211,6 +235,16 @@ pub fn read_evidence(
         cases,
         classes: &*classes,
         flat: FlatIds::of(&classes[0]),
+        tests: cases
+            .iter()
+            .zip(classes.iter())
+            .map(|(case, class)| {
+                class
+                    .every_member()
+                    .map(|f| f.evidence_test(case))
+                    .collect()
+            })
+            .collect(),
     };
     let read = read_parallel(path, file, &sink, parallelism, counters, on_progress)?;
     let stats = read.stats();

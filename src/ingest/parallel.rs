@@ -90,7 +90,14 @@ pub trait RowSink: Sync {
     /// Sees a run of whole plain lines (each ending in its line feed) before they are handed to
     /// [`RowSink::plain_line`] one by one, to look ahead: for instance to start, all at once, the
     /// memory reads their look-ups will need. The default does nothing.
-    fn look_ahead(&self, _header: &Header, _lines: &[u8], _part: &mut Self::Part) {}
+    fn look_ahead(
+        &self,
+        _header: &Header,
+        _lines: &[u8],
+        _part: &mut Self::Part,
+        _worker: &mut Self::Worker,
+    ) {
+    }
 }
 
 /// Bytes of plain lines a sink looks ahead at, at most (and up to the end of a line): about a
@@ -379,7 +386,7 @@ impl<S: RowSink> Plan<'_, S> {
                         None => bytes.len(),
                     };
                     self.sink
-                        .look_ahead(&self.header, &bytes[run..cut], &mut value);
+                        .look_ahead(&self.header, &bytes[run..cut], &mut value, worker);
                     for nl in memchr::memchr_iter(b'\n', &bytes[run..cut]) {
                         let nl = run + nl;
                         let line = &bytes[at..nl];
