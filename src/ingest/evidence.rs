@@ -15,7 +15,9 @@ use crate::ingest::{
     self, EvidenceRow, FileStats, Header, InputError, InputFile, Known, Record, RejectedRow,
 };
 use crate::model::EvidenceKind;
-use crate::rules::{EvidenceSummary, EvidenceTest};
+use crate::rules::{EvidenceFact, EvidenceSummary, EvidenceTest};
+
+use chrono::{DateTime, Utc};
 
 /// What reading the evidence file produced.
 #[derive(Debug)]
@@ -52,10 +54,118 @@ struct Part {
     skip_runs: u32,
 }
 
+/// An evidence row a reading thread keeps for a member: its instant and its id, the id in place
+/// when it is short (as ids are), so that a thread's million summaries cost no allocation each.
+#[derive(Debug, Clone, Copy, Default)]
+struct Found {
+    at: DateTime<Utc>,
+    /// The id's length; 0 when nothing was found; [`LONG_ID`] when the id is among the thread's
+    /// long ids, at the index held in the first four bytes of `id`.
+    len: u8,
+    id: [u8; INLINE_ID],
+}
+
+/// Id bytes a [`Found`] holds in place.
+const INLINE_ID: usize = 19;
+
+/// [`Found::len`] of an id kept apart.
+const LONG_ID: u8 = u8::MAX;
+
+/// A thread's summary of one kept member under one case: rules 9 and 10's two pieces of
+/// evidence, as [`EvidenceSummary`] has them.
+#[derive(Debug, Clone, Copy, Default)]
+struct Kept {
+    earliest_inmail: Found,
+    latest_disclosure: Found,
+}
+
 /// One reading thread's summaries: for each case, one per kept member (by facts index). The
 /// earliest and the latest do not depend on the order rows come in, so a thread folds every
-/// range it reads into the same summaries, and the threads' summaries are merged at the end.
-type Summaries = Vec<Vec<EvidenceSummary>>;
+/// range it reads into the same summaries, and the threads' summaries are merged at the end,
+/// with the tie-breaks of [`EvidenceSummary`].
+#[derive(Debug, Default)]
+struct Summaries {
+    cases: Vec<Vec<Kept>>,
+    long_ids: Vec<Box<str>>,
+}
+
+impl Summaries {
+    fn id<'s>(&'s self, found: &'s Found) -> &'s [u8] {
+        if found.len == LONG_ID {
+            let index = u32::from_le_bytes([found.id[0], found.id[1], found.id[2], found.id[3]]);
+            self.long_ids
+                .get(index as usize)
+                .map_or(&[], |id| id.as_bytes())
+        } else {
+            &found.id[..usize::from(found.len)]
+        }
+    }
+
+    fn found(&mut self, evidence_id: &str, at: DateTime<Utc>) -> Found {
+        let mut found = Found {
+            at,
+            len: evidence_id.len() as u8,
+            id: [0; INLINE_ID],
+        };
+        if evidence_id.len() <= INLINE_ID {
+            found.id[..evidence_id.len()].copy_from_slice(evidence_id.as_bytes());
+        } else {
+            found.len = LONG_ID;
+            found.id[..4].copy_from_slice(&(self.long_ids.len() as u32).to_le_bytes());
+            self.long_ids.push(evidence_id.into());
+        }
+        found
+    }
+
+    /// Keeps the earlier of the member's InMail and this one (the smaller id on a tie), as
+    /// [`EvidenceSummary::offer_message`].
+    fn offer_message(&mut self, case: usize, index: usize, evidence_id: &str, at: DateTime<Utc>) {
+        let Some(current) = self.cases.get(case).and_then(|c| c.get(index)) else {
+            return;
+        };
+        let current = current.earliest_inmail;
+        let better =
+            current.len == 0 || (at, evidence_id.as_bytes()) < (current.at, self.id(&current));
+        if better {
+            let found = self.found(evidence_id, at);
+            if let Some(kept) = self.cases.get_mut(case).and_then(|c| c.get_mut(index)) {
+                kept.earliest_inmail = found;
+            }
+        }
+    }
+
+    /// Keeps the later of the member's disclosure and this one (the smaller id on a tie), as
+    /// [`EvidenceSummary::offer_disclosure`].
+    fn offer_disclosure(
+        &mut self,
+        case: usize,
+        index: usize,
+        evidence_id: &str,
+        at: DateTime<Utc>,
+    ) {
+        let Some(current) = self.cases.get(case).and_then(|c| c.get(index)) else {
+            return;
+        };
+        let current = current.latest_disclosure;
+        let better = current.len == 0
+            || at > current.at
+            || (at == current.at && evidence_id.as_bytes() < self.id(&current));
+        if better {
+            let found = self.found(evidence_id, at);
+            if let Some(kept) = self.cases.get_mut(case).and_then(|c| c.get_mut(index)) {
+                kept.latest_disclosure = found;
+            }
+        }
+    }
+
+    /// What was found, as the rules keep it.
+    fn fact(&self, found: &Found) -> Option<EvidenceFact> {
+        (found.len != 0).then(|| EvidenceFact {
+            evidence_id: String::from_utf8_lossy(self.id(found)).into_owned(),
+            occurred_at: found.at,
+        })
+    }
+}
 
 impl RowSink for Sink<'_> {
     type Part = Part;
@@ -63,10 +173,14 @@ impl RowSink for Sink<'_> {
     const FOLDS_IN_WORKERS: bool = true;
 
     fn worker(&self) -> Summaries {
-        self.classes
-            .iter()
-            .map(|class| vec![EvidenceSummary::default(); class.kept()])
-            .collect()
+        Summaries {
+            cases: self
+                .classes
+                .iter()
+                .map(|class| vec![Kept::default(); class.kept()])
+                .collect(),
+            long_ids: Vec::new(),
+        }
     }
 
     fn row(
@@ -130,7 +244,7 @@ impl Sink<'_> {
         &self,
         header: &Header,
         lines: &[u8],
-        summaries: &[Vec<EvidenceSummary>],
+        summaries: &Summaries,
     ) -> (usize, usize) {
         let Some(Some(column)) = header.columns.get(MEMBER_ID).copied() else {
             return (0, 0);
@@ -164,10 +278,10 @@ impl Sink<'_> {
         let mut sum = 0usize;
         for &home in &homes[..n] {
             let index = self.flat.facts_at_home(home) as usize;
-            for (tests, summaries) in self.tests.iter().zip(summaries) {
-                if let (Some(test), Some(summary)) = (tests.get(index), summaries.get(index)) {
+            for (tests, kept) in self.tests.iter().zip(&summaries.cases) {
+                if let (Some(test), Some(kept)) = (tests.get(index), kept.get(index)) {
                     sum = sum.wrapping_add(usize::from(test.spans_len()));
-                    sum = sum.wrapping_add(usize::from(summary.earliest_inmail.is_some()));
+                    sum = sum.wrapping_add(usize::from(kept.earliest_inmail.len));
                 }
             }
         }
@@ -183,19 +297,15 @@ impl Sink<'_> {
         };
         let at = ev.occurred_at.instant().to_utc();
         let cases = self.cases.iter().zip(self.classes).zip(&self.tests);
-        for (((case, class), tests), summaries) in cases.zip(summaries) {
-            let (Some(test), Some(summary)) = (tests.get(index), summaries.get_mut(index)) else {
+        for (k, ((case, class), tests)) in cases.enumerate() {
+            let Some(test) = tests.get(index) else {
                 continue;
             };
             let local = case.clock.local_date(at);
             match ev.kind {
                 EvidenceKind::Disclosure => {
                     if test.disclosure(at, local) {
-                        EvidenceSummary::offer_disclosure(
-                            &mut summary.latest_disclosure,
-                            ev.evidence_id,
-                            at,
-                        );
+                        summaries.offer_disclosure(k, index, ev.evidence_id, at);
                     }
                 }
                 EvidenceKind::InmailSent | EvidenceKind::InmailReceived => {
@@ -205,11 +315,7 @@ impl Sink<'_> {
                             .is_some_and(|facts| facts.message_qualifies(case, local))
                     });
                     if qualifies {
-                        EvidenceSummary::offer_message(
-                            &mut summary.earliest_inmail,
-                            ev.evidence_id,
-                            at,
-                        );
+                        summaries.offer_message(k, index, ev.evidence_id, at);
                     }
                 }
             }
@@ -258,9 +364,13 @@ pub fn read_evidence(
             });
         }
     }
-    for worker in read.workers {
-        for (class, summaries) in classes.iter_mut().zip(worker) {
-            for (index, summary) in summaries.into_iter().enumerate() {
+    for worker in &read.workers {
+        for (class, kept) in classes.iter_mut().zip(&worker.cases) {
+            for (index, kept) in kept.iter().enumerate() {
+                let summary = EvidenceSummary {
+                    earliest_inmail: worker.fact(&kept.earliest_inmail),
+                    latest_disclosure: worker.fact(&kept.latest_disclosure),
+                };
                 if summary == EvidenceSummary::default() {
                     continue;
                 }
@@ -275,4 +385,49 @@ pub fn read_evidence(
         rejected,
         rereads: read.rereads,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// A thread's compact summary keeps what the rules' summary keeps, for any rows: ties
+        /// on the instant, ids short and long (kept apart), in any order.
+        #[test]
+        fn compact_summaries_keep_what_the_rules_keep(
+            rows in proptest::collection::vec(
+                (proptest::bool::ANY, 0i64..5, 0u32..3, 0usize..6, 0u8..4),
+                0..60,
+            ),
+        ) {
+            let mut compact = Summaries {
+                cases: vec![vec![Kept::default(); 2]],
+                long_ids: Vec::new(),
+            };
+            let mut rules = [EvidenceSummary::default(), EvidenceSummary::default()];
+            for (disclosure, secs, nanos, id, member) in rows {
+                let member = usize::from(member % 2);
+                // Ids of 1, 19, 20 and 40 bytes, sharing their first bytes.
+                let id = match id % 4 {
+                    0 => format!("{id}"),
+                    1 => format!("{id:0>19}"),
+                    2 => format!("{id:0>20}"),
+                    _ => format!("{id:0>40}"),
+                };
+                let at = DateTime::from_timestamp(1_700_000_000 + secs, nanos).unwrap();
+                if disclosure {
+                    compact.offer_disclosure(0, member, &id, at);
+                    EvidenceSummary::offer_disclosure(&mut rules[member].latest_disclosure, &id, at);
+                } else {
+                    compact.offer_message(0, member, &id, at);
+                    EvidenceSummary::offer_message(&mut rules[member].earliest_inmail, &id, at);
+                }
+            }
+            for (kept, expected) in compact.cases[0].iter().zip(&rules) {
+                proptest::prop_assert_eq!(&compact.fact(&kept.earliest_inmail), &expected.earliest_inmail);
+                proptest::prop_assert_eq!(&compact.fact(&kept.latest_disclosure), &expected.latest_disclosure);
+            }
+        }
+    }
 }
