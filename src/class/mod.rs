@@ -380,12 +380,12 @@ impl ClassRecords {
     }
 
     /// Lists many member rows at once, with the outcome of listing them one by one in order
-    /// ([`RowKind::Listed`] as [`ClassRecords::insert_listed`], [`RowKind::Kept`] as
+    /// ([`RowKind::Listed`] as `ClassRecords::insert_listed`, [`RowKind::Kept`] as
     /// [`ClassRecords::insert`], [`RowKind::Rejected`] as [`ClassRecords::line_of`]), but
     /// faster: the duplicate checks run table by table, on several threads. Returns, for each
     /// row, the line of the earlier accepted row with the same id, if any (for an accepted kind,
     /// the row is then a duplicate and not listed), and where the batch's rows start among the
-    /// rows listed so far (see [`ClassRecords::row_id`]).
+    /// rows listed so far (see [`ClassRecords::row`]).
     pub(crate) fn list_rows(&mut self, batch: RowBatch) -> Listing {
         let RowBatch {
             ids,

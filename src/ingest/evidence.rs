@@ -1,9 +1,16 @@
 //! The evidence file, streamed in parallel into per-member summaries.
 //!
 //! Evidence is by far the largest input (hundreds of millions of rows in real cases). Each row is
-//! checked, and a row about a member that some claim names is folded into that member's summary:
+//! checked, and a row about a member whose facts are kept is folded into that member's summary:
 //! the earliest qualifying InMail and the latest qualifying disclosure (rules 9-11). No row is
 //! kept in memory, only rejected rows and the summaries.
+//!
+//! Logs come in time order, so consecutive rows are of unrelated members. Members are found in a
+//! flat table of their ids; the reader looks a hundred lines ahead and fetches the
+//! table slots, rule tests and summaries those lines will need in one tight loop, so that their
+//! cache misses overlap; rules 9 and 10 are applied through a compact test per
+//! member; and each reading thread folds into one compact summary per kept member, merged into
+//! the facts at the end.
 
 use std::cell::RefCell;
 use std::path::Path;
