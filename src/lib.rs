@@ -43,6 +43,7 @@ mod class;
 mod compare;
 mod decide;
 mod desk;
+mod distribution;
 mod exposure;
 mod generate;
 pub mod guide;
@@ -55,7 +56,10 @@ pub mod rules;
 mod time;
 
 // Configuration.
-pub use crate::case::{Case, CaseError, ClaimsOrder, ClassDefinition, Damages, Fund, ServiceAward};
+pub use crate::case::{
+    Case, CaseError, ClaimsOrder, ClassDefinition, Damages, Distribution, Fund, ServiceAward,
+    TaxThreshold,
+};
 pub use crate::time::{CaseClock, InclusiveDates};
 
 // Records, as the input files and other sources give them.
@@ -85,6 +89,18 @@ pub use crate::exposure::{
     census_rules, exposure, Exposure, MemberCensus, PerClaimant, Scenario, CLAIMS_RATES_PERCENT,
 };
 pub use crate::rules::{Outcome, Reason, Reasons, Status};
+
+// Carrying the payments out: events, the ledger, the second distribution, tax, the accounting.
+pub use crate::distribution::accounting::{
+    Accounting, CheckTotals, CountAmount, CountShare, EventTotals, FeesAndCosts, MethodTotals,
+    NoticeCount, RoundTotals, TaxTotals,
+};
+pub use crate::distribution::{
+    DistributionError, EventKind, EventRejection, Instrument, InstrumentState, Ledger, Notice,
+    NoticeMethod, Objection, PaymentEvent, Reconciliation, Round, SecondDistribution, SecondStatus,
+    TaxForm, TaxReport, TinStatus,
+};
+pub use crate::ingest::distribution::DistributionFiles;
 
 // Outputs and proof.
 pub use crate::audit::{verify, Verification};

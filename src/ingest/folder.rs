@@ -940,6 +940,9 @@ impl Loader {
                 self.cures.entry(cure.claim_id).or_default().push(cure);
                 Ok(())
             }
+            _ => Err(format!(
+                "{file} is read by DataFolder::load_distribution, not with the claims"
+            )),
         }
     }
 }

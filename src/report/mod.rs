@@ -464,7 +464,7 @@ pub fn summary(data: &Dataset, decisions: &Decisions) -> Value {
     serde_json::to_value(Summary::of(data, decisions)).unwrap_or(Value::Null)
 }
 
-fn percent(part: i128, whole: i128) -> String {
+pub(crate) fn percent(part: i128, whole: i128) -> String {
     if whole == 0 {
         return "n/a".into();
     }
