@@ -164,7 +164,7 @@ fn json_differences(path: &str, old: &Value, new: &Value, out: &mut Vec<String>)
 
 /// Every file name this crate writes into an output folder; a folder holding anything else is
 /// not one of its output folders.
-pub const OUTPUT_NAMES: [&str; 9] = [
+pub const OUTPUT_NAMES: [&str; 14] = [
     "determinations.csv",
     "payments.csv",
     "rejected_rows.csv",
@@ -174,6 +174,11 @@ pub const OUTPUT_NAMES: [&str; 9] = [
     "exposure.json",
     "comparison.csv",
     "comparison.json",
+    "ledger.csv",
+    "second_payments.csv",
+    "tax_1099.csv",
+    "accounting.json",
+    "accounting.md",
 ];
 
 /// Refuses an output path that is not this crate's to replace: an existing file, or a folder

@@ -142,6 +142,10 @@ pub mod internals {
     /// The output files one by one, and their writing.
     pub mod output {
         pub use crate::audit::{check_out_dir, verify, write_atomically, Verification};
+        pub use crate::report::distribution::{
+            accounting_json, accounting_md, distribute, ledger_csv, render_distribution,
+            second_payments_csv, tax_1099_csv,
+        };
         pub use crate::report::{
             determinations_csv, payments_csv, rejected_rows_csv, render, report, summary,
             ClaimCounts,

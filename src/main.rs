@@ -88,6 +88,31 @@ enum Command {
         #[arg(long)]
         timings: bool,
     },
+    /// Decide and allocate as `process`, then carry the payments out as of a date: the payment
+    /// events (payment_events.csv), the second distribution of unclaimed money, Forms 1099-MISC
+    /// (tax_forms.csv) and the post-distribution accounting (notices.csv, objections.csv). Writes
+    /// the five outputs of `process` and ledger.csv, second_payments.csv, tax_1099.csv,
+    /// accounting.json and accounting.md, all or nothing.
+    Distribute {
+        /// Data folder (the files of `process`, and optionally payment_events.csv,
+        /// tax_forms.csv, notices.csv, objections.csv).
+        data_dir: PathBuf,
+        /// The date the ledger stands at (YYYY-MM-DD): events dated after it are ignored.
+        #[arg(long = "as-of", value_name = "DATE")]
+        as_of: String,
+        /// Case file [default: DATA_DIR/case.toml]; it needs a [distribution] table.
+        #[arg(long = "case", value_name = "FILE")]
+        case_file: Option<PathBuf>,
+        /// Output folder, of the tool's own, replaced as a whole when the run succeeds.
+        #[arg(long, value_name = "DIR", default_value = "out")]
+        out: PathBuf,
+        /// No progress bar and no summary on the terminal.
+        #[arg(long, short)]
+        quiet: bool,
+        /// Print the wall time of each phase on stderr.
+        #[arg(long)]
+        timings: bool,
+    },
     /// Validate every file and print rows read, accepted and rejected per file (exit 3 if any
     /// row is rejected).
     Check {
@@ -213,6 +238,25 @@ fn main() -> ExitCode {
             };
             process(&folder, &out, options)
         }
+        Command::Distribute {
+            data_dir,
+            as_of,
+            case_file,
+            out,
+            quiet,
+            timings,
+        } => {
+            let Ok(as_of) = premium_claims::parse_date(as_of.trim()) else {
+                eprintln!("error: --as-of: '{as_of}' is not a date (YYYY-MM-DD)");
+                return ExitCode::from(2);
+            };
+            let options = Options {
+                strict: false,
+                quiet,
+                timings,
+            };
+            distribute(&data_folder(data_dir, case_file), as_of, &out, options)
+        }
         Command::Check {
             data_dir,
             case_file,
@@ -333,6 +377,71 @@ fn process(folder: &DataFolder, out: &Path, options: Options) -> Result<ExitCode
     // The process ends here: the operating system takes the memory back at once, where freeing
     // millions of records one by one would take a second or more on a large class.
     std::mem::forget(files);
+    std::mem::forget(decisions);
+    std::mem::forget(data);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn distribute(
+    folder: &DataFolder,
+    as_of: premium_claims::NaiveDate,
+    out: &Path,
+    options: Options,
+) -> Result<ExitCode, String> {
+    let Options { quiet, timings, .. } = options;
+    require_folder(folder)?;
+    output::check_out_dir(out)?;
+    let mut clock = Stopwatch::new(timings);
+    let mut data = if quiet {
+        folder.load(&mut clock.watch(&mut NoProgress))
+    } else {
+        folder.load(&mut clock.watch(&mut Bar::new()))
+    }
+    .map_err(|e| e.to_string())?;
+    if data.case.distribution.is_none() {
+        return Err(format!(
+            "{}: the case file has no [distribution] table (first_issue_date, check_void_days)",
+            folder
+                .case_file()
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+        ));
+    }
+    let mut files = folder.load_distribution(&data).map_err(|e| e.to_string())?;
+    clock.lap("read distribution files");
+    let decisions = premium_claims::decide(&data).map_err(|e| e.to_string())?;
+    clock.lap("decide");
+    let (outputs, accounting) =
+        output::distribute(&mut data, &decisions, &mut files, as_of).map_err(|e| e.to_string())?;
+    clock.lap("ledger and render");
+    output::write_atomically(out, &outputs).map_err(|e| format!("cannot write outputs: {e}"))?;
+    clock.lap("write");
+    if !quiet {
+        let r = &accounting.reconciliation;
+        out!("{} ({})", data.case.name, data.case.docket);
+        out!("as of {}", accounting.as_of);
+        out!(
+            "payments: {} first, {} second",
+            accounting.first_distribution.by_state[..6]
+                .iter()
+                .map(|c| c.count)
+                .sum::<u64>(),
+            accounting.second_distribution.payments.len()
+        );
+        out!(
+            "payment events: {} applied, {} after the date, {} rejected",
+            accounting.events.applied,
+            accounting.events.after_as_of,
+            accounting.events.rejected
+        );
+        out!("rejected input rows: {}", data.rejected.len());
+        for (name, amount) in r.buckets() {
+            out!("  {:<34} {:>16}", name, amount);
+        }
+        out!("  {:<34} {:>16}", "total", r.total);
+        out!("outputs written to {}", out.display());
+    }
+    std::mem::forget(outputs);
     std::mem::forget(decisions);
     std::mem::forget(data);
     Ok(ExitCode::SUCCESS)

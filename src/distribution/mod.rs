@@ -744,14 +744,15 @@ impl<'a> Ledger<'a> {
         &self.instruments[start..end]
     }
 
-    /// The current instruments of a distribution, by state: (count, amount) per state, in
-    /// [`InstrumentState::ALL`] order.
+    /// The instruments of a distribution by state, (count, amount) per state in
+    /// [`InstrumentState::ALL`] order: each payment's current instrument in its state, and the
+    /// instruments its reissues replaced under `replaced`.
     pub fn by_state(&self, distribution: Round) -> [(u64, Cents); 7] {
         let mut out = [(0u64, Cents::ZERO); 7];
         for i in self
             .instruments
             .iter()
-            .filter(|i| i.current && i.distribution == distribution)
+            .filter(|i| i.distribution == distribution)
         {
             out[i.state as usize].0 += 1;
             out[i.state as usize].1 += i.amount;

@@ -1,6 +1,7 @@
 //! The outputs: `determinations.csv`, `payments.csv`, `rejected_rows.csv`, `summary.json` and
 //! `report.md`, rendered in memory and written all or nothing.
 
+pub mod distribution;
 pub mod explain;
 
 use std::fmt::Write as _;
