@@ -309,7 +309,11 @@ impl FromStr for Case {
         };
         let distribution = match root.optional_table("distribution")? {
             None => None,
-            Some(mut s) => Some(s.distribution()?),
+            Some(mut s) => {
+                let distribution = s.distribution()?;
+                s.finish()?;
+                Some(distribution)
+            }
         };
         root.finish()?;
         Ok(Case {
@@ -743,6 +747,76 @@ require_actual_damages = false
             "case.docket"
         );
         assert_eq!(error_key(&MINIMAL.replace("[class]", "[klass]")), "class");
+    }
+
+    #[test]
+    fn distribution_table_has_defaults_and_names_bad_keys() {
+        let with = |table: &str| format!("{MINIMAL}\n[distribution]\n{table}\n");
+        let case: Case = with("first_issue_date = \"2026-07-15\"\ncheck_void_days = 180")
+            .parse()
+            .unwrap();
+        let d = case.distribution.unwrap();
+        assert_eq!(d.check_void_days, 180);
+        assert_eq!(d.second_issue_date, None);
+        assert_eq!(d.second_distribution_minimum, Cents(500));
+        assert_eq!(d.backup_withholding_rate.to_string(), "0.24");
+        // $600 through 2025, $2,000 from 2026 (the threshold in force on 1 January).
+        assert_eq!(d.tax_threshold(2025), Cents(60_000));
+        assert_eq!(d.tax_threshold(2026), Cents(200_000));
+        assert_eq!(d.tax_threshold(1990), Cents(60_000));
+        let base = "first_issue_date = \"2026-07-15\"\ncheck_void_days = 180\n";
+        assert_eq!(
+            error_key(&with("check_void_days = 180")),
+            "distribution.first_issue_date"
+        );
+        assert_eq!(
+            error_key(&with("first_issue_date = \"2026-07-15\"")),
+            "distribution.check_void_days"
+        );
+        assert_eq!(
+            error_key(&with(
+                "first_issue_date = \"2026-07-15\"\ncheck_void_days = -1"
+            )),
+            "distribution.check_void_days"
+        );
+        assert_eq!(
+            error_key(&with(&format!("{base}second_issue_date = \"2026-07-15\""))),
+            "distribution.second_issue_date"
+        );
+        assert_eq!(
+            error_key(&with(&format!(
+                "{base}second_distribution_minimum = \"-5\""
+            ))),
+            "distribution.second_distribution_minimum"
+        );
+        assert_eq!(
+            error_key(&with(&format!("{base}backup_withholding_rate = 1.5"))),
+            "distribution.backup_withholding_rate"
+        );
+        assert_eq!(
+            error_key(&with(&format!("{base}tax_thresholds = []"))),
+            "distribution.tax_thresholds"
+        );
+        assert_eq!(
+            error_key(&with(&format!(
+                "{base}tax_thresholds = [{{ from = \"2026-01-01\", amount = \"1\" }}, {{ from = \"2025-01-01\", amount = \"1\" }}]"
+            ))),
+            "distribution.tax_thresholds[1].from"
+        );
+        assert_eq!(
+            error_key(&with(&format!(
+                "{base}tax_thresholds = [{{ from = \"2026-01-01\", amount = \"1\", note = 1 }}]"
+            ))),
+            "distribution.tax_thresholds[0].note"
+        );
+        assert_eq!(
+            error_key(&with(&format!("{base}void_days = 1"))),
+            "distribution.void_days"
+        );
+        let lodestar = format!("{MINIMAL}\n[fund]\ngross = 100\nattorney_fee_rate = 0.25\nlitigation_costs = 0\nadministration_costs = 0\nservice_awards = []\nlodestar = \"x\"\n");
+        assert_eq!(error_key(&lodestar), "fund.lodestar");
+        let ok: Case = lodestar.replace("\"x\"", "\"20.00\"").parse().unwrap();
+        assert_eq!(ok.fund.unwrap().lodestar, Some(Cents(2000)));
     }
 
     #[test]
