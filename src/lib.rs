@@ -111,7 +111,7 @@ pub use crate::report::{
 };
 
 // Synthetic data folders, for trials and tests.
-pub use crate::generate::{generate, Plan, Written};
+pub use crate::generate::{generate, generate_distribution, DistributionWritten, Plan, Written};
 
 // The types of other crates that appear in this crate's API.
 pub use chrono::{DateTime, FixedOffset, NaiveDate, Utc};

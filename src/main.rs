@@ -209,6 +209,11 @@ enum Command {
         /// Average evidence rows per member (to measure how memory follows the evidence size).
         #[arg(long, value_name = "N", default_value_t = 20)]
         evidence_per_member: u64,
+        /// Also add a distribution: a [distribution] table in case.toml, and payment_events.csv,
+        /// tax_forms.csv, notices.csv and objections.csv made from the decisions on the folder
+        /// (the other files are the same bytes with or without it).
+        #[arg(long)]
+        distribution: bool,
     },
 }
 
@@ -289,7 +294,8 @@ fn main() -> ExitCode {
             members,
             seed,
             evidence_per_member,
-        } => generate(&out_dir, members, seed, evidence_per_member),
+            distribution,
+        } => generate(&out_dir, members, seed, evidence_per_member, distribution),
         Command::Verify {
             out_dir,
             data_dir,
@@ -726,11 +732,23 @@ fn generate(
     members: u64,
     seed: u64,
     evidence_per_member: u64,
+    distribution: bool,
 ) -> Result<ExitCode, String> {
     let mut plan = premium_claims::Plan::new(members, seed);
     plan.evidence_per_member = evidence_per_member;
     let written =
         premium_claims::generate(dir, plan).map_err(|e| format!("{}: {e}", dir.display()))?;
+    if distribution {
+        let d = premium_claims::generate_distribution(dir, plan)
+            .map_err(|e| format!("{}: {e}", dir.display()))?;
+        out!(
+            "distribution: {} payment events, {} tax forms, {} notices, {} objections",
+            d.payment_events,
+            d.tax_forms,
+            d.notices,
+            d.objections
+        );
+    }
     out!(
         "wrote {}: {} members, {} subscriptions, {} evidence rows, {} opt-outs, {} claims, {} cures",
         dir.display(),
