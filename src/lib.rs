@@ -96,9 +96,9 @@ pub use crate::distribution::accounting::{
     NoticeCount, RoundTotals, TaxTotals,
 };
 pub use crate::distribution::{
-    DistributionError, EventKind, EventRejection, Instrument, InstrumentState, Ledger, Notice,
-    NoticeMethod, Objection, PaymentEvent, Reconciliation, Round, SecondDistribution, SecondStatus,
-    TaxForm, TaxReport, TinStatus,
+    DistributionError, EventKind, EventOutcome, EventRejection, Instrument, InstrumentState,
+    Ledger, Notice, NoticeMethod, Objection, PaymentEvent, PaymentHistory, Reconciliation, Round,
+    SecondDistribution, SecondStatus, TaxForm, TaxReport, TinStatus,
 };
 pub use crate::ingest::distribution::DistributionFiles;
 

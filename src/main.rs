@@ -135,6 +135,10 @@ enum Command {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// For a paid claim of a folder with payment_events.csv: the date its payment history
+        /// stands at [default: the date of the latest event].
+        #[arg(long = "as-of", value_name = "DATE")]
+        as_of: Option<String>,
     },
     /// Re-run the rules on DATA_DIR and check that OUT_DIR holds exactly what they produce, and
     /// that its files match the fingerprints its summary.json recorded (exit 0 only if all match).
@@ -271,7 +275,18 @@ fn main() -> ExitCode {
             claim_id,
             case_file,
             json,
-        } => explain(&data_folder(data_dir, case_file), &claim_id, json),
+            as_of,
+        } => {
+            let as_of = match as_of.map(|d| premium_claims::parse_date(d.trim())) {
+                None => None,
+                Some(Ok(d)) => Some(d),
+                Some(Err(_)) => {
+                    eprintln!("error: --as-of: not a date (YYYY-MM-DD)");
+                    return ExitCode::from(2);
+                }
+            };
+            explain(&data_folder(data_dir, case_file), &claim_id, json, as_of)
+        }
         Command::Intake {
             data_dir,
             case_file,
@@ -685,20 +700,75 @@ fn check(folder: &DataFolder) -> Result<ExitCode, String> {
     }
 }
 
-fn explain(folder: &DataFolder, claim_id: &str, json: bool) -> Result<ExitCode, String> {
+fn explain(
+    folder: &DataFolder,
+    claim_id: &str,
+    json: bool,
+    as_of: Option<premium_claims::NaiveDate>,
+) -> Result<ExitCode, String> {
     let id = ClaimId::parse(claim_id.trim())
         .ok_or_else(|| format!("claim id '{claim_id}' is not a UUID"))?;
     let data = folder.load(&mut NoProgress).map_err(|e| e.to_string())?;
     let decisions = premium_claims::decide(&data).map_err(|e| e.to_string())?;
     let explanation = premium_claims::explain(&data, &decisions, id)
         .ok_or_else(|| format!("claims.csv: no accepted claim has id {id}"))?;
+    let history = payment_history(folder, &data, &decisions, id, as_of)?;
     if json {
-        let text = serde_json::to_string_pretty(&explanation).map_err(|e| e.to_string())?;
+        let mut value = serde_json::to_value(&explanation).map_err(|e| e.to_string())?;
+        if let Some(history) = &history {
+            value["payment_history"] = serde_json::to_value(history).map_err(|e| e.to_string())?;
+        }
+        let text = serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?;
         out!("{text}");
     } else {
         out_raw!("{explanation}");
+        if let Some(history) = &history {
+            out_raw!("{history}");
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The payment history of a paid claim, when the folder has payment events and the case a
+/// [distribution] table; as of `as_of`, by default the date of the folder's latest event.
+fn payment_history(
+    folder: &DataFolder,
+    data: &Dataset,
+    decisions: &premium_claims::Decisions,
+    id: ClaimId,
+    as_of: Option<premium_claims::NaiveDate>,
+) -> Result<Option<premium_claims::PaymentHistory>, String> {
+    let Some(config) = &data.case.distribution else {
+        return Ok(None);
+    };
+    if !folder.dir().join("payment_events.csv").exists() {
+        return Ok(None);
+    }
+    let files = folder.load_distribution(data).map_err(|e| e.to_string())?;
+    let as_of = as_of.unwrap_or_else(|| {
+        files
+            .events
+            .iter()
+            .map(|e| e.on)
+            .max()
+            .unwrap_or(config.first_issue_date)
+            .max(config.first_issue_date)
+    });
+    let paid = premium_claims::payments(data, decisions);
+    let ledger = premium_claims::Ledger::build(
+        &data.case,
+        decisions,
+        &paid,
+        &files.events,
+        &files.tax_forms,
+        as_of,
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(premium_claims::PaymentHistory::of(
+        &ledger,
+        &files.events,
+        id,
+    ))
 }
 
 fn verify(out: &Path, folder: &DataFolder) -> Result<ExitCode, String> {

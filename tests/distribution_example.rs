@@ -509,3 +509,43 @@ fn distribute_on_the_command_line_keeps_the_outputs_of_process() {
     assert!(String::from_utf8_lossy(&no_table.stderr).contains("[distribution]"));
     assert!(!out.exists());
 }
+
+/// `explain` adds the payment history of a paid claim when the folder has payment events.
+#[test]
+fn explain_shows_the_payment_history() {
+    let out = Command::new(env!("CARGO_BIN_EXE_premium-claims"))
+        .args([
+            "explain",
+            folder().to_str().unwrap(),
+            &claim('C'),
+            "--as-of",
+            "2026-03-15",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let history: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("payment history"))
+        .collect();
+    assert_eq!(
+        history,
+        [
+            "payment history as of 2026-03-15:",
+            "  distribution 1, instrument 1: check 1999.99 issued 2025-12-01, void after 2026-03-01: replaced since 2026-01-10",
+            "  distribution 1, instrument 2: check 1999.99 issued 2026-01-10, void after 2026-04-10: cashed since 2026-01-20",
+            "  event, payment_events.csv line 3: 2026-01-10 distribution 1 reissued (check): applied",
+            "  event, payment_events.csv line 2: 2026-01-20 distribution 1 cashed: applied",
+            "  event, payment_events.csv line 11: 2027-02-01 distribution 2 cashed: after the date: ignored",
+        ]
+    );
+    // An unpaid claim (M, deficient) has no history.
+    let out = Command::new(env!("CARGO_BIN_EXE_premium-claims"))
+        .args(["explain", folder().to_str().unwrap(), &claim('M')])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8(out.stdout)
+        .unwrap()
+        .contains("payment history"));
+}

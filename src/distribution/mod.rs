@@ -1020,3 +1020,110 @@ fn tax_reports<'a>(
     out.sort_unstable_by(|a, b| (a.member_id, a.year).cmp(&(b.member_id, b.year)));
     out
 }
+
+/// What happened to one event of a claim's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum EventOutcome {
+    /// Applied to the instrument then current.
+    Applied,
+    /// Dated after the ledger's date: ignored.
+    AfterAsOf,
+    /// Rejected, with the column and reason.
+    Rejected(Problem),
+}
+
+/// The payment history of one paid claim: its instruments and its events, as `explain` shows
+/// them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct PaymentHistory {
+    /// The claim.
+    pub claim_id: ClaimId,
+    /// The date the history stands at.
+    pub as_of: NaiveDate,
+    /// Its instruments, by distribution and number.
+    pub instruments: Vec<Instrument>,
+    /// Its events in the order they apply (date, then line), with what became of each.
+    pub events: Vec<(PaymentEvent, EventOutcome)>,
+}
+
+impl PaymentHistory {
+    /// The history of `claim_id` in `ledger`, built from `events` (the same the ledger was
+    /// built from); `None` when the claim was not paid.
+    pub fn of(
+        ledger: &Ledger<'_>,
+        events: &[PaymentEvent],
+        claim_id: ClaimId,
+    ) -> Option<PaymentHistory> {
+        let payment = ledger
+            .payments
+            .iter()
+            .position(|p| p.claim_id == claim_id)?;
+        let mut mine: Vec<(PaymentEvent, EventOutcome)> = events
+            .iter()
+            .filter(|e| e.claim_id == claim_id)
+            .map(|e| {
+                let outcome = match ledger.rejections.iter().find(|r| r.line == e.line) {
+                    Some(r) => EventOutcome::Rejected(r.problem.clone()),
+                    None if e.on > ledger.as_of => EventOutcome::AfterAsOf,
+                    None => EventOutcome::Applied,
+                };
+                (e.clone(), outcome)
+            })
+            .collect();
+        mine.sort_by_key(|(e, _)| (e.distribution, e.on, e.line));
+        Some(PaymentHistory {
+            claim_id,
+            as_of: ledger.as_of,
+            instruments: ledger.instruments_of(payment).to_vec(),
+            events: mine,
+        })
+    }
+}
+
+impl std::fmt::Display for PaymentHistory {
+    fn fmt(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(out, "payment history as of {}:", self.as_of)?;
+        for i in &self.instruments {
+            write!(
+                out,
+                "  distribution {}, instrument {}: {} {}",
+                i.distribution.number(),
+                i.number,
+                i.method.as_str(),
+                i.amount
+            )?;
+            if let Some(issued) = i.issued_on {
+                write!(out, " issued {issued}")?;
+            }
+            if let Some(void) = i.void_on {
+                write!(out, ", void after {void}")?;
+            }
+            match i.state_on {
+                Some(on) => writeln!(out, ": {} since {on}", i.state.as_str())?,
+                None => writeln!(out, ": {}", i.state.as_str())?,
+            }
+        }
+        for (e, outcome) in &self.events {
+            let what = match outcome {
+                EventOutcome::Applied => "applied".to_string(),
+                EventOutcome::AfterAsOf => "after the date: ignored".to_string(),
+                EventOutcome::Rejected(p) => format!("rejected: {p}"),
+            };
+            let method = e
+                .method
+                .map_or(String::new(), |m| format!(" ({})", m.as_str()));
+            writeln!(
+                out,
+                "  event, payment_events.csv line {}: {} distribution {} {}{method}: {what}",
+                e.line,
+                e.on,
+                e.distribution.number(),
+                e.kind.as_str()
+            )?;
+        }
+        Ok(())
+    }
+}
