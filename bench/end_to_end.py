@@ -8,6 +8,10 @@ Prints, per run and as medians: wall seconds, peak RSS, rows/s and MB/s of `proc
 ratio process / bare parse measured in the same run pair (the machine may be noisy: ratios from
 adjacent runs are the fair comparison). Needs a release build (it runs cargo build --release).
 
+With --distribute, the folder is generated with its distribution (payment events, tax forms,
+notices, objections: `generate --distribution`) and each run also times `premium-claims distribute
+--as-of 2027-12-31` right after `process`, printing distribute / process for each adjacent pair.
+
 With --desk, each run also times loading the claims desk (`premium-claims intake` with no input:
 every member's facts kept, the claims decided, the desk's indexes built) and prints its ratio to
 `process` and to the bare parse of the same run.
@@ -48,12 +52,16 @@ def main():
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--skip-baseline", action="store_true", help="only time process (e.g. at 10M)")
     ap.add_argument("--desk", action="store_true", help="also time loading the claims desk (every member kept)")
+    ap.add_argument("--distribute", action="store_true", help="generate a distribution and also time `distribute`")
     args = ap.parse_args()
 
     subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "premium-claims", "--example", "bare_parse"], cwd=ROOT, check=True)
     data = args.dir or f"/tmp/pc-bench-{args.members}"
     if not os.path.exists(os.path.join(data, "case.toml")):
-        wall, _, out = timed([BIN, "generate", data, "--members", str(args.members), "--seed", str(args.seed)])
+        gen = [BIN, "generate", data, "--members", str(args.members), "--seed", str(args.seed)]
+        if args.distribute:
+            gen.append("--distribution")
+        wall, _, out = timed(gen)
         print(f"generated in {wall:.1f} s: {out.strip()}")
     size = sum(os.path.getsize(os.path.join(data, f)) for f in FILES if os.path.exists(os.path.join(data, f)))
     rows = 0
@@ -69,6 +77,7 @@ def main():
         process += ["--threads", str(args.threads)]
 
     walls, rsss, ratios, bares = [], [], [], []
+    dist_walls, dist_ratios = [], []
     desk_walls, desk_rsss, desk_vs_process, desk_vs_bare = [], [], [], []
     for run in range(args.runs):
         if not args.skip_baseline:
@@ -81,6 +90,11 @@ def main():
         if not args.skip_baseline:
             ratios.append(wall / bare)
             line += f"  | bare parse {bare:6.2f} s  ratio {wall / bare:.2f}"
+        if args.distribute:
+            dist, dist_rss, _ = timed([BIN, "distribute", data, "--as-of", "2027-12-31", "--out", out_dir + "-distribute", "--quiet"])
+            dist_walls.append(dist)
+            dist_ratios.append(dist / wall)
+            line += f"  | distribute {dist:6.2f} s  RSS {dist_rss:7.0f} MB  distribute/process {dist / wall:.2f}"
         if args.desk:
             desk, desk_rss, _ = timed([BIN, "intake", data])
             desk_walls.append(desk)
@@ -96,6 +110,8 @@ def main():
     if ratios:
         summary += f"; bare parse {med(bares):.2f} s; ratio {med(ratios):.2f} (min {min(ratios):.2f}, max {max(ratios):.2f})"
     print(summary)
+    if dist_walls:
+        print(f"distribute: median {med(dist_walls):.2f} s, distribute/process median {med(dist_ratios):.2f} (min {min(dist_ratios):.2f}, max {max(dist_ratios):.2f})")
     if desk_walls:
         line = f"desk load: median {med(desk_walls):.2f} s, peak RSS {med(desk_rsss):.0f} MB, desk/process {med(desk_vs_process):.2f}"
         if desk_vs_bare:

@@ -1,13 +1,17 @@
 //! Reading the distribution's files of a data folder: `payment_events.csv`, `tax_forms.csv`,
 //! `notices.csv` and `objections.csv`, all optional, each row checked like the other files'.
 
-use std::fs::File;
+use std::cell::RefCell;
+use std::path::Path;
 
+use crate::class::{CachedLookup, ClassRecords, RecentMember};
 use crate::decide::Error;
 use crate::distribution::records::{Notice, Objection, PaymentEvent, TaxForm};
 use crate::distribution::EventRejection;
+use crate::ingest::fingerprint::Fingerprints;
 use crate::ingest::folder::{DataFolder, Dataset};
-use crate::ingest::{self, CsvTable, FileStats, InputError, InputFile, RejectedRow};
+use crate::ingest::parallel::{read_parallel, Counters, Parallelism, RowSink};
+use crate::ingest::{self, FileStats, Header, InputError, InputFile, Record, RejectedRow};
 
 /// The distribution's records read from a data folder, with every rejected row.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -60,6 +64,78 @@ impl DistributionFiles {
     }
 }
 
+/// Checks the rows of one distribution file in parallel: each range keeps, in order, the line
+/// breaks before a row and the row's record or problems. Members are looked up through a cache
+/// of the last one found (rows of a member, or of consecutive members, are often together).
+struct Sink<'c, F> {
+    class: &'c ClassRecords,
+    parse: F,
+}
+
+/// What one range of a distribution file produced.
+struct SinkPart<T> {
+    rows: Vec<(u64, Result<T, String>)>,
+    recent: RefCell<RecentMember>,
+}
+
+impl<T> Default for SinkPart<T> {
+    fn default() -> Self {
+        SinkPart {
+            rows: Vec::new(),
+            recent: RefCell::default(),
+        }
+    }
+}
+
+impl<T, F> RowSink for Sink<'_, F>
+where
+    T: Send,
+    F: Fn(crate::ingest::Row<'_>, &CachedLookup<'_>) -> Result<T, String> + Sync,
+{
+    type Part = SinkPart<T>;
+
+    fn row(&self, header: &Header, record: &Record, breaks: u64, part: &mut Self::Part) {
+        let row = header.row(record, 0);
+        let outcome = match row.width_error() {
+            Some(problem) => Err(problem),
+            None => (self.parse)(row, &self.class.cached(&part.recent)),
+        };
+        part.rows.push((breaks, outcome));
+    }
+}
+
+/// Reads one file with `parse`; the accepted records with their lines, and the rejected rows.
+fn read_file<T: Send>(
+    path: &Path,
+    file: InputFile,
+    parallelism: Parallelism,
+    class: &ClassRecords,
+    parse: impl Fn(crate::ingest::Row<'_>, &CachedLookup<'_>) -> Result<T, String> + Sync,
+    rejected: &mut Vec<RejectedRow>,
+) -> Result<(Vec<(u64, T)>, FileStats), Error> {
+    let read = read_parallel(
+        path,
+        file,
+        &Sink { class, parse },
+        parallelism,
+        &Counters::default(),
+        &mut |_, _| {},
+    )?;
+    let stats = read.stats();
+    let before = rejected.len();
+    let mut out = Vec::with_capacity(stats.rows as usize);
+    for part in read.parts {
+        for (breaks, outcome) in part.value.rows {
+            let line = part.lines_before + breaks + 1;
+            match outcome {
+                Ok(value) => out.push((line, value)),
+                Err(error) => rejected.push(RejectedRow { file, line, error }),
+            }
+        }
+    }
+    Ok((out, stats.with_rejected((rejected.len() - before) as u64)))
+}
+
 impl DataFolder {
     /// Reads the distribution's optional files of the folder: payment events, tax forms, notices
     /// and objections. Members are looked up in `data`'s class list (an unknown member rejects
@@ -67,9 +143,11 @@ impl DataFolder {
     ///
     /// # Errors
     /// [`Error::Input`] for a file that is present but unusable (not a regular file, unreadable,
-    /// no header, a required column missing); bad rows are [`DistributionFiles::rejected`].
+    /// no header, a required column missing) or changed while it was read; bad rows are
+    /// [`DistributionFiles::rejected`].
     pub fn load_distribution(&self, data: &Dataset) -> Result<DistributionFiles, Error> {
         let mut out = DistributionFiles::default();
+        let mut present = Vec::new();
         for file in InputFile::DISTRIBUTION {
             let path = self.dir().join(file.name());
             match std::fs::metadata(&path) {
@@ -81,42 +159,78 @@ impl DataFolder {
                     }
                     .into())
                 }
-                Ok(_) => {}
+                Ok(_) => present.push((file, path)),
             }
-            let handle = File::open(&path).map_err(|e| ingest::read_error(file, 0, e))?;
-            let mut table = CsvTable::open(file, std::io::BufReader::new(handle))?;
-            let before = out.rejected.len();
-            while let Some(row) = table.next_row()? {
-                let line = row.line;
-                let outcome = match row.width_error() {
-                    Some(e) => Err(e),
-                    None => match file {
-                        InputFile::PaymentEvents => ingest::payment_event(row)
-                            .map(|e| out.events.push(e))
-                            .map_err(String::from),
-                        InputFile::TaxForms => ingest::tax_form(row, &data.class)
-                            .map(|t| out.tax_forms.push(t))
-                            .map_err(String::from),
-                        InputFile::Notices => ingest::notice(row, &data.class)
-                            .map(|n| out.notices.push(n))
-                            .map_err(String::from),
-                        _ => ingest::objection(row, &data.class)
-                            .map(|o| out.objections.push(o))
-                            .map_err(String::from),
-                    },
-                };
-                if let Err(error) = outcome {
-                    out.rejected.push(RejectedRow { file, line, error });
+        }
+        // Fingerprinted on the side while read, and checked unchanged at the end.
+        let fingerprints = Fingerprints::start(present.clone())?;
+        let parallelism = self.parallelism();
+        let class = &data.class;
+        for (file, path) in &present {
+            let file = *file;
+            let rejected = &mut out.rejected;
+            let stats = match file {
+                InputFile::PaymentEvents => {
+                    let (rows, stats) = read_file(
+                        path,
+                        file,
+                        parallelism,
+                        class,
+                        |row, _| ingest::payment_event(row).map_err(String::from),
+                        rejected,
+                    )?;
+                    out.events = rows
+                        .into_iter()
+                        .map(|(line, mut e)| {
+                            e.line = line;
+                            e
+                        })
+                        .collect();
+                    stats
                 }
+                InputFile::TaxForms => {
+                    let (rows, stats) = read_file(
+                        path,
+                        file,
+                        parallelism,
+                        class,
+                        |row, known| ingest::tax_form(row, known).map_err(String::from),
+                        rejected,
+                    )?;
+                    out.tax_forms = rows.into_iter().map(|(_, t)| t).collect();
+                    stats
+                }
+                InputFile::Notices => {
+                    let (rows, stats) = read_file(
+                        path,
+                        file,
+                        parallelism,
+                        class,
+                        |row, known| ingest::notice(row, known).map_err(String::from),
+                        rejected,
+                    )?;
+                    out.notices = rows.into_iter().map(|(_, n)| n).collect();
+                    stats
+                }
+                _ => {
+                    let (rows, stats) = read_file(
+                        path,
+                        file,
+                        parallelism,
+                        class,
+                        |row, known| ingest::objection(row, known).map_err(String::from),
+                        rejected,
+                    )?;
+                    out.objections = rows.into_iter().map(|(_, o)| o).collect();
+                    stats
+                }
+            };
+            out.inputs.push((file, stats));
+        }
+        for (file, sha256) in fingerprints.finish()? {
+            if let Some((_, stats)) = out.inputs.iter_mut().find(|(f, _)| *f == file) {
+                stats.sha256 = sha256;
             }
-            let stats = FileStats {
-                rows: table.rows_read(),
-                unknown_columns: table.unknown_columns().to_vec(),
-                ..FileStats::default()
-            }
-            .with_rejected((out.rejected.len() - before) as u64);
-            let sha256 = table.finish()?;
-            out.inputs.push((file, FileStats { sha256, ..stats }));
         }
         Ok(out)
     }

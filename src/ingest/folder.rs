@@ -335,6 +335,11 @@ impl DataFolder {
         &self.case_file
     }
 
+    /// How the large files are split among threads.
+    pub(crate) fn parallelism(&self) -> Parallelism {
+        self.parallelism
+    }
+
     /// Which members keep their facts.
     pub fn loading(&self) -> Loading {
         self.loading
