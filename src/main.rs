@@ -428,10 +428,18 @@ fn distribute(
                 .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
         ));
     }
-    let mut files = folder.load_distribution(&data).map_err(|e| e.to_string())?;
-    clock.lap("read distribution files");
-    let decisions = premium_claims::decide(&data).map_err(|e| e.to_string())?;
-    clock.lap("decide");
+    // The distribution's files are read while the claims are decided: neither needs the other.
+    let (files, decisions) = std::thread::scope(|scope| {
+        let files = scope.spawn(|| folder.load_distribution(&data));
+        let decisions = premium_claims::decide(&data);
+        let files = files
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (files, decisions)
+    });
+    let mut files = files.map_err(|e| e.to_string())?;
+    let decisions = decisions.map_err(|e| e.to_string())?;
+    clock.lap("read distribution files and decide");
     let (outputs, accounting) =
         output::distribute(&mut data, &decisions, &mut files, as_of).map_err(|e| e.to_string())?;
     clock.lap("ledger and render");
