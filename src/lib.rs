@@ -20,6 +20,7 @@
 //! | [`Desk`] | new claims answered one at a time, as the batch would decide them |
 //! | [`rules`] | the pure rules: each with its id, legal source and notice to the claimant |
 //! | [`verify`] | proves that an output folder is what the rules produce from its inputs |
+//! | [`Ledger::build`], [`Accounting`] | the payments carried out as of a date: instruments, the second distribution, Forms 1099, the post-distribution accounting |
 //!
 //! ```
 //! use premium_claims::{decide, DataFolder, NoProgress, Status};

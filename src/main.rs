@@ -682,7 +682,11 @@ fn intake_line(
 
 fn check(folder: &DataFolder) -> Result<ExitCode, String> {
     require_folder(folder)?;
-    let data = folder.load(&mut NoProgress).map_err(|e| e.to_string())?;
+    let mut data = folder.load(&mut NoProgress).map_err(|e| e.to_string())?;
+    // The distribution's files too, row by row (whether events fit their payments depends on a
+    // date: `distribute` judges that).
+    let files = folder.load_distribution(&data).map_err(|e| e.to_string())?;
+    data.rejected.extend(files.rejected);
     out!(
         "{:<20} {:>12} {:>12} {:>12}",
         "file",
@@ -690,7 +694,7 @@ fn check(folder: &DataFolder) -> Result<ExitCode, String> {
         "accepted",
         "rejected"
     );
-    for (file, s) in &data.inputs {
+    for (file, s) in data.inputs.iter().chain(&files.inputs) {
         out!(
             "{:<20} {:>12} {:>12} {:>12}",
             file.name(),
