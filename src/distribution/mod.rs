@@ -522,10 +522,14 @@ impl<'a> Ledger<'a> {
     /// let decisions = decide(&data)?;
     /// let paid = payments(&data, &decisions);
     /// let day = |s: &str| s.parse::<NaiveDate>();
-    /// // The first payment's check, cashed three weeks after issue.
-    /// let cashed = PaymentEvent::new(paid[0].claim_id, Round::First, EventKind::Cashed, day("2026-08-05")?, 2);
-    /// let ledger = Ledger::build(&data.case, &decisions, &paid, &[cashed], &[], day("2026-09-01")?)?;
-    /// assert_eq!(ledger.instruments[0].state, InstrumentState::Cashed);
+    /// // The fifth payment is a check: cashed three weeks after issue. The first is an ACH
+    /// // transfer: "cashed" does not apply to it, and the event is rejected.
+    /// let cashed = PaymentEvent::new(paid[4].claim_id, Round::First, EventKind::Cashed, day("2025-12-22")?, 2);
+    /// let wrong = PaymentEvent::new(paid[0].claim_id, Round::First, EventKind::Cashed, day("2025-12-22")?, 3);
+    /// let ledger = Ledger::build(&data.case, &decisions, &paid, &[cashed, wrong], &[], day("2026-01-31")?)?;
+    /// assert_eq!(ledger.instruments_of(4)[0].state, InstrumentState::Cashed);
+    /// assert_eq!(ledger.instruments_of(0)[0].state, InstrumentState::Delivered);
+    /// assert_eq!(ledger.rejections[0].line, 3);
     /// let r = &ledger.reconciliation;
     /// assert_eq!(r.accounted(), r.total);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
