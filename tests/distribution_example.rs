@@ -549,3 +549,68 @@ fn explain_shows_the_payment_history() {
         .unwrap()
         .contains("payment history"));
 }
+
+/// `generate --distribution` leaves the other files as they were and writes events that all
+/// apply: most transfers delivered, a tenth to a third of the checks never cashed.
+#[test]
+fn generated_distributions_leave_the_other_files_alone_and_apply_cleanly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (plain, with) = (tmp.path().join("plain"), tmp.path().join("with"));
+    let plan = premium_claims::Plan::new(5_000, 11);
+    premium_claims::generate(&plain, plan).unwrap();
+    premium_claims::generate(&with, plan).unwrap();
+    let written = premium_claims::generate_distribution(&with, plan).unwrap();
+    for name in [
+        "members.csv",
+        "subscriptions.csv",
+        "evidence.csv",
+        "opt_outs.csv",
+        "claims.csv",
+        "cures.csv",
+    ] {
+        assert_eq!(
+            std::fs::read(plain.join(name)).unwrap(),
+            std::fs::read(with.join(name)).unwrap(),
+            "{name}"
+        );
+    }
+    assert!(written.notices >= 4_900 && written.payment_events > 0);
+    let folder = DataFolder::new(&with);
+    let data = folder.load(&mut NoProgress).unwrap();
+    let files = folder.load_distribution(&data).unwrap();
+    assert!(files.rejected.is_empty());
+    let decisions = decide(&data).unwrap();
+    let paid = payments(&data, &decisions);
+    let ledger = Ledger::build(
+        &data.case,
+        &decisions,
+        &paid,
+        &files.events,
+        &files.tax_forms,
+        day("2028-06-30"),
+    )
+    .unwrap();
+    assert!(
+        ledger.rejections.is_empty(),
+        "{:?}",
+        ledger.rejections.first()
+    );
+    assert_eq!(ledger.second.status, SecondStatus::Issued);
+    let checks = ledger
+        .instruments
+        .iter()
+        .filter(|i| i.current && i.distribution == Round::First && i.method.as_str() == "check")
+        .collect::<Vec<_>>();
+    let void = checks
+        .iter()
+        .filter(|i| i.state == InstrumentState::Void)
+        .count();
+    let share = void as f64 / checks.len() as f64;
+    assert!(
+        (0.10..=0.30).contains(&share),
+        "{void} of {} checks void",
+        checks.len()
+    );
+    let r = &ledger.reconciliation;
+    assert_eq!(r.accounted(), r.total);
+}

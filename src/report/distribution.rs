@@ -5,14 +5,12 @@ use std::fmt::Write as _;
 use std::io;
 
 use serde_json::{json, Map, Value};
-use sha2::{Digest, Sha256};
 
 use super::{csv_writer, finish};
 use crate::distribution::accounting::{Accounting, CountAmount, CountShare};
 use crate::distribution::{InstrumentState, Ledger, SecondStatus};
 use crate::ingest::distribution::DistributionFiles;
 use crate::ingest::folder::Dataset;
-use crate::ingest::hex;
 
 fn date(d: Option<chrono::NaiveDate>) -> String {
     d.map(|d| d.to_string()).unwrap_or_default()
@@ -409,20 +407,8 @@ pub fn render_distribution(
             accounting_md(data, accounting).into_bytes(),
         ),
     ];
-    let mut value = accounting_json(data, accounting, files);
-    let outputs: Map<String, Value> = out
-        .iter()
-        .map(|(name, bytes)| {
-            (
-                (*name).to_string(),
-                json!({ "sha256": hex(&Sha256::digest(bytes)) }),
-            )
-        })
-        .collect();
-    value["outputs"] = Value::Object(outputs);
-    let mut json = serde_json::to_vec_pretty(&value).map_err(io::Error::other)?;
-    json.push(b'\n');
-    out.insert(3, ("accounting.json", json));
+    let value = accounting_json(data, accounting, files);
+    super::insert_fingerprinted(&mut out, 3, "accounting.json", value)?;
     Ok(out)
 }
 

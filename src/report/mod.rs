@@ -636,7 +636,18 @@ pub fn render(data: &Dataset, decisions: &Decisions) -> io::Result<Vec<(&'static
         ("report.md", report(data, decisions).into_bytes()),
     ];
     // The summary fingerprints every other output, so a later `verify` can prove them unchanged.
-    let mut value = summary(data, decisions);
+    insert_fingerprinted(&mut files, 3, "summary.json", summary(data, decisions))?;
+    Ok(files)
+}
+
+/// Inserts at `at` the JSON file `name` holding `value` with, under `outputs`, the SHA-256 of
+/// each of `files`.
+fn insert_fingerprinted(
+    files: &mut Vec<(&'static str, Vec<u8>)>,
+    at: usize,
+    name: &'static str,
+    mut value: Value,
+) -> io::Result<()> {
     let outputs: Map<String, Value> = files
         .iter()
         .map(|(name, bytes)| {
@@ -647,10 +658,10 @@ pub fn render(data: &Dataset, decisions: &Decisions) -> io::Result<Vec<(&'static
         })
         .collect();
     value["outputs"] = Value::Object(outputs);
-    let mut summary = serde_json::to_vec_pretty(&value).map_err(io::Error::other)?;
-    summary.push(b'\n');
-    files.insert(3, ("summary.json", summary));
-    Ok(files)
+    let mut bytes = serde_json::to_vec_pretty(&value).map_err(io::Error::other)?;
+    bytes.push(b'\n');
+    files.insert(at, (name, bytes));
+    Ok(())
 }
 
 #[cfg(test)]
