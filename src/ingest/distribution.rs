@@ -11,7 +11,9 @@ use crate::distribution::EventRejection;
 use crate::ingest::fingerprint::Fingerprints;
 use crate::ingest::folder::{DataFolder, Dataset};
 use crate::ingest::parallel::{read_parallel, Counters, Parallelism, RowSink};
-use crate::ingest::{self, FileStats, Header, InputError, InputFile, Record, RejectedRow};
+use crate::ingest::{
+    self, FileStats, Header, InputError, InputFile, Problems, Record, RejectedRow,
+};
 
 /// The distribution's records read from a data folder, with every rejected row.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -90,7 +92,7 @@ impl<T> Default for SinkPart<T> {
 impl<T, F> RowSink for Sink<'_, F>
 where
     T: Send,
-    F: Fn(crate::ingest::Row<'_>, &CachedLookup<'_>) -> Result<T, String> + Sync,
+    F: Fn(crate::ingest::Row<'_>, &CachedLookup<'_>) -> Result<T, Problems> + Sync,
 {
     type Part = SinkPart<T>;
 
@@ -98,42 +100,55 @@ where
         let row = header.row(record, 0);
         let outcome = match row.width_error() {
             Some(problem) => Err(problem),
-            None => (self.parse)(row, &self.class.cached(&part.recent)),
+            None => (self.parse)(row, &self.class.cached(&part.recent)).map_err(String::from),
         };
         part.rows.push((breaks, outcome));
     }
 }
 
-/// Reads one file with `parse`; the accepted records with their lines, and the rejected rows.
-fn read_file<T: Send>(
-    path: &Path,
+/// One distribution file to read: where, which, how, and the class list its members are in.
+struct FileReading<'a> {
+    path: &'a Path,
     file: InputFile,
     parallelism: Parallelism,
-    class: &ClassRecords,
-    parse: impl Fn(crate::ingest::Row<'_>, &CachedLookup<'_>) -> Result<T, String> + Sync,
-    rejected: &mut Vec<RejectedRow>,
-) -> Result<(Vec<(u64, T)>, FileStats), Error> {
-    let read = read_parallel(
-        path,
-        file,
-        &Sink { class, parse },
-        parallelism,
-        &Counters::default(),
-        &mut |_, _| {},
-    )?;
-    let stats = read.stats();
-    let before = rejected.len();
-    let mut out = Vec::with_capacity(stats.rows as usize);
-    for part in read.parts {
-        for (breaks, outcome) in part.value.rows {
-            let line = part.lines_before + breaks + 1;
-            match outcome {
-                Ok(value) => out.push((line, value)),
-                Err(error) => rejected.push(RejectedRow { file, line, error }),
+    class: &'a ClassRecords,
+}
+
+impl FileReading<'_> {
+    /// Reads the file with `parse`, giving each accepted record to `keep` with its line, in file
+    /// order, and listing the rejected rows.
+    fn read<T: Send>(
+        &self,
+        parse: impl Fn(crate::ingest::Row<'_>, &CachedLookup<'_>) -> Result<T, Problems> + Sync,
+        rejected: &mut Vec<RejectedRow>,
+        mut keep: impl FnMut(u64, T),
+    ) -> Result<FileStats, Error> {
+        let file = self.file;
+        let sink = Sink {
+            class: self.class,
+            parse,
+        };
+        let read = read_parallel(
+            self.path,
+            file,
+            &sink,
+            self.parallelism,
+            &Counters::default(),
+            &mut |_, _| {},
+        )?;
+        let stats = read.stats();
+        let before = rejected.len();
+        for part in read.parts {
+            for (breaks, outcome) in part.value.rows {
+                let line = part.lines_before + breaks + 1;
+                match outcome {
+                    Ok(value) => keep(line, value),
+                    Err(error) => rejected.push(RejectedRow { file, line, error }),
+                }
             }
         }
+        Ok(stats.with_rejected((rejected.len() - before) as u64))
     }
-    Ok((out, stats.with_rejected((rejected.len() - before) as u64)))
 }
 
 impl DataFolder {
@@ -168,62 +183,37 @@ impl DataFolder {
         let class = &data.class;
         for (file, path) in &present {
             let file = *file;
+            let reading = FileReading {
+                path,
+                file,
+                parallelism,
+                class,
+            };
             let rejected = &mut out.rejected;
             let stats = match file {
-                InputFile::PaymentEvents => {
-                    let (rows, stats) = read_file(
-                        path,
-                        file,
-                        parallelism,
-                        class,
-                        |row, _| ingest::payment_event(row).map_err(String::from),
-                        rejected,
-                    )?;
-                    out.events = rows
-                        .into_iter()
-                        .map(|(line, mut e)| {
-                            e.line = line;
-                            e
-                        })
-                        .collect();
-                    stats
-                }
-                InputFile::TaxForms => {
-                    let (rows, stats) = read_file(
-                        path,
-                        file,
-                        parallelism,
-                        class,
-                        |row, known| ingest::tax_form(row, known).map_err(String::from),
-                        rejected,
-                    )?;
-                    out.tax_forms = rows.into_iter().map(|(_, t)| t).collect();
-                    stats
-                }
-                InputFile::Notices => {
-                    let (rows, stats) = read_file(
-                        path,
-                        file,
-                        parallelism,
-                        class,
-                        |row, known| ingest::notice(row, known).map_err(String::from),
-                        rejected,
-                    )?;
-                    out.notices = rows.into_iter().map(|(_, n)| n).collect();
-                    stats
-                }
-                _ => {
-                    let (rows, stats) = read_file(
-                        path,
-                        file,
-                        parallelism,
-                        class,
-                        |row, known| ingest::objection(row, known).map_err(String::from),
-                        rejected,
-                    )?;
-                    out.objections = rows.into_iter().map(|(_, o)| o).collect();
-                    stats
-                }
+                InputFile::PaymentEvents => reading.read(
+                    |row, _| ingest::payment_event(row),
+                    rejected,
+                    |line, mut e: PaymentEvent| {
+                        e.line = line;
+                        out.events.push(e);
+                    },
+                )?,
+                InputFile::TaxForms => reading.read(
+                    |row, known| ingest::tax_form(row, known),
+                    rejected,
+                    |_, t| out.tax_forms.push(t),
+                )?,
+                InputFile::Notices => reading.read(
+                    |row, known| ingest::notice(row, known),
+                    rejected,
+                    |_, n| out.notices.push(n),
+                )?,
+                _ => reading.read(
+                    |row, known| ingest::objection(row, known),
+                    rejected,
+                    |_, o| out.objections.push(o),
+                )?,
             };
             out.inputs.push((file, stats));
         }
