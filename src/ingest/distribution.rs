@@ -115,13 +115,14 @@ struct FileReading<'a> {
 }
 
 impl FileReading<'_> {
-    /// Reads the file with `parse`, giving each accepted record to `keep` with its line, in file
-    /// order, and listing the rejected rows.
+    /// Reads the file with `parse`, appending each accepted record to `into` in file order (after
+    /// `at_line` gives it its line), and listing the rejected rows.
     fn read<T: Send>(
         &self,
         parse: impl Fn(crate::ingest::Row<'_>, &CachedLookup<'_>) -> Result<T, Problems> + Sync,
         rejected: &mut Vec<RejectedRow>,
-        mut keep: impl FnMut(u64, T),
+        into: &mut Vec<T>,
+        at_line: fn(&mut T, u64),
     ) -> Result<FileStats, Error> {
         let file = self.file;
         let sink = Sink {
@@ -138,11 +139,15 @@ impl FileReading<'_> {
         )?;
         let stats = read.stats();
         let before = rejected.len();
+        into.reserve(stats.rows as usize);
         for part in read.parts {
             for (breaks, outcome) in part.value.rows {
                 let line = part.lines_before + breaks + 1;
                 match outcome {
-                    Ok(value) => keep(line, value),
+                    Ok(mut value) => {
+                        at_line(&mut value, line);
+                        into.push(value);
+                    }
                     Err(error) => rejected.push(RejectedRow { file, line, error }),
                 }
             }
@@ -194,25 +199,26 @@ impl DataFolder {
                 InputFile::PaymentEvents => reading.read(
                     |row, _| ingest::payment_event(row),
                     rejected,
-                    |line, mut e: PaymentEvent| {
-                        e.line = line;
-                        out.events.push(e);
-                    },
+                    &mut out.events,
+                    |e, line| e.line = line,
                 )?,
                 InputFile::TaxForms => reading.read(
                     |row, known| ingest::tax_form(row, known),
                     rejected,
-                    |_, t| out.tax_forms.push(t),
+                    &mut out.tax_forms,
+                    |_, _| {},
                 )?,
                 InputFile::Notices => reading.read(
                     |row, known| ingest::notice(row, known),
                     rejected,
-                    |_, n| out.notices.push(n),
+                    &mut out.notices,
+                    |_, _| {},
                 )?,
                 _ => reading.read(
                     |row, known| ingest::objection(row, known),
                     rejected,
-                    |_, o| out.objections.push(o),
+                    &mut out.objections,
+                    |_, _| {},
                 )?,
             };
             out.inputs.push((file, stats));
