@@ -328,3 +328,66 @@ fn bad_rows_of_every_distribution_file_are_listed() {
     assert_eq!(json["inputs"]["payment_events.csv"]["accepted"], 15);
     assert_eq!(json["reconciliation"]["balanced"], true);
 }
+
+/// Without a fund the reconciliation starts from the total allocated, there is no second
+/// distribution, and unclaimed money stays in its bucket.
+#[test]
+fn without_a_fund_unclaimed_money_stays_unclaimed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let case = std::fs::read_to_string(example().join("case.toml")).unwrap();
+    let (before, after) = case.split_once("[fund]").unwrap();
+    let (_, rest) = after.split_once("[distribution]").unwrap();
+    let path = tmp.path().join("no-fund.toml");
+    std::fs::write(&path, format!("{before}[distribution]{rest}")).unwrap();
+    let folder = DataFolder::new(example()).with_case_file(&path);
+    let data = folder.load(&mut NoProgress).unwrap();
+    let files = folder.load_distribution(&data).unwrap();
+    let decisions = decide(&data).unwrap();
+    let paid = payments(&data, &decisions);
+    let ledger = Ledger::build(
+        &data.case,
+        &decisions,
+        &paid,
+        &files.events,
+        &[],
+        day("2027-06-30"),
+    )
+    .unwrap();
+    assert_eq!(
+        ledger.second.status,
+        premium_claims::SecondStatus::NotProvided
+    );
+    let r = &ledger.reconciliation;
+    assert!(!r.from_gross_fund);
+    // The same payments as with the fund (it covered them all): 9,899.98, of which F's void
+    // 1,000.00 and H's returned 300.00 stay unclaimed.
+    assert_eq!(r.total, "9899.98".parse().unwrap());
+    assert_eq!(r.completed, "8599.98".parse().unwrap());
+    assert_eq!(r.unclaimed, "1300.00".parse().unwrap());
+    assert_eq!(r.residual_recipient, "0.00".parse().unwrap());
+    assert_eq!(r.accounted(), r.total);
+    // The five events of distribution 2 name a distribution that never happened.
+    assert_eq!(ledger.rejections.len(), 5);
+    assert!(ledger
+        .rejections
+        .iter()
+        .all(|r| r.problem.column == "distribution"));
+}
+
+/// Payments that are not those of the decisions cannot be reconciled: the ledger refuses them
+/// rather than report numbers that do not add up.
+#[test]
+fn payments_of_another_run_fail_the_reconciliation() {
+    let data = DataFolder::new(example()).load(&mut NoProgress).unwrap();
+    let decisions = decide(&data).unwrap();
+    let mut paid = payments(&data, &decisions);
+    paid[0].amount = "600.00".parse().unwrap(); // 599.99 decided
+    let result = Ledger::build(&data.case, &decisions, &paid, &[], &[], day("2026-06-30"));
+    assert!(
+        matches!(
+            result,
+            Err(premium_claims::DistributionError::Reconciliation(_))
+        ),
+        "{result:?}"
+    );
+}
