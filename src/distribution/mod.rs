@@ -319,13 +319,13 @@ impl Work {
 }
 
 /// The instruments of one distribution: every instrument made, and each payment's current one.
-struct Round1Or2 {
+struct RoundInstruments {
     works: Vec<Work>,
     /// Per payment, its current instrument in `works` (`u32::MAX`: not paid in this distribution).
     current: Vec<u32>,
 }
 
-impl Round1Or2 {
+impl RoundInstruments {
     fn current(&self, payment: usize) -> Option<&Work> {
         let i = *self.current.get(payment)?;
         self.works.get(i as usize)
@@ -548,7 +548,7 @@ impl<'a> Ledger<'a> {
             .ok_or(DistributionError::NotConfigured)?;
         let days = config.check_void_days;
         let n = payments.len();
-        let mut first = Round1Or2 {
+        let mut first = RoundInstruments {
             works: Vec::with_capacity(n + n / 8),
             current: (0..n as u32).collect(),
         };
@@ -601,7 +601,7 @@ impl<'a> Ledger<'a> {
         queue1.sort_unstable();
         queue2.sort_unstable();
         let mut applied = 0u64;
-        let mut apply = |round: &mut Round1Or2,
+        let mut apply = |round: &mut RoundInstruments,
                          (payment, _, k): (u32, NaiveDate, u32),
                          rejections: &mut Vec<EventRejection>| {
             let e = &events[k as usize];
@@ -674,7 +674,7 @@ impl<'a> Ledger<'a> {
         }
 
         // The second distribution's instruments and events.
-        let mut round2 = Round1Or2 {
+        let mut round2 = RoundInstruments {
             works: Vec::with_capacity(second.payments.len()),
             current: vec![u32::MAX; n],
         };
@@ -784,7 +784,7 @@ impl<'a> Ledger<'a> {
 fn second_distribution(
     config: &Distribution,
     case: &Case,
-    first: &Round1Or2,
+    first: &RoundInstruments,
     payments: &[Payment<'_>],
     residual1: Cents,
     on: NaiveDate,
@@ -841,8 +841,8 @@ fn second_distribution(
 /// Every instrument of both rounds as of `as_of`, by payment, distribution and number.
 fn instruments(
     payments: &[Payment<'_>],
-    first: &Round1Or2,
-    second: &Round1Or2,
+    first: &RoundInstruments,
+    second: &RoundInstruments,
     second_amounts: &Map<usize, Cents>,
     as_of: NaiveDate,
 ) -> Vec<Instrument> {
@@ -878,8 +878,8 @@ fn instruments(
 #[allow(clippy::too_many_arguments)]
 fn reconcile(
     decisions: &Decisions,
-    first: &Round1Or2,
-    second: &Round1Or2,
+    first: &RoundInstruments,
+    second: &RoundInstruments,
     redistribution: &SecondDistribution,
     second_amounts: &Map<usize, Cents>,
     payments: &[Payment<'_>],
