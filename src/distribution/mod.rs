@@ -263,6 +263,8 @@ impl Reconciliation {
 #[derive(Debug, Clone, Copy)]
 struct Work {
     payment: u32,
+    /// The instrument this one replaced, if any (its position among the round's instruments).
+    replaces: Option<u32>,
     distribution: Round,
     number: u32,
     method: PaymentMethod,
@@ -290,6 +292,7 @@ impl Work {
         });
         Work {
             payment: payment as u32,
+            replaces: None,
             distribution,
             number,
             method,
@@ -350,11 +353,17 @@ impl RoundInstruments {
         match e.kind {
             EventKind::Cashed => {
                 if work.method != PaymentMethod::Check {
-                    let replaced_check = self.works[..i].iter().rev().find(|w| {
-                        w.payment == work.payment
-                            && w.distribution == work.distribution
-                            && w.method == PaymentMethod::Check
-                    });
+                    // The latest check this payment's chain of reissues replaced, if any.
+                    let mut replaced_check = None;
+                    let mut link = work.replaces;
+                    while let Some(j) = link {
+                        let old = &self.works[j as usize];
+                        if old.method == PaymentMethod::Check {
+                            replaced_check = Some(old);
+                            break;
+                        }
+                        link = old.replaces;
+                    }
                     return Err(Problem::new(
                         "event",
                         match replaced_check {
@@ -427,6 +436,10 @@ impl RoundInstruments {
                         e.on,
                         void_days,
                     );
+                    let new = Work {
+                        replaces: Some(i as u32),
+                        ..new
+                    };
                     self.current[payment] = self.works.len() as u32;
                     self.works.push(new);
                     Ok(())
@@ -664,7 +677,7 @@ impl<'a> Ledger<'a> {
                     problem: Problem::new(
                         "on",
                         format!(
-                            "{}: distribution 1 was closed on {s} (its unclaimed money was redistributed)",
+                            "{}: distribution 1 was closed on {s} (its unclaimed money was paid out that day)",
                             q.1
                         ),
                     ),
