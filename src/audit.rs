@@ -54,9 +54,14 @@ pub fn verify(out: &Path, rendered: &[(&str, Vec<u8>)]) -> io::Result<Verificati
             format!("{}: not an output folder", out.display()),
         ));
     }
-    let recorded: Option<Value> = fs::read(out.join("summary.json"))
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok());
+    let read_json = |name: &str| -> Option<Value> {
+        fs::read(out.join(name))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+    };
+    let recorded: Option<Value> = read_json("summary.json");
+    // A distribution's accounting.json fingerprints the distribution's other files.
+    let accounting: Option<Value> = read_json("accounting.json");
     for (name, fresh) in rendered {
         v.checked.push((*name).to_string());
         let Ok(on_disk) = fs::read(out.join(name)) else {
@@ -64,13 +69,17 @@ pub fn verify(out: &Path, rendered: &[(&str, Vec<u8>)]) -> io::Result<Verificati
                 .push(format!("{name}: missing from {}", out.display()));
             continue;
         };
-        if let Some(expected) = recorded
-            .as_ref()
-            .and_then(|r| r["outputs"][*name]["sha256"].as_str())
-        {
+        let fingerprint = |json: &Option<Value>| {
+            json.as_ref()
+                .and_then(|r| r["outputs"][*name]["sha256"].as_str().map(str::to_string))
+        };
+        let expected = fingerprint(&recorded)
+            .map(|sha| (sha, "summary.json"))
+            .or_else(|| fingerprint(&accounting).map(|sha| (sha, "accounting.json")));
+        if let Some((expected, by)) = expected {
             let actual = hex(&Sha256::digest(&on_disk));
             if actual != expected {
-                v.differences.push(format!("{name}: sha256 {actual} differs from the {expected} recorded in summary.json (the file was changed after the run)"));
+                v.differences.push(format!("{name}: sha256 {actual} differs from the {expected} recorded in {by} (the file was changed after the run)"));
             }
         }
         if on_disk == *fresh {

@@ -142,6 +142,7 @@ enum Command {
     },
     /// Re-run the rules on DATA_DIR and check that OUT_DIR holds exactly what they produce, and
     /// that its files match the fingerprints its summary.json recorded (exit 0 only if all match).
+    /// A folder written by `distribute` is re-made as of the date its accounting.json records.
     Verify {
         /// An output folder written by `process`.
         out_dir: PathBuf,
@@ -785,9 +786,24 @@ fn payment_history(
 
 fn verify(out: &Path, folder: &DataFolder) -> Result<ExitCode, String> {
     require_folder(folder)?;
-    let data = folder.load(&mut NoProgress).map_err(|e| e.to_string())?;
+    let mut data = folder.load(&mut NoProgress).map_err(|e| e.to_string())?;
     let decisions = premium_claims::decide(&data).map_err(|e| e.to_string())?;
-    let files = output::render(&data, &decisions).map_err(|e| e.to_string())?;
+    // A folder written by `distribute` says in its accounting.json the date it stood at: all ten
+    // files are then re-made as of that date.
+    let as_of = std::fs::read(out.join("accounting.json"))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .and_then(|json| json["as_of"].as_str().map(str::to_string))
+        .and_then(|date| premium_claims::parse_date(&date).ok());
+    let files = match as_of {
+        Some(as_of) => {
+            let mut distribution = folder.load_distribution(&data).map_err(|e| e.to_string())?;
+            output::distribute(&mut data, &decisions, &mut distribution, as_of)
+                .map_err(|e| e.to_string())?
+                .0
+        }
+        None => output::render(&data, &decisions).map_err(|e| e.to_string())?,
+    };
     let v = output::verify(out, &files).map_err(|e| e.to_string())?;
     for d in &v.differences {
         out!("DIFFERENT {d}");

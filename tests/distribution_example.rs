@@ -614,3 +614,39 @@ fn generated_distributions_leave_the_other_files_alone_and_apply_cleanly() {
     let r = &ledger.reconciliation;
     assert_eq!(r.accounted(), r.total);
 }
+
+/// `verify` re-makes a `distribute` folder as of the date its accounting.json records, and finds
+/// a changed ledger.
+#[test]
+fn verify_proves_a_distribution_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let data = folder();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_premium-claims"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let (d, o) = (data.to_str().unwrap(), out.to_str().unwrap());
+    assert!(
+        run(&["distribute", d, "--as-of", "2026-03-15", "--out", o, "-q"])
+            .status
+            .success()
+    );
+    let ok = run(&["verify", o, d]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stdout)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("accounting.md"));
+    let ledger = out.join("ledger.csv");
+    let text = std::fs::read_to_string(&ledger).unwrap();
+    std::fs::write(&ledger, text.replace(",void,", ",cashed,")).unwrap();
+    let changed = run(&["verify", o, d]);
+    assert_eq!(changed.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&changed.stdout);
+    assert!(said.contains("ledger.csv: sha256"), "{said}");
+    assert!(said.contains("recorded in accounting.json"), "{said}");
+}
