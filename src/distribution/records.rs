@@ -7,6 +7,15 @@ use serde::Serialize;
 
 use crate::model::{ClaimId, MemberId, PaymentMethod};
 
+/// The value among `choices` whose name `text` spells, in any case (compared in place: the
+/// distribution's files run to a row per class member).
+fn one_of<T: Copy>(text: &str, choices: &[(&str, T)]) -> Option<T> {
+    choices
+        .iter()
+        .find(|(name, _)| text.eq_ignore_ascii_case(name))
+        .map(|&(_, value)| value)
+}
+
 /// Which distribution a payment belongs to: the first, or the second one of unclaimed money.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[non_exhaustive]
@@ -52,12 +61,15 @@ pub enum EventKind {
 impl EventKind {
     /// Parses `cashed`, `returned` or `reissued`, in any case.
     pub fn parse(text: &str) -> Option<EventKind> {
-        Some(match text.to_ascii_lowercase().as_str() {
-            "cashed" => EventKind::Cashed,
-            "returned" => EventKind::Returned,
-            "reissued" => EventKind::Reissued,
-            _ => return None,
-        })
+        use EventKind::*;
+        one_of(
+            text,
+            &[
+                ("cashed", Cashed),
+                ("returned", Returned),
+                ("reissued", Reissued),
+            ],
+        )
     }
 
     /// The lower-case name.
@@ -133,12 +145,15 @@ pub enum TinStatus {
 impl TinStatus {
     /// Parses `certified`, `missing` or `invalid`, in any case.
     pub fn parse(text: &str) -> Option<TinStatus> {
-        Some(match text.to_ascii_lowercase().as_str() {
-            "certified" => TinStatus::Certified,
-            "missing" => TinStatus::Missing,
-            "invalid" => TinStatus::Invalid,
-            _ => return None,
-        })
+        use TinStatus::*;
+        one_of(
+            text,
+            &[
+                ("certified", Certified),
+                ("missing", Missing),
+                ("invalid", Invalid),
+            ],
+        )
     }
 
     /// The lower-case name.
@@ -197,12 +212,11 @@ impl NoticeMethod {
 
     /// Parses `email`, `mail` or `postcard`, in any case.
     pub fn parse(text: &str) -> Option<NoticeMethod> {
-        Some(match text.to_ascii_lowercase().as_str() {
-            "email" => NoticeMethod::Email,
-            "mail" => NoticeMethod::Mail,
-            "postcard" => NoticeMethod::Postcard,
-            _ => return None,
-        })
+        use NoticeMethod::*;
+        one_of(
+            text,
+            &[("email", Email), ("mail", Mail), ("postcard", Postcard)],
+        )
     }
 
     /// The lower-case name.
@@ -263,5 +277,29 @@ impl Objection {
             member_id,
             filed_on,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enumerated_values_match_in_any_case_and_nothing_else() {
+        assert_eq!(EventKind::parse("CASHED"), Some(EventKind::Cashed));
+        assert_eq!(EventKind::parse("Reissued"), Some(EventKind::Reissued));
+        assert_eq!(EventKind::parse("cashed "), None); // fields are trimmed before this
+        assert_eq!(TinStatus::parse("Certified"), Some(TinStatus::Certified));
+        assert_eq!(TinStatus::parse("certify"), None);
+        assert_eq!(
+            NoticeMethod::parse("PostCard"),
+            Some(NoticeMethod::Postcard)
+        );
+        assert_eq!(NoticeMethod::parse("e-mail"), None);
+        assert_eq!(Round::parse("1"), Some(Round::First));
+        assert_eq!(Round::parse("01"), None);
+        assert_eq!(crate::model::parse_boolean("YES"), Ok(true));
+        assert_eq!(crate::model::parse_boolean("0"), Ok(false));
+        assert!(crate::model::parse_boolean("00").is_err());
     }
 }
