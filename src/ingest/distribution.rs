@@ -165,6 +165,21 @@ impl DataFolder {
     /// [`Error::Input`] for a file that is present but unusable (not a regular file, unreadable,
     /// no header, a required column missing) or changed while it was read; bad rows are
     /// [`DistributionFiles::rejected`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use premium_claims::{DataFolder, NoProgress};
+    ///
+    /// let folder = DataFolder::new("examples/data/distribution");
+    /// let data = folder.load(&mut NoProgress)?;
+    /// let files = folder.load_distribution(&data)?;
+    /// assert_eq!(files.events.len(), 14);
+    /// assert_eq!(files.events[0].line, 2); // the line of each event, for its rejection
+    /// assert_eq!(files.notices.len(), 15);
+    /// assert!(files.rejected.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn load_distribution(&self, data: &Dataset) -> Result<DistributionFiles, Error> {
         let mut out = DistributionFiles::default();
         let mut present = Vec::new();
