@@ -3,6 +3,11 @@
 bare single-threaded CSV parse of the same files (examples/bare_parse.rs), alternating runs.
 
     python3 bench/end_to_end.py --members 1000000 [--runs 5] [--dir /tmp/pc-bench] [--threads N] [--desk]
+                                [--order time|member|shuffled|all] [--tidy] [--distribute]
+
+--order picks the order of the generated evidence (`generate --evidence-order`): `all` (the
+default) runs the three orders one after the other, each in its own folder (DIR-ORDER). --tidy
+generates evidence in one tidy form instead of the mix of forms real exports have.
 
 Prints, per run and as medians: wall seconds, peak RSS, rows/s and MB/s of `process`, and the
 ratio process / bare parse measured in the same run pair (the machine may be noisy: ratios from
@@ -52,16 +57,28 @@ def main():
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--skip-baseline", action="store_true", help="only time process (e.g. at 10M)")
     ap.add_argument("--desk", action="store_true", help="also time loading the claims desk (every member kept)")
+    ap.add_argument("--order", default="all", choices=["time", "member", "shuffled", "all"], help="evidence order")
+    ap.add_argument("--tidy", action="store_true", help="evidence in one tidy form")
     ap.add_argument("--distribute", action="store_true", help="generate a distribution and also time `distribute`")
     args = ap.parse_args()
 
     subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "premium-claims", "--example", "bare_parse"], cwd=ROOT, check=True)
-    data = args.dir or f"/tmp/pc-bench-{args.members}"
+    orders = ["time", "shuffled", "member"] if args.order == "all" else [args.order]
+    base = args.dir or f"/tmp/pc-bench-{args.members}"
+    for order in orders:
+        print(f"== evidence in {order} order{' (tidy)' if args.tidy else ''} ==", flush=True)
+        bench(args, f"{base}-{order}{'-tidy' if args.tidy else ''}", order)
+
+
+def bench(args, data, order):
+    """Generates `data` if needed and times the runs on it."""
     if not os.path.exists(os.path.join(data, "case.toml")):
-        gen = [BIN, "generate", data, "--members", str(args.members), "--seed", str(args.seed)]
+        cmd = [BIN, "generate", data, "--members", str(args.members), "--seed", str(args.seed), "--evidence-order", order]
+        if args.tidy:
+            cmd.append("--tidy")
         if args.distribute:
-            gen.append("--distribution")
-        wall, _, out = timed(gen)
+            cmd.append("--distribution")
+        wall, _, out = timed(cmd)
         print(f"generated in {wall:.1f} s: {out.strip()}")
     size = sum(os.path.getsize(os.path.join(data, f)) for f in FILES if os.path.exists(os.path.join(data, f)))
     rows = 0

@@ -54,15 +54,53 @@ pub struct Plan {
     pub seed: u64,
     /// Average evidence rows per member (about 20 in the reference data).
     pub evidence_per_member: u64,
+    /// The order of `evidence.csv`'s rows.
+    pub evidence_order: EvidenceOrder,
+    /// Evidence rows all in one tidy form (`Z` or `-07:00` offsets, whole seconds, kinds in
+    /// lower case, no quotes) instead of the mix real exports have: every form the
+    /// specification allows, some kinds in upper case, some fields quoted or padded. The other
+    /// files and every value are the same either way.
+    pub tidy: bool,
+}
+
+/// The order of the rows of a generated `evidence.csv`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum EvidenceOrder {
+    /// By instant, as message logs are exported: consecutive rows are of unrelated members.
+    #[default]
+    Time,
+    /// Member by member, in the class list's order (each member's rows together).
+    Member,
+    /// No order at all (a uniformly random permutation, fixed by the seed).
+    Shuffled,
+}
+
+impl std::str::FromStr for EvidenceOrder {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "time" => Ok(EvidenceOrder::Time),
+            "member" => Ok(EvidenceOrder::Member),
+            "shuffled" => Ok(EvidenceOrder::Shuffled),
+            other => Err(format!(
+                "unknown evidence order {other:?}: expected time, member or shuffled"
+            )),
+        }
+    }
 }
 
 impl Plan {
-    /// The usual proportions for `members` members.
+    /// The usual proportions for `members` members, evidence in time order and in the mixed
+    /// forms of real exports.
     pub fn new(members: u64, seed: u64) -> Self {
         Plan {
             members,
             seed,
             evidence_per_member: 20,
+            evidence_order: EvidenceOrder::Time,
+            tidy: false,
         }
     }
 }
@@ -154,7 +192,11 @@ pub fn generate(dir: &Path, plan: Plan) -> io::Result<Written> {
 
     let mut members = create(dir, "members.csv")?;
     let mut subs = create(dir, "subscriptions.csv")?;
-    let mut evidence = create(dir, "evidence.csv")?;
+    let mut evidence = EvidenceOut::new(dir, plan.evidence_order, plan.seed)?;
+    // The forms of untidy rows come from a generator of their own: every value is the same
+    // whatever the forms.
+    let mut mess = SplitMix64::new(plan.seed ^ 0x0F0E_F0E5);
+    let mut line = Vec::with_capacity(128);
     let mut opt_outs = create(dir, "opt_outs.csv")?;
     let mut claims = create(dir, "claims.csv")?;
     let mut cures = create(dir, "cures.csv")?;
@@ -163,10 +205,6 @@ pub fn generate(dir: &Path, plan: Plan) -> io::Result<Written> {
         "member_id,full_name,email,country,ai_training_opt_out_at,excluded_category"
     )?;
     writeln!(subs, "member_id,tier,start_date,end_date")?;
-    writeln!(
-        evidence,
-        "evidence_id,member_id,kind,occurred_at,counterparty,reference"
-    )?;
     writeln!(opt_outs, "member_id,submitted_on")?;
     writeln!(claims, "claim_id,member_id,email,full_name,channel,submitted_at,postmarked_on,attested,actual_damages,payment_method,payment_account,ip_address")?;
     writeln!(cures, "claim_id,cured_on,member_id,email,attested")?;
@@ -247,13 +285,22 @@ pub fn generate(dir: &Path, plan: Plan) -> io::Result<Written> {
                     "",
                 )
             };
-            write!(evidence, "ev-{evidence_id:010},{id},{kind},")?;
-            write_instant(&mut evidence, at, rng.chance(300))?;
-            if disclosure {
-                writeln!(evidence, ",{other},batch-{}", rng.below(40))?;
+            let pacific = rng.chance(300);
+            let tail = if disclosure {
+                format!("{other},batch-{}", rng.below(40))
             } else {
-                writeln!(evidence, ",m-{:08},", 1 + rng.below(n))?;
-            }
+                format!("m-{:08},", 1 + rng.below(n))
+            };
+            line.clear();
+            let key = if plan.tidy {
+                write!(line, "ev-{evidence_id:010},{id},{kind},")?;
+                write_instant(&mut line, at, pacific)?;
+                writeln!(line, ",{tail}")?;
+                at * NANOS
+            } else {
+                messy_row(&mut line, &mut mess, evidence_id, &id, kind, at, &tail)?
+            };
+            evidence.push(key, &line)?;
             written.evidence += 1;
         }
 
@@ -351,9 +398,10 @@ pub fn generate(dir: &Path, plan: Plan) -> io::Result<Written> {
             }
         }
     }
-    for mut w in [members, subs, evidence, opt_outs, claims, cures] {
+    for mut w in [members, subs, opt_outs, claims, cures] {
         w.flush()?;
     }
+    evidence.finish()?;
 
     // A fund of about $400 per expected approved claim: too small, so pro rata and the minimum apply.
     let gross = 400 * (written.claims.max(10)) + 500_000;
@@ -397,6 +445,161 @@ residual_recipient = "Electronic Frontier Foundation"
     );
     fs::write(dir.join("case.toml"), case)?;
     Ok(written)
+}
+
+/// Nanoseconds in a second.
+const NANOS: i64 = 1_000_000_000;
+
+/// Writes an evidence row (with its line feed) in one of the forms real exports mix: offsets `Z`,
+/// `z`, `+00:00`, `-07:00`, `-08:00` or `+01:00` (the same instant), `T`, `t` or a space before
+/// the time, sometimes a fraction of a second; kinds mostly in lower case; now and then a quoted
+/// or padded field. Returns the row's instant in nanoseconds after 2020-01-01 UTC.
+fn messy_row(
+    w: &mut Vec<u8>,
+    mess: &mut SplitMix64,
+    evidence_id: u64,
+    member_id: &str,
+    kind: &str,
+    seconds: i64,
+    tail: &str,
+) -> io::Result<i64> {
+    let (digits, nanos) = match mess.below(100) {
+        0..=5 => (3, mess.below(1000) as i64 * 1_000_000),
+        6..=7 => (6, mess.below(1_000_000) as i64 * 1000),
+        8 => (9, mess.below(1_000_000_000) as i64),
+        _ => (0, 0),
+    };
+    let (offset_hours, zone) = match mess.below(1000) {
+        0..=499 => (0, "Z"),
+        500..=529 => (0, "z"),
+        530..=679 => (0, "+00:00"),
+        680..=829 => (-7, "-07:00"),
+        830..=899 => (-8, "-08:00"),
+        _ => (1, "+01:00"),
+    };
+    let separator = match mess.below(100) {
+        0..=1 => ' ',
+        2 => 't',
+        _ => 'T',
+    };
+    let kind = match mess.below(100) {
+        0..=6 => kind.to_uppercase(),
+        7..=9 => {
+            let mut k = kind.to_string();
+            k[..1].make_ascii_uppercase();
+            k
+        }
+        _ => kind.to_string(),
+    };
+    let member = if mess.chance(10) {
+        format!("\" {member_id} \"")
+    } else {
+        member_id.to_string()
+    };
+    let local = epoch() + Duration::seconds(seconds) + Duration::hours(offset_hours);
+    write!(
+        w,
+        "ev-{evidence_id:010},{member},{kind},{}{separator}{}",
+        local.format("%Y-%m-%d"),
+        local.format("%H:%M:%S")
+    )?;
+    if digits > 0 {
+        let shown = nanos / 10i64.pow(9 - digits);
+        write!(w, ".{shown:0width$}", width = digits as usize)?;
+    }
+    write!(w, "{zone},")?;
+    match tail.split_once(',') {
+        Some((first, rest)) if mess.chance(30) => writeln!(w, "\"{first}\",{rest}")?,
+        _ => writeln!(w, "{tail}")?,
+    }
+    Ok(seconds * NANOS + nanos)
+}
+
+/// Where evidence rows go: straight to `evidence.csv` (member order), or through bucket files
+/// (by time, or at random) that are then ordered one by one and appended, so that no more than
+/// a bucket's rows are ever in memory.
+struct EvidenceOut {
+    file: BufWriter<File>,
+    order: EvidenceOrder,
+    buckets: Vec<(std::path::PathBuf, BufWriter<File>)>,
+    shuffle: SplitMix64,
+}
+
+/// Buckets of rows in time or shuffled order.
+const BUCKETS: usize = 100;
+
+/// Instants evidence rows can have, in seconds after 2020-01-01: a little before the message
+/// window's start to a little after the disclosure window's end, in [`BUCKETS`] spans.
+const FIRST_SECOND: i64 = 356 * 86_400;
+const BUCKET_SECONDS: i64 = 15 * 86_400;
+
+impl EvidenceOut {
+    fn new(dir: &Path, order: EvidenceOrder, seed: u64) -> io::Result<Self> {
+        let mut file = create(dir, "evidence.csv")?;
+        writeln!(
+            file,
+            "evidence_id,member_id,kind,occurred_at,counterparty,reference"
+        )?;
+        let mut buckets = Vec::new();
+        if order != EvidenceOrder::Member {
+            for b in 0..BUCKETS {
+                let path = dir.join(format!(".evidence-bucket-{b:03}.tmp"));
+                let w = BufWriter::with_capacity(64 << 10, File::create(&path)?);
+                buckets.push((path, w));
+            }
+        }
+        Ok(EvidenceOut {
+            file,
+            order,
+            buckets,
+            shuffle: SplitMix64::new(seed ^ 0x0050_FF1E),
+        })
+    }
+
+    /// Takes one row (ending in its line feed) at instant `key` (nanoseconds).
+    fn push(&mut self, key: i64, row: &[u8]) -> io::Result<()> {
+        let bucket = match self.order {
+            EvidenceOrder::Member => return self.file.write_all(row),
+            EvidenceOrder::Time => ((key / NANOS - FIRST_SECOND) / BUCKET_SECONDS)
+                .clamp(0, BUCKETS as i64 - 1) as usize,
+            EvidenceOrder::Shuffled => self.shuffle.below(BUCKETS as u64) as usize,
+        };
+        let w = &mut self.buckets[bucket].1;
+        write!(w, "{key} ")?;
+        w.write_all(row)
+    }
+
+    /// Orders each bucket and appends it to `evidence.csv`; removes the bucket files.
+    fn finish(mut self) -> io::Result<()> {
+        for (path, w) in std::mem::take(&mut self.buckets) {
+            drop(w.into_inner().map_err(|e| e.into_error())?);
+            let text = fs::read(&path)?;
+            let mut rows: Vec<(i64, &[u8])> = Vec::new();
+            for line in text.split_inclusive(|&b| b == b'\n') {
+                let space = line.iter().position(|&b| b == b' ').unwrap_or(0);
+                let key = std::str::from_utf8(&line[..space])
+                    .ok()
+                    .and_then(|k| k.parse().ok())
+                    .unwrap_or(0);
+                rows.push((key, &line[space + 1..]));
+            }
+            match self.order {
+                // Stable: rows of one instant stay in the order they were made.
+                EvidenceOrder::Time => rows.sort_by_key(|&(key, _)| key),
+                _ => {
+                    for i in (1..rows.len()).rev() {
+                        let j = self.shuffle.below(i as u64 + 1) as usize;
+                        rows.swap(i, j);
+                    }
+                }
+            }
+            for (_, row) in rows {
+                self.file.write_all(row)?;
+            }
+            fs::remove_file(&path)?;
+        }
+        self.file.flush()
+    }
 }
 
 /// Rows written to the distribution's files by [`generate_distribution`].

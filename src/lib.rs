@@ -112,7 +112,9 @@ pub use crate::report::{
 };
 
 // Synthetic data folders, for trials and tests.
-pub use crate::generate::{generate, generate_distribution, DistributionWritten, Plan, Written};
+pub use crate::generate::{
+    generate, generate_distribution, DistributionWritten, EvidenceOrder, Plan, Written,
+};
 
 // The types of other crates that appear in this crate's API.
 pub use chrono::{DateTime, FixedOffset, NaiveDate, Utc};

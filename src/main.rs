@@ -214,6 +214,14 @@ enum Command {
         /// Average evidence rows per member (to measure how memory follows the evidence size).
         #[arg(long, value_name = "N", default_value_t = 20)]
         evidence_per_member: u64,
+        /// Order of evidence.csv's rows: time (as logs are exported), member (each member's rows
+        /// together) or shuffled.
+        #[arg(long, value_name = "ORDER", default_value = "time")]
+        evidence_order: premium_claims::EvidenceOrder,
+        /// Evidence rows in one tidy form (Z or -07:00 offsets, whole seconds, lower-case kinds,
+        /// no quotes) instead of the mix of forms real exports have.
+        #[arg(long)]
+        tidy: bool,
         /// Also add a distribution: a [distribution] table in case.toml, and payment_events.csv,
         /// tax_forms.csv, notices.csv and objections.csv made from the decisions on the folder
         /// (the other files are the same bytes with or without it).
@@ -310,8 +318,16 @@ fn main() -> ExitCode {
             members,
             seed,
             evidence_per_member,
+            evidence_order,
+            tidy,
             distribution,
-        } => generate(&out_dir, members, seed, evidence_per_member, distribution),
+        } => {
+            let mut plan = premium_claims::Plan::new(members, seed);
+            plan.evidence_per_member = evidence_per_member;
+            plan.evidence_order = evidence_order;
+            plan.tidy = tidy;
+            generate(&out_dir, plan, distribution)
+        }
         Command::Verify {
             out_dir,
             data_dir,
@@ -827,13 +843,9 @@ fn verify(out: &Path, folder: &DataFolder) -> Result<ExitCode, String> {
 
 fn generate(
     dir: &Path,
-    members: u64,
-    seed: u64,
-    evidence_per_member: u64,
+    plan: premium_claims::Plan,
     distribution: bool,
 ) -> Result<ExitCode, String> {
-    let mut plan = premium_claims::Plan::new(members, seed);
-    plan.evidence_per_member = evidence_per_member;
     let written =
         premium_claims::generate(dir, plan).map_err(|e| format!("{}: {e}", dir.display()))?;
     if distribution {

@@ -349,6 +349,26 @@ pub struct EvidenceFact {
     pub occurred_at: DateTime<Utc>,
 }
 
+impl EvidenceFact {
+    /// Makes `slot` this fact, reusing the text of the one it replaces (a log in time order
+    /// replaces the latest disclosure row after row).
+    fn set(slot: &mut Option<EvidenceFact>, evidence_id: &str, occurred_at: DateTime<Utc>) {
+        match slot {
+            Some(fact) => {
+                fact.evidence_id.clear();
+                fact.evidence_id.push_str(evidence_id);
+                fact.occurred_at = occurred_at;
+            }
+            None => {
+                *slot = Some(EvidenceFact {
+                    evidence_id: evidence_id.to_string(),
+                    occurred_at,
+                })
+            }
+        }
+    }
+}
+
 impl MemberFacts {
     /// Facts for a member with no subscription, opt-out or evidence yet.
     pub(crate) fn new(member: Member) -> Self {
@@ -456,11 +476,81 @@ impl MemberFacts {
                 .map_or(true, |off| occurred_at < off)
     }
 
+    /// Rules 9 and 10's tests of this member's evidence under `case`, in the compact form the
+    /// evidence reader keeps for every member: the same answers as [`Self::message_qualifies`]
+    /// and [`Self::disclosure_qualifies`] without reading the facts again.
+    pub(crate) fn evidence_test(&self, case: &Case) -> EvidenceTest {
+        let window = case.class.message_window;
+        let mut test = EvidenceTest {
+            spans: [(window.end, window.start); 2],
+            spans_len: 0,
+            disclosure_window: case.class.disclosure_window,
+            opt_out: self.member.ai_training_opt_out_at,
+        };
+        for s in &self.eligible_subscriptions {
+            let start = s.start_date.max(window.start);
+            let end = s.end_date.map_or(window.end, |e| e.min(window.end));
+            if start > end {
+                continue;
+            }
+            match test.spans.get_mut(usize::from(test.spans_len)) {
+                Some(span) => {
+                    *span = (start, end);
+                    test.spans_len += 1;
+                }
+                None => {
+                    test.spans_len = EvidenceTest::MANY;
+                    break;
+                }
+            }
+        }
+        test
+    }
+
     /// The first eligible subscription overlapping the message window (rule 8), if any.
     pub fn premium_in_window(&self, case: &Case) -> Option<&Subscription> {
         self.eligible_subscriptions
             .iter()
             .find(|s| case.class.message_window.overlaps(s.start_date, s.end_date))
+    }
+}
+
+/// [`MemberFacts::message_qualifies`] and [`MemberFacts::disclosure_qualifies`] for one member
+/// under one case, made once: the days on which a message qualifies (the message window within
+/// each eligible subscription) and what a disclosure is compared with. Small enough that reading
+/// it for an evidence row costs one cache line, where the facts cost two or three.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct EvidenceTest {
+    /// Days a message qualifies on (both ends included), the first `spans_len`.
+    spans: [(NaiveDate, NaiveDate); 2],
+    /// Spans in use; [`EvidenceTest::MANY`] when there are more than fit (then the facts decide).
+    spans_len: u8,
+    disclosure_window: crate::time::InclusiveDates,
+    opt_out: Option<DateTime<Utc>>,
+}
+
+impl EvidenceTest {
+    const MANY: u8 = u8::MAX;
+
+    /// Spans in use (for a look-ahead that only wants the test in cache).
+    pub(crate) fn spans_len(&self) -> u8 {
+        self.spans_len
+    }
+
+    /// Rule 9's test of a message on `local_date`; `None` when only the facts can tell.
+    pub(crate) fn message(&self, local_date: NaiveDate) -> Option<bool> {
+        let spans = self.spans.get(..usize::from(self.spans_len))?;
+        Some(
+            spans
+                .iter()
+                .any(|&(start, end)| start <= local_date && local_date <= end),
+        )
+    }
+
+    /// Rule 10's test of a disclosure at `occurred_at`, on `local_date`.
+    pub(crate) fn disclosure(&self, occurred_at: DateTime<Utc>, local_date: NaiveDate) -> bool {
+        self.disclosure_window.contains(local_date)
+            && self.opt_out.map_or(true, |off| occurred_at < off)
     }
 }
 
@@ -487,10 +577,7 @@ impl EvidenceSummary {
             Some(f) => (occurred_at, evidence_id) < (f.occurred_at, f.evidence_id.as_str()),
         };
         if better {
-            *current = Some(EvidenceFact {
-                evidence_id: evidence_id.to_string(),
-                occurred_at,
-            });
+            EvidenceFact::set(current, evidence_id, occurred_at);
         }
     }
 
@@ -508,10 +595,7 @@ impl EvidenceSummary {
             }
         };
         if better {
-            *current = Some(EvidenceFact {
-                evidence_id: evidence_id.to_string(),
-                occurred_at,
-            });
+            EvidenceFact::set(current, evidence_id, occurred_at);
         }
     }
 }
@@ -1266,6 +1350,43 @@ punitive_per_person = "100.00"
 
     fn case() -> Case {
         CASE.parse().unwrap()
+    }
+
+    proptest::proptest! {
+        /// The compact test the evidence reader keeps answers as the facts do, for any
+        /// subscriptions (none, ended, open, overlapping, outside the window, more than fit),
+        /// opt-out and evidence date.
+        #[test]
+        fn evidence_tests_answer_as_the_facts_do(
+            subs in proptest::collection::vec((0i64..2000, proptest::option::of(0i64..900)), 0..5),
+            opt_out in proptest::option::of(0i64..2000 * 86_400),
+            days in proptest::collection::vec((0i64..2000, 0i64..86_400), 1..40),
+        ) {
+            let case = case();
+            let origin = day("2020-06-01");
+            let mut m = member("m-1", None);
+            m.ai_training_opt_out_at = opt_out.map(|s| {
+                origin.and_hms_opt(0, 0, 0).unwrap().and_utc() + chrono::Duration::seconds(s)
+            });
+            let mut facts = MemberFacts::new(m);
+            for (start, length) in subs {
+                let start_date = origin + chrono::Duration::days(start);
+                let end_date = length.map(|l| start_date + chrono::Duration::days(l));
+                facts.add_subscription(&case, Subscription::new("career", start_date, end_date));
+            }
+            let test = facts.evidence_test(&case);
+            for (d, s) in days {
+                let local = origin + chrono::Duration::days(d);
+                let instant = local.and_hms_opt(0, 0, 0).unwrap().and_utc() + chrono::Duration::seconds(s);
+                if let Some(answer) = test.message(local) {
+                    proptest::prop_assert_eq!(answer, facts.message_qualifies(&case, local));
+                }
+                proptest::prop_assert_eq!(
+                    test.disclosure(instant, local),
+                    facts.disclosure_qualifies(&case, instant, local)
+                );
+            }
+        }
     }
 
     fn at(s: &str) -> DateTime<Utc> {

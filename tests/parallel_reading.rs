@@ -7,14 +7,14 @@ use std::path::Path;
 
 use premium_claims::internals::input::parallel::Parallelism;
 use premium_claims::internals::output;
-use premium_claims::{decide, DataFolder, NoProgress};
+use premium_claims::{decide, DataFolder, Loading, NoProgress};
 use premium_claims::{generate, Plan};
 
 /// A generated folder with multi-line quoted fields and bad rows sprinkled through the big files.
 fn folder(dir: &Path) {
     generate(dir, Plan::new(1500, 7)).unwrap();
     for (file, every, extra) in [
-        ("evidence.csv", 37, ",\"batch\nwith a line break\""),
+        ("evidence.csv", 37, ",\"batch\nev-!decoy,"),
         ("members.csv", 11, ""),
         ("subscriptions.csv", 13, ""),
         ("claims.csv", 7, ""),
@@ -24,9 +24,14 @@ fn folder(dir: &Path) {
         for (i, line) in text.lines().enumerate() {
             if i > 0 && i % every == 0 {
                 match file {
-                    // A quoted reference over two lines replaces the last (empty) column.
+                    // A quoted reference over three lines replaces the last (empty) column.
+                    // Its middle line looks like a row of the same member at the same instant
+                    // whose id would win any tie: a range that starts there by mistake must
+                    // leave no trace in any member's facts.
                     "evidence.csv" => {
-                        out.push_str(&format!("{}{extra}\n", line.rsplit_once(',').unwrap().0))
+                        let (row, _) = line.rsplit_once(',').unwrap();
+                        let decoy = row.split_once(',').unwrap().1;
+                        out.push_str(&format!("{row}{extra}{decoy},\nend\"\n"))
                     }
                     // A quoted name over three lines.
                     "members.csv" => {
@@ -74,6 +79,50 @@ fn outputs(dir: &Path, parallelism: Parallelism) -> (Vec<u8>, Vec<u8>, serde_jso
         summary,
         output::payments_csv(&data, &decisions).unwrap(),
     )
+}
+
+/// Every kept member's evidence facts, loading every member.
+fn evidence_facts(dir: &Path, parallelism: Parallelism) -> Vec<String> {
+    let data = DataFolder::new(dir)
+        .with_loading(Loading::EveryMember)
+        .with_parallelism(parallelism)
+        .load(&mut NoProgress)
+        .unwrap();
+    data.class
+        .every_member()
+        .map(|m| format!("{:?} {:?}", m.earliest_inmail, m.latest_disclosure))
+        .collect()
+}
+
+#[test]
+fn rows_read_from_a_wrong_range_start_leave_no_trace_in_the_facts() {
+    let tmp = tempfile::tempdir().unwrap();
+    folder(tmp.path());
+    let sequential = evidence_facts(
+        tmp.path(),
+        Parallelism {
+            threads: 1,
+            min_chunk_bytes: u64::MAX,
+        },
+    );
+    assert!(sequential.iter().filter(|f| f.contains("Some")).count() > 500);
+    assert!(!sequential.iter().any(|f| f.contains("decoy")));
+    for parallelism in [
+        Parallelism {
+            threads: 2,
+            min_chunk_bytes: 1,
+        },
+        Parallelism {
+            threads: 3,
+            min_chunk_bytes: 700,
+        },
+    ] {
+        assert_eq!(
+            evidence_facts(tmp.path(), parallelism),
+            sequential,
+            "{parallelism:?}"
+        );
+    }
 }
 
 #[test]
@@ -146,6 +195,9 @@ struct CountRows;
 
 impl premium_claims::internals::input::parallel::RowSink for CountRows {
     type Part = u64;
+    type Worker = ();
+
+    fn worker(&self) {}
 
     fn row(
         &self,
@@ -153,6 +205,7 @@ impl premium_claims::internals::input::parallel::RowSink for CountRows {
         _: &premium_claims::internals::input::Record,
         _: u64,
         part: &mut u64,
+        _: &mut (),
     ) {
         *part += 1;
     }

@@ -95,8 +95,18 @@ where
     F: Fn(crate::ingest::Row<'_>, &CachedLookup<'_>) -> Result<T, Problems> + Sync,
 {
     type Part = SinkPart<T>;
+    type Worker = ();
 
-    fn row(&self, header: &Header, record: &Record, breaks: u64, part: &mut Self::Part) {
+    fn worker(&self) {}
+
+    fn row(
+        &self,
+        header: &Header,
+        record: &Record,
+        breaks: u64,
+        part: &mut Self::Part,
+        _: &mut (),
+    ) {
         let row = header.row(record, 0);
         let outcome = match row.width_error() {
             Some(problem) => Err(problem),

@@ -620,8 +620,18 @@ type ClaimOutcome = (u64, Option<ClaimId>, Result<Claim, String>);
 
 impl RowSink for ClaimSink {
     type Part = Vec<ClaimOutcome>;
+    type Worker = ();
 
-    fn row(&self, header: &Header, record: &Record, breaks: u64, part: &mut Self::Part) {
+    fn worker(&self) {}
+
+    fn row(
+        &self,
+        header: &Header,
+        record: &Record,
+        breaks: u64,
+        part: &mut Self::Part,
+        _: &mut (),
+    ) {
         let mut row = header.row(record, 0);
         if let Some(problem) = row.width_error() {
             part.push((breaks, None, Err(problem)));
@@ -660,8 +670,18 @@ impl MemberPart {
 
 impl RowSink for MemberSink<'_> {
     type Part = MemberPart;
+    type Worker = ();
 
-    fn row(&self, header: &Header, record: &Record, breaks: u64, part: &mut MemberPart) {
+    fn worker(&self) {}
+
+    fn row(
+        &self,
+        header: &Header,
+        record: &Record,
+        breaks: u64,
+        part: &mut MemberPart,
+        _: &mut (),
+    ) {
         let mut row = header.row(record, 0);
         if let Some(problem) = row.width_error() {
             part.reject(breaks, None, problem);
@@ -677,7 +697,14 @@ impl RowSink for MemberSink<'_> {
         }
     }
 
-    fn plain_line(&self, header: &Header, line: &[u8], breaks: u64, part: &mut MemberPart) -> bool {
+    fn plain_line(
+        &self,
+        header: &Header,
+        line: &[u8],
+        breaks: u64,
+        part: &mut MemberPart,
+        _: &mut (),
+    ) -> bool {
         let Some(m) = ingest::member_line(header, line) else {
             return false;
         };
@@ -711,8 +738,18 @@ struct SubscriptionPart {
 
 impl RowSink for SubscriptionSink<'_> {
     type Part = SubscriptionPart;
+    type Worker = ();
 
-    fn row(&self, header: &Header, record: &Record, breaks: u64, part: &mut SubscriptionPart) {
+    fn worker(&self) {}
+
+    fn row(
+        &self,
+        header: &Header,
+        record: &Record,
+        breaks: u64,
+        part: &mut SubscriptionPart,
+        _: &mut (),
+    ) {
         let row = header.row(record, 0);
         let result = match row.width_error() {
             Some(problem) => Err(problem),
@@ -735,6 +772,7 @@ impl RowSink for SubscriptionSink<'_> {
         line: &[u8],
         breaks: u64,
         part: &mut SubscriptionPart,
+        _: &mut (),
     ) -> bool {
         let lookup = self.class.cached(&part.recent);
         match ingest::subscription_line(header, line, &lookup) {

@@ -49,9 +49,29 @@ pub trait RowSink: Sync {
     /// What one range produces (merged by the caller in file order).
     type Part: Send + Default;
 
+    /// What one reading thread carries from range to range: folds whose result depends neither
+    /// on the order of the rows nor on how the file is split (an earliest, a latest), kept once
+    /// a thread instead of once a range. `()` for none.
+    type Worker: Send;
+
+    /// Whether [`RowSink::Worker`] holds anything. A range read from a wrong start (inside a
+    /// quoted field) may fold rows that are not in the file: then the whole file is read again
+    /// from the true starts, with new workers.
+    const FOLDS_IN_WORKERS: bool = false;
+
+    /// A new reading thread's state.
+    fn worker(&self) -> Self::Worker;
+
     /// Handles one data record; `breaks` is the number of line breaks between the range's start
     /// and the record (add [`Part::lines_before`] + 1 for its line).
-    fn row(&self, header: &Header, record: &Record, breaks: u64, part: &mut Self::Part);
+    fn row(
+        &self,
+        header: &Header,
+        record: &Record,
+        breaks: u64,
+        part: &mut Self::Part,
+        worker: &mut Self::Worker,
+    );
 
     /// Handles a record that is a whole line without quote or `\r` (`line`, without its line
     /// feed) straight from the reading buffer, if the sink can; false to have it split into a
@@ -62,10 +82,27 @@ pub trait RowSink: Sync {
         _line: &[u8],
         _breaks: u64,
         _part: &mut Self::Part,
+        _worker: &mut Self::Worker,
     ) -> bool {
         false
     }
+
+    /// Sees a run of whole plain lines (each ending in its line feed) before they are handed to
+    /// [`RowSink::plain_line`] one by one, to look ahead: for instance to start, all at once, the
+    /// memory reads their look-ups will need. The default does nothing.
+    fn look_ahead(
+        &self,
+        _header: &Header,
+        _lines: &[u8],
+        _part: &mut Self::Part,
+        _worker: &mut Self::Worker,
+    ) {
+    }
 }
+
+/// Bytes of plain lines a sink looks ahead at, at most (and up to the end of a line): about a
+/// hundred evidence rows.
+const LOOK_AHEAD: usize = 8 << 10;
 
 /// One range's product, in file order.
 #[derive(Debug)]
@@ -80,16 +117,18 @@ pub struct Part<P> {
 
 /// A file read in parallel.
 #[derive(Debug)]
-pub struct ParallelRead<P> {
+pub struct ParallelRead<P, W = ()> {
     /// The header.
     pub header: Header,
     /// The ranges' products, in file order.
     pub parts: Vec<Part<P>>,
+    /// The reading threads' states, in no particular order.
+    pub workers: Vec<W>,
     /// Ranges read a second time because their start fell inside a record.
     pub rereads: usize,
 }
 
-impl<P> ParallelRead<P> {
+impl<P, W> ParallelRead<P, W> {
     /// Data records in the file.
     pub fn rows(&self) -> u64 {
         self.parts.iter().map(|p| p.rows).sum()
@@ -119,6 +158,12 @@ struct Scan<P> {
     value: P,
 }
 
+/// Every range's scan, in order, and the reading threads' workers.
+type Run<S> = (
+    Vec<io::Result<Scan<<S as RowSink>::Part>>>,
+    Vec<<S as RowSink>::Worker>,
+);
+
 /// Where a reading thread leaves a range's result.
 type Slot<P> = Mutex<Option<io::Result<Scan<P>>>>;
 
@@ -143,7 +188,7 @@ pub fn read_parallel<S: RowSink>(
     parallelism: Parallelism,
     counters: &Counters,
     on_progress: &mut dyn FnMut(u64, u64),
-) -> Result<ParallelRead<S::Part>, InputError> {
+) -> Result<ParallelRead<S::Part, S::Worker>, InputError> {
     let io = |line: u64| move |e: io::Error| read_error(file, line, e);
     let len = std::fs::metadata(path).map_err(io(0))?.len();
     let mut head = RecordReader::new(File::open(path).map_err(io(0))?, 0, false);
@@ -167,56 +212,32 @@ pub fn read_parallel<S: RowSink>(
         sink,
         counters,
     };
-    let results: Vec<Slot<S::Part>> = (0..ranges).map(|_| Mutex::new(None)).collect();
-    let next = AtomicUsize::new(0);
-    let (sender, done) = mpsc::channel::<usize>();
-    let workers = parallelism.threads.clamp(1, ranges);
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            let sender = sender.clone();
-            let (plan, results, next) = (&plan, &results, &next);
-            scope.spawn(move || loop {
-                let j = next.fetch_add(1, Ordering::Relaxed);
-                if j >= ranges {
-                    break;
-                }
-                let result = plan.scan(j, plan.bounds[j]);
-                if let Ok(mut slot) = results[j].lock() {
-                    *slot = Some(result);
-                }
-                let _ = sender.send(j);
-            });
-        }
-        drop(sender);
-        // Report progress until the last reading thread ends.
-        loop {
-            match done.recv_timeout(Duration::from_millis(100)) {
-                Ok(_) => {}
-                Err(mpsc::RecvTimeoutError::Timeout) => on_progress(
-                    counters.bytes.load(Ordering::Relaxed),
-                    counters.rows.load(Ordering::Relaxed),
-                ),
-                Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            }
-        }
-    });
-
-    let mut scans = Vec::with_capacity(ranges);
-    for slot in results {
-        let result = slot
-            .into_inner()
-            .ok()
-            .flatten()
-            .unwrap_or_else(|| Err(io::Error::other("a reading thread stopped early")));
-        scans.push(result.map_err(io(0))?);
-    }
+    let starts = plan.bounds[..ranges].to_vec();
+    let (scans, mut workers) = plan.run(&starts, parallelism, on_progress);
+    let mut scans = scans
+        .into_iter()
+        .collect::<io::Result<Vec<_>>>()
+        .map_err(io(0))?;
     // Check each speculative range against the one before it; re-read those that began inside a record.
     let mut rereads = 0;
+    let mut spare = sink.worker();
     for j in 1..ranges {
         if scans[j - 1].stop != scans[j].first {
-            scans[j] = plan.scan(j, scans[j - 1].stop).map_err(io(0))?;
+            scans[j] = plan.scan(j, scans[j - 1].stop, &mut spare).map_err(io(0))?;
             rereads += 1;
         }
+    }
+    if rereads > 0 && S::FOLDS_IN_WORKERS {
+        // The workers folded rows of ranges read from a wrong start: read everything again
+        // from the true starts (rare: a quoted field with a line break across a split).
+        let mut starts = vec![plan.bounds[0]];
+        starts.extend(scans[..ranges - 1].iter().map(|scan| scan.stop));
+        let (again, fresh) = plan.run(&starts, parallelism, &mut |_, _| {});
+        scans = again
+            .into_iter()
+            .collect::<io::Result<Vec<_>>>()
+            .map_err(io(0))?;
+        workers = fresh;
     }
     let mut lines_before = header_breaks;
     let mut parts = Vec::with_capacity(ranges);
@@ -231,6 +252,7 @@ pub fn read_parallel<S: RowSink>(
     Ok(ParallelRead {
         header: plan.header,
         parts,
+        workers,
         rereads,
     })
 }
@@ -271,9 +293,70 @@ fn split(path: &Path, data_start: u64, len: u64, parallelism: Parallelism) -> io
 }
 
 impl<S: RowSink> Plan<'_, S> {
+    /// Reads every range on `parallelism.threads` threads, range `j` parsed from `starts[j]`;
+    /// returns the ranges' scans in order and the threads' workers.
+    fn run(
+        &self,
+        starts: &[u64],
+        parallelism: Parallelism,
+        on_progress: &mut dyn FnMut(u64, u64),
+    ) -> Run<S> {
+        let ranges = starts.len();
+        let results: Vec<Slot<S::Part>> = (0..ranges).map(|_| Mutex::new(None)).collect();
+        let workers = Mutex::new(Vec::new());
+        let next = AtomicUsize::new(0);
+        let (sender, done) = mpsc::channel::<usize>();
+        let threads = parallelism.threads.clamp(1, ranges.max(1));
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                let sender = sender.clone();
+                let (results, next, workers) = (&results, &next, &workers);
+                scope.spawn(move || {
+                    let mut worker = self.sink.worker();
+                    loop {
+                        let j = next.fetch_add(1, Ordering::Relaxed);
+                        if j >= ranges {
+                            break;
+                        }
+                        let result = self.scan(j, starts[j], &mut worker);
+                        if let Ok(mut slot) = results[j].lock() {
+                            *slot = Some(result);
+                        }
+                        let _ = sender.send(j);
+                    }
+                    if let Ok(mut workers) = workers.lock() {
+                        workers.push(worker);
+                    }
+                });
+            }
+            drop(sender);
+            // Report progress until the last reading thread ends.
+            loop {
+                match done.recv_timeout(Duration::from_millis(100)) {
+                    Ok(_) => {}
+                    Err(mpsc::RecvTimeoutError::Timeout) => on_progress(
+                        self.counters.bytes.load(Ordering::Relaxed),
+                        self.counters.rows.load(Ordering::Relaxed),
+                    ),
+                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                }
+            }
+        });
+        let scans = results
+            .into_iter()
+            .map(|slot| {
+                slot.into_inner()
+                    .ok()
+                    .flatten()
+                    .unwrap_or_else(|| Err(io::Error::other("a reading thread stopped early")))
+            })
+            .collect();
+        (scans, workers.into_inner().unwrap_or_default())
+    }
+
     /// Reads range `j`, starting to parse at `parse_from` (the range start, or later when the
     /// range start proved to lie inside a record).
-    fn scan(&self, j: usize, parse_from: u64) -> io::Result<Scan<S::Part>> {
+    fn scan(&self, j: usize, parse_from: u64, worker: &mut S::Worker) -> io::Result<Scan<S::Part>> {
         const TICK: u64 = 65_536;
         let (start, end) = (self.bounds[j], self.bounds[j + 1]);
         let mut file = File::open(self.path)?;
@@ -291,19 +374,37 @@ impl<S: RowSink> Plan<'_, S> {
             let plain = reader.plain_lines(end)?;
             if !plain.bytes.is_empty() {
                 first.get_or_insert(plain.offset);
+                let bytes = plain.bytes;
                 let mut breaks = plain.breaks;
                 let mut at = 0;
-                for nl in memchr::memchr_iter(b'\n', plain.bytes) {
-                    let line = &plain.bytes[at..nl];
-                    if !line.is_empty() {
-                        rows += 1;
-                        if !self.sink.plain_line(&self.header, line, breaks, &mut value) {
-                            scratch.fill_plain(line);
-                            self.sink.row(&self.header, &scratch, breaks, &mut value);
+                while at < bytes.len() {
+                    // A run of whole lines of about LOOK_AHEAD bytes.
+                    let run = at;
+                    let cut = match bytes.get(run + LOOK_AHEAD..) {
+                        Some(rest) => memchr::memchr(b'\n', rest)
+                            .map_or(bytes.len(), |i| run + LOOK_AHEAD + i + 1),
+                        None => bytes.len(),
+                    };
+                    self.sink
+                        .look_ahead(&self.header, &bytes[run..cut], &mut value, worker);
+                    for nl in memchr::memchr_iter(b'\n', &bytes[run..cut]) {
+                        let nl = run + nl;
+                        let line = &bytes[at..nl];
+                        if !line.is_empty() {
+                            rows += 1;
+                            if !self
+                                .sink
+                                .plain_line(&self.header, line, breaks, &mut value, worker)
+                            {
+                                scratch.fill_plain(line);
+                                self.sink
+                                    .row(&self.header, &scratch, breaks, &mut value, worker);
+                            }
                         }
+                        breaks += 1;
+                        at = nl + 1;
                     }
-                    breaks += 1;
-                    at = nl + 1;
+                    at = at.max(cut);
                 }
                 let lines = breaks - plain.breaks;
                 reader.consume_plain(at, lines);
@@ -323,6 +424,7 @@ impl<S: RowSink> Plan<'_, S> {
                     reader.record(),
                     reader.breaks_before_record(),
                     &mut value,
+                    worker,
                 );
             }
             if rows - reported.1 >= TICK {

@@ -1,0 +1,134 @@
+//! The accepted member ids in one flat table whose slots hold each id whole, for the evidence
+//! file's look-ups.
+//!
+//! An evidence log in time order names a different member on almost every row, so each row's
+//! look-up lands on a random member. In the class list's own tables that costs a cache miss for
+//! the table's control bytes, one for the slot, one for the id's end, one for its bytes and one
+//! for its facts index. Here the id (when it is at most [`INLINE`] bytes, as member ids are) and
+//! the facts index sit in the slot the hash points to: one miss, usually, per row. The table is
+//! built once, read only, for the length of one reading of the file.
+
+use super::{hash_id, ClassRecords};
+
+/// Id bytes kept in a slot. A longer id keeps its first bytes there and is compared in full
+/// against the class list.
+const INLINE: usize = 20;
+
+/// One slot: 32 bytes, aligned so that a slot never straddles two cache lines.
+#[derive(Clone, Copy, Default)]
+#[repr(C, align(32))]
+struct Slot {
+    /// The id's first bytes, zero after its end.
+    id: [u8; INLINE],
+    /// The id's length; 0 for an empty slot (ids are never empty).
+    len: u32,
+    /// The row's facts index in the class list (as `MemberIds::facts`).
+    facts: u32,
+    /// The row's position in the class list.
+    row: u32,
+}
+
+/// Accepted member ids by hash, with open addressing and linear probing, 3/4 full at most.
+pub(crate) struct FlatIds<'a> {
+    slots: Vec<Slot>,
+    class: &'a ClassRecords,
+}
+
+impl std::fmt::Debug for FlatIds<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FlatIds")
+            .field("slots", &self.slots.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// `id` padded with zeros to the inline width (its first bytes only, when longer).
+#[inline]
+fn padded(id: &[u8]) -> [u8; INLINE] {
+    let mut key = [0u8; INLINE];
+    let n = id.len().min(INLINE);
+    key[..n].copy_from_slice(&id[..n]);
+    key
+}
+
+impl<'a> FlatIds<'a> {
+    /// The table of `class`'s accepted rows (row positions and facts indexes must fit in `u32`,
+    /// as the class list's own do).
+    pub(crate) fn of(class: &'a ClassRecords) -> Self {
+        let ids = &class.ids;
+        let wanted = (ids.len() + ids.len() / 3).max(8);
+        let mut table = FlatIds {
+            slots: vec![Slot::default(); wanted],
+            class,
+        };
+        for row in 0..ids.rows() {
+            if !ids.is_member(row) {
+                continue;
+            }
+            let id = ids.id(row);
+            let mut at = table.home(id);
+            while table.slots[at].len != 0 {
+                at = table.next(at);
+            }
+            table.slots[at] = Slot {
+                id: padded(id),
+                len: id.len() as u32,
+                facts: ids.facts[row],
+                row: row as u32,
+            };
+        }
+        table
+    }
+
+    /// Reads the slots where the look-ups of the ids at `homes` (from [`FlatIds::home`]) start
+    /// and returns a meaningless sum of them. A tight loop of independent reads: their cache
+    /// misses overlap, and the look-ups that follow find the slots in cache.
+    pub(crate) fn touch(&self, homes: &[usize]) -> u32 {
+        homes
+            .iter()
+            .fold(0u32, |sum, &at| sum.wrapping_add(self.slots[at].len))
+    }
+
+    /// The facts index in the slot at `home`: for a look-ahead, the member's if it was found
+    /// there (most are), another's or none otherwise.
+    pub(crate) fn facts_at_home(&self, home: usize) -> u32 {
+        self.slots[home].facts
+    }
+
+    /// The position and facts index of the accepted member `id`, if listed.
+    #[inline]
+    pub(crate) fn find(&self, id: &[u8]) -> Option<(usize, u32)> {
+        let key = padded(id);
+        let len = id.len() as u32;
+        let mut at = self.home(id);
+        loop {
+            let slot = &self.slots[at];
+            if slot.len == 0 {
+                return None;
+            }
+            if slot.len == len
+                && slot.id == key
+                && (id.len() <= INLINE || self.class.ids.id(slot.row as usize) == id)
+            {
+                return Some((slot.row as usize, slot.facts));
+            }
+            at = self.next(at);
+        }
+    }
+
+    /// The slot where the search for `id` starts: the hash scaled to the table's size.
+    #[inline]
+    pub(crate) fn home(&self, id: &[u8]) -> usize {
+        ((u128::from(hash_id(id)) * self.slots.len() as u128) >> 64) as usize
+    }
+
+    /// The slot after `at`, round to the start.
+    #[inline]
+    fn next(&self, at: usize) -> usize {
+        if at + 1 == self.slots.len() {
+            0
+        } else {
+            at + 1
+        }
+    }
+}
