@@ -3,7 +3,7 @@
 bare single-threaded CSV parse of the same files (examples/bare_parse.rs), alternating runs.
 
     python3 bench/end_to_end.py --members 1000000 [--runs 5] [--dir /tmp/pc-bench] [--threads N] [--desk]
-                                [--order time|member|shuffled|all] [--tidy]
+                                [--order time|member|shuffled|all] [--tidy] [--distribute]
 
 --order picks the order of the generated evidence (`generate --evidence-order`): `all` (the
 default) runs the three orders one after the other, each in its own folder (DIR-ORDER). --tidy
@@ -12,6 +12,10 @@ generates evidence in one tidy form instead of the mix of forms real exports hav
 Prints, per run and as medians: wall seconds, peak RSS, rows/s and MB/s of `process`, and the
 ratio process / bare parse measured in the same run pair (the machine may be noisy: ratios from
 adjacent runs are the fair comparison). Needs a release build (it runs cargo build --release).
+
+With --distribute, the folder is generated with its distribution (payment events, tax forms,
+notices, objections: `generate --distribution`) and each run also times `premium-claims distribute
+--as-of 2027-12-31` right after `process`, printing distribute / process for each adjacent pair.
 
 With --desk, each run also times loading the claims desk (`premium-claims intake` with no input:
 every member's facts kept, the claims decided, the desk's indexes built) and prints its ratio to
@@ -55,6 +59,7 @@ def main():
     ap.add_argument("--desk", action="store_true", help="also time loading the claims desk (every member kept)")
     ap.add_argument("--order", default="all", choices=["time", "member", "shuffled", "all"], help="evidence order")
     ap.add_argument("--tidy", action="store_true", help="evidence in one tidy form")
+    ap.add_argument("--distribute", action="store_true", help="generate a distribution and also time `distribute`")
     args = ap.parse_args()
 
     subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "premium-claims", "--example", "bare_parse"], cwd=ROOT, check=True)
@@ -71,6 +76,8 @@ def bench(args, data, order):
         cmd = [BIN, "generate", data, "--members", str(args.members), "--seed", str(args.seed), "--evidence-order", order]
         if args.tidy:
             cmd.append("--tidy")
+        if args.distribute:
+            cmd.append("--distribution")
         wall, _, out = timed(cmd)
         print(f"generated in {wall:.1f} s: {out.strip()}")
     size = sum(os.path.getsize(os.path.join(data, f)) for f in FILES if os.path.exists(os.path.join(data, f)))
@@ -87,6 +94,7 @@ def bench(args, data, order):
         process += ["--threads", str(args.threads)]
 
     walls, rsss, ratios, bares = [], [], [], []
+    dist_walls, dist_ratios = [], []
     desk_walls, desk_rsss, desk_vs_process, desk_vs_bare = [], [], [], []
     for run in range(args.runs):
         if not args.skip_baseline:
@@ -99,6 +107,11 @@ def bench(args, data, order):
         if not args.skip_baseline:
             ratios.append(wall / bare)
             line += f"  | bare parse {bare:6.2f} s  ratio {wall / bare:.2f}"
+        if args.distribute:
+            dist, dist_rss, _ = timed([BIN, "distribute", data, "--as-of", "2027-12-31", "--out", out_dir + "-distribute", "--quiet"])
+            dist_walls.append(dist)
+            dist_ratios.append(dist / wall)
+            line += f"  | distribute {dist:6.2f} s  RSS {dist_rss:7.0f} MB  distribute/process {dist / wall:.2f}"
         if args.desk:
             desk, desk_rss, _ = timed([BIN, "intake", data])
             desk_walls.append(desk)
@@ -114,6 +127,8 @@ def bench(args, data, order):
     if ratios:
         summary += f"; bare parse {med(bares):.2f} s; ratio {med(ratios):.2f} (min {min(ratios):.2f}, max {max(ratios):.2f})"
     print(summary)
+    if dist_walls:
+        print(f"distribute: median {med(dist_walls):.2f} s, distribute/process median {med(dist_ratios):.2f} (min {min(dist_ratios):.2f}, max {max(dist_ratios):.2f})")
     if desk_walls:
         line = f"desk load: median {med(desk_walls):.2f} s, peak RSS {med(desk_rsss):.0f} MB, desk/process {med(desk_vs_process):.2f}"
         if desk_vs_bare:

@@ -244,6 +244,7 @@ mod tests {
             service_awards: vec![],
             minimum_payment: Cents::ZERO,
             residual_recipient: None,
+            lodestar: None,
         };
         assert_eq!(attorney_fees(&fund(5_780_082, "0.25")), Cents(1_445_021)); // 14450.205 -> 14450.21
         assert_eq!(attorney_fees(&fund(10, "0.25")), Cents(3)); // 2.5 -> 3

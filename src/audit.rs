@@ -54,9 +54,14 @@ pub fn verify(out: &Path, rendered: &[(&str, Vec<u8>)]) -> io::Result<Verificati
             format!("{}: not an output folder", out.display()),
         ));
     }
-    let recorded: Option<Value> = fs::read(out.join("summary.json"))
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok());
+    let read_json = |name: &str| -> Option<Value> {
+        fs::read(out.join(name))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+    };
+    let recorded: Option<Value> = read_json("summary.json");
+    // A distribution's accounting.json fingerprints the distribution's other files.
+    let accounting: Option<Value> = read_json("accounting.json");
     for (name, fresh) in rendered {
         v.checked.push((*name).to_string());
         let Ok(on_disk) = fs::read(out.join(name)) else {
@@ -64,13 +69,17 @@ pub fn verify(out: &Path, rendered: &[(&str, Vec<u8>)]) -> io::Result<Verificati
                 .push(format!("{name}: missing from {}", out.display()));
             continue;
         };
-        if let Some(expected) = recorded
-            .as_ref()
-            .and_then(|r| r["outputs"][*name]["sha256"].as_str())
-        {
+        let fingerprint = |json: &Option<Value>| {
+            json.as_ref()
+                .and_then(|r| r["outputs"][*name]["sha256"].as_str().map(str::to_string))
+        };
+        let expected = fingerprint(&recorded)
+            .map(|sha| (sha, "summary.json"))
+            .or_else(|| fingerprint(&accounting).map(|sha| (sha, "accounting.json")));
+        if let Some((expected, by)) = expected {
             let actual = hex(&Sha256::digest(&on_disk));
             if actual != expected {
-                v.differences.push(format!("{name}: sha256 {actual} differs from the {expected} recorded in summary.json (the file was changed after the run)"));
+                v.differences.push(format!("{name}: sha256 {actual} differs from the {expected} recorded in {by} (the file was changed after the run)"));
             }
         }
         if on_disk == *fresh {
@@ -164,7 +173,7 @@ fn json_differences(path: &str, old: &Value, new: &Value, out: &mut Vec<String>)
 
 /// Every file name this crate writes into an output folder; a folder holding anything else is
 /// not one of its output folders.
-pub const OUTPUT_NAMES: [&str; 9] = [
+pub const OUTPUT_NAMES: [&str; 14] = [
     "determinations.csv",
     "payments.csv",
     "rejected_rows.csv",
@@ -174,6 +183,11 @@ pub const OUTPUT_NAMES: [&str; 9] = [
     "exposure.json",
     "comparison.csv",
     "comparison.json",
+    "ledger.csv",
+    "second_payments.csv",
+    "tax_1099.csv",
+    "accounting.json",
+    "accounting.md",
 ];
 
 /// Refuses an output path that is not this crate's to replace: an existing file, or a folder

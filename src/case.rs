@@ -110,6 +110,75 @@ pub struct Fund {
     pub minimum_payment: Cents,
     /// Who receives the residual (cy pres), if named.
     pub residual_recipient: Option<String>,
+    /// Class counsel's lodestar (hours x rates), for the fee multiplier of the final accounting.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lodestar: Option<Cents>,
+}
+
+/// A Form 1099-MISC reporting threshold and the first day it is in force.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct TaxThreshold {
+    /// First day the threshold applies (a calendar year uses the one in force on 1 January).
+    pub from: NaiveDate,
+    /// Completed payments to one member in a year at or above this need a form.
+    pub amount: Cents,
+}
+
+impl TaxThreshold {
+    /// A threshold in force from `from`.
+    pub fn new(from: NaiveDate, amount: Cents) -> TaxThreshold {
+        TaxThreshold { from, amount }
+    }
+}
+
+/// How the payments are carried out: issue and void dates, the second distribution, tax reporting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Distribution {
+    /// The first distribution's payments are issued that day.
+    pub first_issue_date: NaiveDate,
+    /// A check not cashed by its issue date plus this many days is void (cashing on that day counts).
+    pub check_void_days: u32,
+    /// The day unclaimed money is distributed a second time, if the settlement provides for it.
+    pub second_issue_date: Option<NaiveDate>,
+    /// A second distribution is made only if every eligible claimant would get at least this.
+    pub second_distribution_minimum: Cents,
+    /// Form 1099-MISC thresholds by date in force, in increasing order of `from`.
+    pub tax_thresholds: Vec<TaxThreshold>,
+    /// Backup withholding rate where no certified TIN is on file (reported, not deducted).
+    pub backup_withholding_rate: FeeRate,
+}
+
+impl Distribution {
+    /// The Form 1099-MISC threshold in force on 1 January of `year` (the entry with the latest
+    /// `from` not after that day; the earliest entry for a year before every entry).
+    pub fn tax_threshold(&self, year: i32) -> Cents {
+        let first_of_year = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(NaiveDate::MIN);
+        self.tax_thresholds
+            .iter()
+            .rev()
+            .find(|t| t.from <= first_of_year)
+            .or(self.tax_thresholds.first())
+            .map_or(Cents::ZERO, |t| t.amount)
+    }
+
+    /// The defaults of the optional keys, around a first issue date and a void period.
+    pub fn new(first_issue_date: NaiveDate, check_void_days: u32) -> Distribution {
+        let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or(NaiveDate::MIN);
+        Distribution {
+            first_issue_date,
+            check_void_days,
+            second_issue_date: None,
+            second_distribution_minimum: Cents(500),
+            // $600 through 2025; $2,000 from 2026 (One Big Beautiful Bill Act § 70433).
+            tax_thresholds: vec![
+                TaxThreshold::new(date(2000, 1, 1), Cents(60_000)),
+                TaxThreshold::new(date(2026, 1, 1), Cents(200_000)),
+            ],
+            backup_withholding_rate: FeeRate::parse("0.24").unwrap_or_else(|_| FeeRate::zero()),
+        }
+    }
 }
 
 /// A validated case file. It serialises with its time zone under `timezone` and its other parts
@@ -132,6 +201,9 @@ pub struct Case {
     pub damages: Damages,
     /// The settlement fund, when there is one; without it payment equals entitlement.
     pub fund: Option<Fund>,
+    /// How payments are carried out, when the case file says (needed by `distribute`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distribution: Option<Distribution>,
 }
 
 impl FromStr for Case {
@@ -210,6 +282,7 @@ impl FromStr for Case {
                 let service_awards = s.awards("service_awards")?;
                 let minimum_payment = s.optional_amount("minimum_payment")?.unwrap_or(Cents::ZERO);
                 let residual_recipient = s.optional_string("residual_recipient")?;
+                let lodestar = s.optional_amount("lodestar")?;
                 s.finish()?;
                 let fund = Fund {
                     gross,
@@ -219,6 +292,7 @@ impl FromStr for Case {
                     service_awards,
                     minimum_payment,
                     residual_recipient,
+                    lodestar,
                 };
                 let deductions = crate::allocation::attorney_fees(&fund)
                     + fund.litigation_costs
@@ -233,6 +307,14 @@ impl FromStr for Case {
                 Some(fund)
             }
         };
+        let distribution = match root.optional_table("distribution")? {
+            None => None,
+            Some(mut s) => {
+                let distribution = s.distribution()?;
+                s.finish()?;
+                Some(distribution)
+            }
+        };
         root.finish()?;
         Ok(Case {
             name: case.0,
@@ -242,6 +324,7 @@ impl FromStr for Case {
             claims,
             damages,
             fund,
+            distribution,
         })
     }
 }
@@ -432,6 +515,90 @@ impl<'a> Section<'a> {
         FeeRate::parse(&text).map_err(|m| CaseError::key(path, m))
     }
 
+    /// The `[distribution]` table.
+    fn distribution(&mut self) -> Result<Distribution, CaseError> {
+        let first_issue_date = self.date("first_issue_date")?;
+        let days_path = self.path("check_void_days");
+        let check_void_days = match self.get("check_void_days") {
+            Some(Value::Integer(n)) if (0..=3660).contains(n) => *n as u32,
+            Some(Value::Integer(n)) => {
+                return Err(CaseError::key(
+                    days_path,
+                    format!("{n} is not a number of days from 0 to 3660"),
+                ))
+            }
+            Some(other) => {
+                return Err(CaseError::key(
+                    days_path,
+                    format!(
+                        "expected a whole number of days, found {}",
+                        type_name(other)
+                    ),
+                ))
+            }
+            None => return Err(CaseError::key(days_path, "required key is missing")),
+        };
+        let mut d = Distribution::new(first_issue_date, check_void_days);
+        d.second_issue_date = self.optional_date("second_issue_date")?;
+        if let Some(second) = d.second_issue_date {
+            if second <= first_issue_date {
+                return Err(CaseError::key(
+                    self.path("second_issue_date"),
+                    format!("{second} is not after first_issue_date {first_issue_date}"),
+                ));
+            }
+        }
+        if let Some(minimum) = self.optional_amount("second_distribution_minimum")? {
+            d.second_distribution_minimum = minimum;
+        }
+        if self.table.contains_key("tax_thresholds") {
+            d.tax_thresholds = self.thresholds("tax_thresholds")?;
+        }
+        if self.table.contains_key("backup_withholding_rate") {
+            d.backup_withholding_rate = self.rate("backup_withholding_rate")?;
+        }
+        Ok(d)
+    }
+
+    fn thresholds(&mut self, key: &str) -> Result<Vec<TaxThreshold>, CaseError> {
+        let path = self.path(key);
+        let Some(Value::Array(items)) = self.get(key) else {
+            return Err(CaseError::key(
+                path,
+                "expected an array of { from, amount } tables",
+            ));
+        };
+        if items.is_empty() {
+            return Err(CaseError::key(path, "needs at least one threshold"));
+        }
+        let mut out: Vec<TaxThreshold> = Vec::with_capacity(items.len());
+        for (i, v) in items.iter().enumerate() {
+            let item_path = format!("{path}[{i}]");
+            let Value::Table(t) = v else {
+                return Err(CaseError::key(
+                    item_path,
+                    "expected a { from, amount } table",
+                ));
+            };
+            let mut s = Section::new(&item_path, t);
+            let threshold = TaxThreshold::new(s.date("from")?, s.amount("amount")?);
+            s.finish()?;
+            if let Some(last) = out.last() {
+                if threshold.from <= last.from {
+                    return Err(CaseError::key(
+                        format!("{item_path}.from"),
+                        format!(
+                            "{} is not after the previous entry's {}",
+                            threshold.from, last.from
+                        ),
+                    ));
+                }
+            }
+            out.push(threshold);
+        }
+        Ok(out)
+    }
+
     fn awards(&mut self, key: &str) -> Result<Vec<ServiceAward>, CaseError> {
         let path = self.path(key);
         let Value::Array(items) = self.required(key)? else {
@@ -580,6 +747,76 @@ require_actual_damages = false
             "case.docket"
         );
         assert_eq!(error_key(&MINIMAL.replace("[class]", "[klass]")), "class");
+    }
+
+    #[test]
+    fn distribution_table_has_defaults_and_names_bad_keys() {
+        let with = |table: &str| format!("{MINIMAL}\n[distribution]\n{table}\n");
+        let case: Case = with("first_issue_date = \"2026-07-15\"\ncheck_void_days = 180")
+            .parse()
+            .unwrap();
+        let d = case.distribution.unwrap();
+        assert_eq!(d.check_void_days, 180);
+        assert_eq!(d.second_issue_date, None);
+        assert_eq!(d.second_distribution_minimum, Cents(500));
+        assert_eq!(d.backup_withholding_rate.to_string(), "0.24");
+        // $600 through 2025, $2,000 from 2026 (the threshold in force on 1 January).
+        assert_eq!(d.tax_threshold(2025), Cents(60_000));
+        assert_eq!(d.tax_threshold(2026), Cents(200_000));
+        assert_eq!(d.tax_threshold(1990), Cents(60_000));
+        let base = "first_issue_date = \"2026-07-15\"\ncheck_void_days = 180\n";
+        assert_eq!(
+            error_key(&with("check_void_days = 180")),
+            "distribution.first_issue_date"
+        );
+        assert_eq!(
+            error_key(&with("first_issue_date = \"2026-07-15\"")),
+            "distribution.check_void_days"
+        );
+        assert_eq!(
+            error_key(&with(
+                "first_issue_date = \"2026-07-15\"\ncheck_void_days = -1"
+            )),
+            "distribution.check_void_days"
+        );
+        assert_eq!(
+            error_key(&with(&format!("{base}second_issue_date = \"2026-07-15\""))),
+            "distribution.second_issue_date"
+        );
+        assert_eq!(
+            error_key(&with(&format!(
+                "{base}second_distribution_minimum = \"-5\""
+            ))),
+            "distribution.second_distribution_minimum"
+        );
+        assert_eq!(
+            error_key(&with(&format!("{base}backup_withholding_rate = 1.5"))),
+            "distribution.backup_withholding_rate"
+        );
+        assert_eq!(
+            error_key(&with(&format!("{base}tax_thresholds = []"))),
+            "distribution.tax_thresholds"
+        );
+        assert_eq!(
+            error_key(&with(&format!(
+                "{base}tax_thresholds = [{{ from = \"2026-01-01\", amount = \"1\" }}, {{ from = \"2025-01-01\", amount = \"1\" }}]"
+            ))),
+            "distribution.tax_thresholds[1].from"
+        );
+        assert_eq!(
+            error_key(&with(&format!(
+                "{base}tax_thresholds = [{{ from = \"2026-01-01\", amount = \"1\", note = 1 }}]"
+            ))),
+            "distribution.tax_thresholds[0].note"
+        );
+        assert_eq!(
+            error_key(&with(&format!("{base}void_days = 1"))),
+            "distribution.void_days"
+        );
+        let lodestar = format!("{MINIMAL}\n[fund]\ngross = 100\nattorney_fee_rate = 0.25\nlitigation_costs = 0\nadministration_costs = 0\nservice_awards = []\nlodestar = \"x\"\n");
+        assert_eq!(error_key(&lodestar), "fund.lodestar");
+        let ok: Case = lodestar.replace("\"x\"", "\"20.00\"").parse().unwrap();
+        assert_eq!(ok.fund.unwrap().lodestar, Some(Cents(2000)));
     }
 
     #[test]

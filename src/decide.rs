@@ -45,6 +45,12 @@ pub enum Error {
     /// Money does not add up: a bug, never a number to sign.
     #[error("conservation check failed: {0}")]
     Conservation(String),
+    /// The distribution cannot be carried out (no `[distribution]` table), or does not reconcile.
+    #[error(transparent)]
+    Distribution(#[from] crate::distribution::DistributionError),
+    /// Rendering an output in memory failed.
+    #[error("cannot render the outputs: {0}")]
+    Render(String),
 }
 
 /// The decision on one claim.

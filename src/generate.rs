@@ -602,6 +602,217 @@ impl EvidenceOut {
     }
 }
 
+/// Rows written to the distribution's files by [`generate_distribution`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct DistributionWritten {
+    /// payment_events.csv rows.
+    pub payment_events: u64,
+    /// tax_forms.csv rows.
+    pub tax_forms: u64,
+    /// notices.csv rows.
+    pub notices: u64,
+    /// objections.csv rows.
+    pub objections: u64,
+}
+
+/// The `[distribution]` table the generated distribution follows.
+const DISTRIBUTION_TABLE: &str = r#"
+[distribution]
+first_issue_date = "2026-07-15"
+check_void_days = 180
+second_issue_date = "2027-06-01"
+second_distribution_minimum = "5.00"
+"#;
+
+/// Adds a distribution to a folder written by [`generate`]: a `[distribution]` table in its
+/// `case.toml`, and `payment_events.csv` (most electronic payments delivered with no event, a few
+/// returned and reissued by check; about a fifth of checks never cashed, a few lost and
+/// reissued; the second distribution's checks cashed or not alike), `tax_forms.csv`,
+/// `notices.csv` (every member emailed, undeliverable ones sent a postcard) and
+/// `objections.csv`. The payments are those the rules decide on the folder, so the folder is
+/// decided once here. The same plan always gives the same bytes.
+///
+/// # Errors
+/// Any I/O error; a folder the rules cannot decide (an error in words).
+///
+/// # Examples
+///
+/// ```
+/// use premium_claims::{generate, generate_distribution, Plan};
+///
+/// let dir = std::env::temp_dir().join(format!("pc-generate-distribution-{}", std::process::id()));
+/// let plan = Plan::new(2_000, 7);
+/// generate(&dir, plan)?;
+/// let written = generate_distribution(&dir, plan)?;
+/// assert!(written.payment_events > 0 && written.notices >= 2_000);
+/// std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn generate_distribution(dir: &Path, plan: Plan) -> io::Result<DistributionWritten> {
+    let seed = plan.seed;
+    use crate::distribution::{EventKind, Ledger, PaymentEvent, Round};
+    use crate::model::PaymentMethod;
+    let case_path = dir.join("case.toml");
+    let mut case = fs::read_to_string(&case_path)?;
+    if !case.contains("[distribution]") {
+        case.push_str(DISTRIBUTION_TABLE);
+        fs::write(&case_path, &case)?;
+    }
+    let in_words = |e: crate::decide::Error| io::Error::other(e.to_string());
+    let data = crate::ingest::folder::DataFolder::new(dir)
+        .load(&mut crate::ingest::folder::NoProgress)
+        .map_err(in_words)?;
+    let decisions = crate::decide::decide(&data).map_err(in_words)?;
+    let paid = crate::report::payments(&data, &decisions);
+    let config = data
+        .case
+        .distribution
+        .clone()
+        .ok_or_else(|| io::Error::other("case.toml has no [distribution] table"))?;
+    let mut rng = SplitMix64::new(seed ^ 0x0D15_7B1B_u64);
+    let mut written = DistributionWritten::default();
+    let after = |d: NaiveDate, days: u64| d + Duration::days(days as i64);
+
+    // One claim's events, in date order: what happens to an instrument issued on `issued`.
+    let history = |rng: &mut SplitMix64,
+                   method: PaymentMethod,
+                   issued: NaiveDate,
+                   out: &mut Vec<(EventKind, NaiveDate, Option<PaymentMethod>)>| {
+        if method == PaymentMethod::Check {
+            match rng.below(1000) {
+                // Lost in the mail: stopped and reissued; most replacements are cashed.
+                0..=49 => {
+                    let again = after(issued, 20 + rng.below(80));
+                    out.push((EventKind::Reissued, again, None));
+                    if rng.chance(750) {
+                        out.push((EventKind::Cashed, after(again, 3 + rng.below(60)), None));
+                    }
+                }
+                // Never cashed: void.
+                50..=249 => {}
+                _ => out.push((EventKind::Cashed, after(issued, 3 + rng.below(150)), None)),
+            }
+        } else if rng.chance(40) {
+            let back = after(issued, 1 + rng.below(10));
+            out.push((EventKind::Returned, back, None));
+            if rng.chance(600) {
+                let again = after(back, 5 + rng.below(30));
+                out.push((EventKind::Reissued, again, Some(PaymentMethod::Check)));
+                if rng.chance(800) {
+                    out.push((EventKind::Cashed, after(again, 3 + rng.below(60)), None));
+                }
+            }
+        }
+    };
+    let mut events: Vec<PaymentEvent> = Vec::new();
+    let mut steps = Vec::new();
+    for p in &paid {
+        steps.clear();
+        let method = p.payment_method.unwrap_or(PaymentMethod::Check);
+        history(&mut rng, method, config.first_issue_date, &mut steps);
+        for &(kind, on, method) in &steps {
+            let mut e = PaymentEvent::new(p.claim_id, Round::First, kind, on, 0);
+            e.method = method;
+            events.push(e);
+        }
+    }
+    // The second distribution, as the ledger makes it on its date; then its own events.
+    if let Some(second_on) = config.second_issue_date {
+        let ledger = Ledger::build(&data.case, &decisions, &paid, &events, &[], second_on)
+            .map_err(|e| io::Error::other(e.to_string()))?;
+        let mut second = Vec::new();
+        for &(payment, _) in &ledger.second.payments {
+            steps.clear();
+            let method = ledger
+                .instruments_of(payment)
+                .iter()
+                .find(|i| i.distribution == Round::Second)
+                .map_or(PaymentMethod::Check, |i| i.method);
+            history(&mut rng, method, second_on, &mut steps);
+            for &(kind, on, method) in &steps {
+                let mut e = PaymentEvent::new(paid[payment].claim_id, Round::Second, kind, on, 0);
+                e.method = method;
+                second.push(e);
+            }
+        }
+        events.extend(second);
+    }
+    let mut w = create(dir, "payment_events.csv")?;
+    writeln!(w, "claim_id,distribution,event,on,method,reference")?;
+    for (k, e) in events.iter().enumerate() {
+        let method = e.method.map_or("", |m| m.as_str());
+        writeln!(
+            w,
+            "{},{},{},{},{method},ref-{k:08}",
+            e.claim_id,
+            e.distribution.number(),
+            e.kind.as_str(),
+            e.on
+        )?;
+        written.payment_events += 1;
+    }
+    w.flush()?;
+
+    let mut w = create(dir, "tax_forms.csv")?;
+    writeln!(w, "member_id,tin_status,received_on")?;
+    let received = NaiveDate::from_ymd_opt(2026, 5, 1).unwrap_or_default();
+    for member in paid.iter().filter_map(|p| p.member_id) {
+        if !rng.chance(700) {
+            continue;
+        }
+        let status = match rng.below(100) {
+            0..=89 => "certified",
+            90..=96 => "missing",
+            _ => "invalid",
+        };
+        writeln!(
+            w,
+            "{},{status},{}",
+            member.0,
+            after(received, rng.below(60))
+        )?;
+        written.tax_forms += 1;
+        if status != "certified" && rng.chance(300) {
+            writeln!(
+                w,
+                "{},certified,{}",
+                member.0,
+                after(received, 60 + rng.below(60))
+            )?;
+            written.tax_forms += 1;
+        }
+    }
+    w.flush()?;
+
+    let mut notices = create(dir, "notices.csv")?;
+    let mut objections = create(dir, "objections.csv")?;
+    writeln!(notices, "member_id,method,sent_on,undeliverable")?;
+    writeln!(objections, "member_id,filed_on")?;
+    for i in 1..=plan.members {
+        // The generated members are m-00000001, m-00000002...: every accepted one is notified.
+        let id = format!("m-{i:08}");
+        if crate::ingest::KnownMembers::find(&data.class, id.as_bytes()).is_none() {
+            continue;
+        }
+        let bounced = rng.chance(70);
+        writeln!(notices, "{id},email,2025-11-03,{bounced}")?;
+        written.notices += 1;
+        if bounced {
+            let lost = rng.chance(100);
+            writeln!(notices, "{id},postcard,2025-12-01,{lost}")?;
+            written.notices += 1;
+        }
+        if rng.chance(1) && rng.chance(100) {
+            writeln!(objections, "{id},2026-02-{:02}", 1 + rng.below(28))?;
+            written.objections += 1;
+        }
+    }
+    notices.flush()?;
+    objections.flush()?;
+    Ok(written)
+}
+
 fn uuid_from(rng: &mut SplitMix64) -> uuid::Uuid {
     let bits = (u128::from(rng.next_u64()) << 64) | u128::from(rng.next_u64());
     uuid::Builder::from_random_bytes(bits.to_be_bytes()).into_uuid()

@@ -13,6 +13,7 @@
 //!                 checked rows)          member facts, money)                 verify
 //!                                        claims)
 //!                                  └─► Desk (one claim at a time, rules 1-18)
+//!  Decisions + payment events ──► Ledger (as of a date) ──► Accounting
 //! ```
 //!
 //! - **Reading** ([`DataFolder`](crate::DataFolder), [`DatasetBuilder`](crate::DatasetBuilder))
@@ -210,5 +211,33 @@
 //! let allocation = allocate("100.00".parse()?, &shares, Cents::ZERO);
 //! let paid: Vec<String> = allocation.payments.iter().map(|p| p.to_string()).collect();
 //! assert_eq!(paid, ["33.34", "33.33", "33.33"]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## Follow the payments: events from the bank, the state of every check, the final account
+//!
+//! A [`Ledger`](crate::Ledger) takes the payments of a run and the events a tool reads from its
+//! bank and mail-room files ([`PaymentEvent`](crate::PaymentEvent)), and gives as of any date the
+//! state of every instrument, the second distribution of unclaimed money, the Forms 1099-MISC due
+//! and a reconciliation of every cent; [`Accounting`](crate::Accounting) adds the figures of the
+//! post-distribution accounting. An event that cannot apply is returned, with its line and
+//! reason, among [`Ledger::rejections`](crate::Ledger::rejections).
+//!
+//! ```
+//! use premium_claims::{decide, payments, DataFolder, EventKind, InstrumentState, Ledger};
+//! use premium_claims::{NaiveDate, NoProgress, PaymentEvent, Round};
+//!
+//! let data = DataFolder::new("examples/data/distribution").load(&mut NoProgress)?;
+//! let decisions = decide(&data)?;
+//! let paid = payments(&data, &decisions);
+//! let on = |s: &str| s.parse::<NaiveDate>();
+//! // From the bank: the sixth payment's check was cashed; nothing came back for the others.
+//! let events = [PaymentEvent::new(paid[5].claim_id, Round::First, EventKind::Cashed, on("2026-01-05")?, 1)];
+//! let ledger = Ledger::build(&data.case, &decisions, &paid, &events, &[], on("2026-06-30")?)?;
+//! let checks = ledger.instruments.iter().filter(|i| i.method.as_str() == "check");
+//! let void: Vec<_> = checks.filter(|i| i.state == InstrumentState::Void).collect();
+//! assert_eq!(void.len(), 5); // the other checks were not cashed by their void date
+//! let r = &ledger.reconciliation;
+//! assert_eq!(r.accounted(), r.total); // fees, costs, payments, unclaimed, residual: all of it
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

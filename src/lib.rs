@@ -20,6 +20,7 @@
 //! | [`Desk`] | new claims answered one at a time, as the batch would decide them |
 //! | [`rules`] | the pure rules: each with its id, legal source and notice to the claimant |
 //! | [`verify`] | proves that an output folder is what the rules produce from its inputs |
+//! | [`Ledger::build`], [`Accounting`] | the payments carried out as of a date: instruments, the second distribution, Forms 1099, the post-distribution accounting |
 //!
 //! ```
 //! use premium_claims::{decide, DataFolder, NoProgress, Status};
@@ -43,6 +44,7 @@ mod class;
 mod compare;
 mod decide;
 mod desk;
+mod distribution;
 mod exposure;
 mod generate;
 pub mod guide;
@@ -55,7 +57,10 @@ pub mod rules;
 mod time;
 
 // Configuration.
-pub use crate::case::{Case, CaseError, ClaimsOrder, ClassDefinition, Damages, Fund, ServiceAward};
+pub use crate::case::{
+    Case, CaseError, ClaimsOrder, ClassDefinition, Damages, Distribution, Fund, ServiceAward,
+    TaxThreshold,
+};
 pub use crate::time::{CaseClock, InclusiveDates};
 
 // Records, as the input files and other sources give them.
@@ -86,6 +91,18 @@ pub use crate::exposure::{
 };
 pub use crate::rules::{Outcome, Reason, Reasons, Status};
 
+// Carrying the payments out: events, the ledger, the second distribution, tax, the accounting.
+pub use crate::distribution::accounting::{
+    Accounting, CheckTotals, CountAmount, CountShare, EventTotals, FeesAndCosts, MethodTotals,
+    NoticeCount, RoundTotals, TaxTotals,
+};
+pub use crate::distribution::{
+    DistributionError, EventKind, EventOutcome, EventRejection, Instrument, InstrumentState,
+    Ledger, Notice, NoticeMethod, Objection, PaymentEvent, PaymentHistory, Reconciliation, Round,
+    SecondDistribution, SecondStatus, TaxForm, TaxReport, TinStatus,
+};
+pub use crate::ingest::distribution::DistributionFiles;
+
 // Outputs and proof.
 pub use crate::audit::{verify, Verification};
 pub use crate::report::explain::{explain, Cluster, EvidenceShown, Explanation, Facts, RuleStep};
@@ -95,7 +112,9 @@ pub use crate::report::{
 };
 
 // Synthetic data folders, for trials and tests.
-pub use crate::generate::{generate, EvidenceOrder, Plan, Written};
+pub use crate::generate::{
+    generate, generate_distribution, DistributionWritten, EvidenceOrder, Plan, Written,
+};
 
 // The types of other crates that appear in this crate's API.
 pub use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
@@ -126,6 +145,10 @@ pub mod internals {
     /// The output files one by one, and their writing.
     pub mod output {
         pub use crate::audit::{check_out_dir, verify, write_atomically, Verification};
+        pub use crate::report::distribution::{
+            accounting_json, accounting_md, distribute, ledger_csv, render_distribution,
+            second_payments_csv, tax_1099_csv,
+        };
         pub use crate::report::{
             determinations_csv, payments_csv, rejected_rows_csv, render, report, summary,
             ClaimCounts,

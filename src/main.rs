@@ -88,6 +88,31 @@ enum Command {
         #[arg(long)]
         timings: bool,
     },
+    /// Decide and allocate as `process`, then carry the payments out as of a date: the payment
+    /// events (payment_events.csv), the second distribution of unclaimed money, Forms 1099-MISC
+    /// (tax_forms.csv) and the post-distribution accounting (notices.csv, objections.csv). Writes
+    /// the five outputs of `process` and ledger.csv, second_payments.csv, tax_1099.csv,
+    /// accounting.json and accounting.md, all or nothing.
+    Distribute {
+        /// Data folder (the files of `process`, and optionally payment_events.csv,
+        /// tax_forms.csv, notices.csv, objections.csv).
+        data_dir: PathBuf,
+        /// The date the ledger stands at (YYYY-MM-DD): events dated after it are ignored.
+        #[arg(long = "as-of", value_name = "DATE")]
+        as_of: String,
+        /// Case file [default: DATA_DIR/case.toml]; it needs a [distribution] table.
+        #[arg(long = "case", value_name = "FILE")]
+        case_file: Option<PathBuf>,
+        /// Output folder, of the tool's own, replaced as a whole when the run succeeds.
+        #[arg(long, value_name = "DIR", default_value = "out")]
+        out: PathBuf,
+        /// No progress bar and no summary on the terminal.
+        #[arg(long, short)]
+        quiet: bool,
+        /// Print the wall time of each phase on stderr.
+        #[arg(long)]
+        timings: bool,
+    },
     /// Validate every file and print rows read, accepted and rejected per file (exit 3 if any
     /// row is rejected).
     Check {
@@ -110,9 +135,14 @@ enum Command {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// For a paid claim of a folder with payment_events.csv: the date its payment history
+        /// stands at [default: the date of the latest event].
+        #[arg(long = "as-of", value_name = "DATE")]
+        as_of: Option<String>,
     },
     /// Re-run the rules on DATA_DIR and check that OUT_DIR holds exactly what they produce, and
     /// that its files match the fingerprints its summary.json recorded (exit 0 only if all match).
+    /// A folder written by `distribute` is re-made as of the date its accounting.json records.
     Verify {
         /// An output folder written by `process`.
         out_dir: PathBuf,
@@ -192,6 +222,11 @@ enum Command {
         /// no quotes) instead of the mix of forms real exports have.
         #[arg(long)]
         tidy: bool,
+        /// Also add a distribution: a [distribution] table in case.toml, and payment_events.csv,
+        /// tax_forms.csv, notices.csv and objections.csv made from the decisions on the folder
+        /// (the other files are the same bytes with or without it).
+        #[arg(long)]
+        distribution: bool,
     },
 }
 
@@ -221,6 +256,25 @@ fn main() -> ExitCode {
             };
             process(&folder, &out, options)
         }
+        Command::Distribute {
+            data_dir,
+            as_of,
+            case_file,
+            out,
+            quiet,
+            timings,
+        } => {
+            let Ok(as_of) = premium_claims::parse_date(as_of.trim()) else {
+                eprintln!("error: --as-of: '{as_of}' is not a date (YYYY-MM-DD)");
+                return ExitCode::from(2);
+            };
+            let options = Options {
+                strict: false,
+                quiet,
+                timings,
+            };
+            distribute(&data_folder(data_dir, case_file), as_of, &out, options)
+        }
         Command::Check {
             data_dir,
             case_file,
@@ -230,7 +284,18 @@ fn main() -> ExitCode {
             claim_id,
             case_file,
             json,
-        } => explain(&data_folder(data_dir, case_file), &claim_id, json),
+            as_of,
+        } => {
+            let as_of = match as_of.map(|d| premium_claims::parse_date(d.trim())) {
+                None => None,
+                Some(Ok(d)) => Some(d),
+                Some(Err(_)) => {
+                    eprintln!("error: --as-of: not a date (YYYY-MM-DD)");
+                    return ExitCode::from(2);
+                }
+            };
+            explain(&data_folder(data_dir, case_file), &claim_id, json, as_of)
+        }
         Command::Intake {
             data_dir,
             case_file,
@@ -255,12 +320,13 @@ fn main() -> ExitCode {
             evidence_per_member,
             evidence_order,
             tidy,
+            distribution,
         } => {
             let mut plan = premium_claims::Plan::new(members, seed);
             plan.evidence_per_member = evidence_per_member;
             plan.evidence_order = evidence_order;
             plan.tidy = tidy;
-            generate(&out_dir, plan)
+            generate(&out_dir, plan, distribution)
         }
         Command::Verify {
             out_dir,
@@ -349,6 +415,79 @@ fn process(folder: &DataFolder, out: &Path, options: Options) -> Result<ExitCode
     // The process ends here: the operating system takes the memory back at once, where freeing
     // millions of records one by one would take a second or more on a large class.
     std::mem::forget(files);
+    std::mem::forget(decisions);
+    std::mem::forget(data);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn distribute(
+    folder: &DataFolder,
+    as_of: premium_claims::NaiveDate,
+    out: &Path,
+    options: Options,
+) -> Result<ExitCode, String> {
+    let Options { quiet, timings, .. } = options;
+    require_folder(folder)?;
+    output::check_out_dir(out)?;
+    let mut clock = Stopwatch::new(timings);
+    let mut data = if quiet {
+        folder.load(&mut clock.watch(&mut NoProgress))
+    } else {
+        folder.load(&mut clock.watch(&mut Bar::new()))
+    }
+    .map_err(|e| e.to_string())?;
+    if data.case.distribution.is_none() {
+        return Err(format!(
+            "{}: the case file has no [distribution] table (first_issue_date, check_void_days)",
+            folder
+                .case_file()
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+        ));
+    }
+    // The distribution's files are read while the claims are decided: neither needs the other.
+    let (files, decisions) = std::thread::scope(|scope| {
+        let files = scope.spawn(|| folder.load_distribution(&data));
+        let decisions = premium_claims::decide(&data);
+        let files = files
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (files, decisions)
+    });
+    let mut files = files.map_err(|e| e.to_string())?;
+    let decisions = decisions.map_err(|e| e.to_string())?;
+    clock.lap("read distribution files and decide");
+    let (outputs, accounting) =
+        output::distribute(&mut data, &decisions, &mut files, as_of).map_err(|e| e.to_string())?;
+    clock.lap("ledger and render");
+    output::write_atomically(out, &outputs).map_err(|e| format!("cannot write outputs: {e}"))?;
+    clock.lap("write");
+    if !quiet {
+        let r = &accounting.reconciliation;
+        out!("{} ({})", data.case.name, data.case.docket);
+        out!("as of {}", accounting.as_of);
+        out!(
+            "payments: {} first, {} second",
+            accounting.first_distribution.by_state[..6]
+                .iter()
+                .map(|c| c.count)
+                .sum::<u64>(),
+            accounting.second_distribution.payments.len()
+        );
+        out!(
+            "payment events: {} applied, {} after the date, {} rejected",
+            accounting.events.applied,
+            accounting.events.after_as_of,
+            accounting.events.rejected
+        );
+        out!("rejected input rows: {}", data.rejected.len());
+        for (name, amount) in r.buckets() {
+            out!("  {:<34} {:>16}", name, amount);
+        }
+        out!("  {:<34} {:>16}", "total", r.total);
+        out!("outputs written to {}", out.display());
+    }
+    std::mem::forget(outputs);
     std::mem::forget(decisions);
     std::mem::forget(data);
     Ok(ExitCode::SUCCESS)
@@ -560,7 +699,11 @@ fn intake_line(
 
 fn check(folder: &DataFolder) -> Result<ExitCode, String> {
     require_folder(folder)?;
-    let data = folder.load(&mut NoProgress).map_err(|e| e.to_string())?;
+    let mut data = folder.load(&mut NoProgress).map_err(|e| e.to_string())?;
+    // The distribution's files too, row by row (whether events fit their payments depends on a
+    // date: `distribute` judges that).
+    let files = folder.load_distribution(&data).map_err(|e| e.to_string())?;
+    data.rejected.extend(files.rejected);
     out!(
         "{:<20} {:>12} {:>12} {:>12}",
         "file",
@@ -568,7 +711,7 @@ fn check(folder: &DataFolder) -> Result<ExitCode, String> {
         "accepted",
         "rejected"
     );
-    for (file, s) in &data.inputs {
+    for (file, s) in data.inputs.iter().chain(&files.inputs) {
         out!(
             "{:<20} {:>12} {:>12} {:>12}",
             file.name(),
@@ -586,27 +729,97 @@ fn check(folder: &DataFolder) -> Result<ExitCode, String> {
     }
 }
 
-fn explain(folder: &DataFolder, claim_id: &str, json: bool) -> Result<ExitCode, String> {
+fn explain(
+    folder: &DataFolder,
+    claim_id: &str,
+    json: bool,
+    as_of: Option<premium_claims::NaiveDate>,
+) -> Result<ExitCode, String> {
     let id = ClaimId::parse(claim_id.trim())
         .ok_or_else(|| format!("claim id '{claim_id}' is not a UUID"))?;
     let data = folder.load(&mut NoProgress).map_err(|e| e.to_string())?;
     let decisions = premium_claims::decide(&data).map_err(|e| e.to_string())?;
     let explanation = premium_claims::explain(&data, &decisions, id)
         .ok_or_else(|| format!("claims.csv: no accepted claim has id {id}"))?;
+    let history = payment_history(folder, &data, &decisions, id, as_of)?;
     if json {
-        let text = serde_json::to_string_pretty(&explanation).map_err(|e| e.to_string())?;
+        let mut value = serde_json::to_value(&explanation).map_err(|e| e.to_string())?;
+        if let Some(history) = &history {
+            value["payment_history"] = serde_json::to_value(history).map_err(|e| e.to_string())?;
+        }
+        let text = serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?;
         out!("{text}");
     } else {
         out_raw!("{explanation}");
+        if let Some(history) = &history {
+            out_raw!("{history}");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
 
+/// The payment history of a paid claim, when the folder has payment events and the case a
+/// [distribution] table; as of `as_of`, by default the date of the folder's latest event.
+fn payment_history(
+    folder: &DataFolder,
+    data: &Dataset,
+    decisions: &premium_claims::Decisions,
+    id: ClaimId,
+    as_of: Option<premium_claims::NaiveDate>,
+) -> Result<Option<premium_claims::PaymentHistory>, String> {
+    let Some(config) = &data.case.distribution else {
+        return Ok(None);
+    };
+    if !folder.dir().join("payment_events.csv").exists() {
+        return Ok(None);
+    }
+    let files = folder.load_distribution(data).map_err(|e| e.to_string())?;
+    let as_of = as_of.unwrap_or_else(|| {
+        files
+            .events
+            .iter()
+            .map(|e| e.on)
+            .max()
+            .unwrap_or(config.first_issue_date)
+            .max(config.first_issue_date)
+    });
+    let paid = premium_claims::payments(data, decisions);
+    let ledger = premium_claims::Ledger::build(
+        &data.case,
+        decisions,
+        &paid,
+        &files.events,
+        &files.tax_forms,
+        as_of,
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(premium_claims::PaymentHistory::of(
+        &ledger,
+        &files.events,
+        id,
+    ))
+}
+
 fn verify(out: &Path, folder: &DataFolder) -> Result<ExitCode, String> {
     require_folder(folder)?;
-    let data = folder.load(&mut NoProgress).map_err(|e| e.to_string())?;
+    let mut data = folder.load(&mut NoProgress).map_err(|e| e.to_string())?;
     let decisions = premium_claims::decide(&data).map_err(|e| e.to_string())?;
-    let files = output::render(&data, &decisions).map_err(|e| e.to_string())?;
+    // A folder written by `distribute` says in its accounting.json the date it stood at: all ten
+    // files are then re-made as of that date.
+    let as_of = std::fs::read(out.join("accounting.json"))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .and_then(|json| json["as_of"].as_str().map(str::to_string))
+        .and_then(|date| premium_claims::parse_date(&date).ok());
+    let files = match as_of {
+        Some(as_of) => {
+            let mut distribution = folder.load_distribution(&data).map_err(|e| e.to_string())?;
+            output::distribute(&mut data, &decisions, &mut distribution, as_of)
+                .map_err(|e| e.to_string())?
+                .0
+        }
+        None => output::render(&data, &decisions).map_err(|e| e.to_string())?,
+    };
     let v = output::verify(out, &files).map_err(|e| e.to_string())?;
     for d in &v.differences {
         out!("DIFFERENT {d}");
@@ -628,9 +841,24 @@ fn verify(out: &Path, folder: &DataFolder) -> Result<ExitCode, String> {
     }
 }
 
-fn generate(dir: &Path, plan: premium_claims::Plan) -> Result<ExitCode, String> {
+fn generate(
+    dir: &Path,
+    plan: premium_claims::Plan,
+    distribution: bool,
+) -> Result<ExitCode, String> {
     let written =
         premium_claims::generate(dir, plan).map_err(|e| format!("{}: {e}", dir.display()))?;
+    if distribution {
+        let d = premium_claims::generate_distribution(dir, plan)
+            .map_err(|e| format!("{}: {e}", dir.display()))?;
+        out!(
+            "distribution: {} payment events, {} tax forms, {} notices, {} objections",
+            d.payment_events,
+            d.tax_forms,
+            d.notices,
+            d.objections
+        );
+    }
     out!(
         "wrote {}: {} members, {} subscriptions, {} evidence rows, {} opt-outs, {} claims, {} cures",
         dir.display(),

@@ -192,6 +192,14 @@ pub struct FeeRate {
 }
 
 impl FeeRate {
+    /// The rate 0.
+    pub fn zero() -> FeeRate {
+        FeeRate {
+            one: false,
+            fraction: Vec::new(),
+        }
+    }
+
     /// Parses a plain decimal (`0.25`, `1`, `.3333`, `+0.5`) or scientific notation (`2.5e-1`).
     ///
     /// # Errors

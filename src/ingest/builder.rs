@@ -420,6 +420,10 @@ impl Build {
                 self.cures.entry(c.claim_id).or_default().push(c);
                 Ok(())
             }
+            // The builder's slots are the six files of `process`.
+            _ => Err(format!(
+                "{file} is not one of the files a dataset is built from"
+            )),
         }
     }
 }

@@ -335,6 +335,11 @@ impl DataFolder {
         &self.case_file
     }
 
+    /// How the large files are split among threads.
+    pub(crate) fn parallelism(&self) -> Parallelism {
+        self.parallelism
+    }
+
     /// Which members keep their facts.
     pub fn loading(&self) -> Loading {
         self.loading
@@ -978,6 +983,9 @@ impl Loader {
                 self.cures.entry(cure.claim_id).or_default().push(cure);
                 Ok(())
             }
+            _ => Err(format!(
+                "{file} is read by DataFolder::load_distribution, not with the claims"
+            )),
         }
     }
 }

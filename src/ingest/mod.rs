@@ -8,6 +8,7 @@
 //! - `builder`: the same records from any source, in any order.
 
 pub mod builder;
+pub mod distribution;
 pub mod evidence;
 pub(crate) mod fields;
 pub mod fingerprint;

@@ -12,6 +12,9 @@ use chrono::Utc;
 use serde::Serialize;
 use wide::u8x16;
 
+use crate::distribution::records::{
+    EventKind, Notice, NoticeMethod, Objection, PaymentEvent, Round, TaxForm, TinStatus,
+};
 use crate::model::{
     Channel, Claim, ClaimId, Cure, EvidenceKind, Filing, Member, MemberId, PaymentMethod,
     Subscription,
@@ -37,6 +40,14 @@ pub enum InputFile {
     Claims,
     /// `cures.csv`
     Cures,
+    /// `payment_events.csv` (read by `distribute` only)
+    PaymentEvents,
+    /// `tax_forms.csv` (read by `distribute` only)
+    TaxForms,
+    /// `notices.csv` (read by `distribute` only)
+    Notices,
+    /// `objections.csv` (read by `distribute` only)
+    Objections,
 }
 
 impl InputFile {
@@ -50,6 +61,15 @@ impl InputFile {
         InputFile::Cures,
     ];
 
+    /// The distribution's files, all optional, in the order their rejected rows are listed
+    /// (after those of [`InputFile::ALL`]).
+    pub const DISTRIBUTION: [InputFile; 4] = [
+        InputFile::PaymentEvents,
+        InputFile::TaxForms,
+        InputFile::Notices,
+        InputFile::Objections,
+    ];
+
     /// The file name.
     pub fn name(self) -> &'static str {
         match self {
@@ -59,12 +79,19 @@ impl InputFile {
             InputFile::OptOuts => "opt_outs.csv",
             InputFile::Claims => "claims.csv",
             InputFile::Cures => "cures.csv",
+            InputFile::PaymentEvents => "payment_events.csv",
+            InputFile::TaxForms => "tax_forms.csv",
+            InputFile::Notices => "notices.csv",
+            InputFile::Objections => "objections.csv",
         }
     }
 
     /// Whether a data folder may leave the file out.
     pub fn optional(self) -> bool {
-        matches!(self, InputFile::OptOuts | InputFile::Cures)
+        !matches!(
+            self,
+            InputFile::Members | InputFile::Subscriptions | InputFile::Evidence | InputFile::Claims
+        )
     }
 
     /// The columns the file knows, with whether the header must name them.
@@ -114,6 +141,26 @@ impl InputFile {
                 ("email", false),
                 ("attested", false),
             ],
+            InputFile::PaymentEvents => &[
+                ("claim_id", true),
+                ("distribution", true),
+                ("event", true),
+                ("on", true),
+                ("method", false),
+                ("reference", false),
+            ],
+            InputFile::TaxForms => &[
+                ("member_id", true),
+                ("tin_status", true),
+                ("received_on", true),
+            ],
+            InputFile::Notices => &[
+                ("member_id", true),
+                ("method", true),
+                ("sent_on", true),
+                ("undeliverable", false),
+            ],
+            InputFile::Objections => &[("member_id", true), ("filed_on", true)],
         }
     }
 }
@@ -1137,6 +1184,117 @@ pub fn cure(mut row: Row<'_>, known: &impl KnownClaims) -> Result<Cure, Problems
         email,
         attested,
     });
+    row.done(value)
+}
+
+/// Parses a `payment_events.csv` row. Whether the event fits the payment it names is the
+/// ledger's to judge.
+///
+/// # Errors
+/// The row's problems, joined.
+pub fn payment_event(mut row: Row<'_>) -> Result<PaymentEvent, Problems> {
+    let line = row.line;
+    let claim_id = row.required(0, "claim_id", claim_id);
+    let distribution = row.required(1, "distribution", |s| {
+        Round::parse(s).ok_or_else(|| quoted(s, "is not a distribution (1 or 2)"))
+    });
+    let kind = row.required(2, "event", |s| {
+        EventKind::parse(s).ok_or_else(|| format!("unknown event {}", crate::model::quote(s)))
+    });
+    let on = row.required(3, "on", date);
+    // The method is read only for a reissue, the one event that uses it.
+    let method = match kind {
+        Some(EventKind::Reissued) => row.optional(4, "method", |s| {
+            PaymentMethod::parse(s)
+                .ok_or_else(|| format!("unknown payment method {}", crate::model::quote(s)))
+        }),
+        _ => None,
+    };
+    let reference = row.optional(5, "reference", string);
+    let value = match (claim_id, distribution, kind, on) {
+        (Some(claim_id), Some(distribution), Some(kind), Some(on)) => Some(PaymentEvent {
+            claim_id,
+            distribution,
+            kind,
+            on,
+            method,
+            reference,
+            line,
+        }),
+        _ => None,
+    };
+    row.done(value)
+}
+
+/// The member of a row, as the class list knows it.
+fn member_named(row: &mut Row<'_>, known: &impl KnownMembers) -> Option<MemberId> {
+    let text = row.text(0, "member_id");
+    match text {
+        None => {
+            if !row.errors.iter().any(|e| e.column == "member_id") {
+                row.problem("member_id", "required value is absent".into());
+            }
+            None
+        }
+        Some(s) if known.find(s.as_bytes()).is_some() => Some(MemberId(s.to_string())),
+        Some(s) => {
+            row.problem(
+                "member_id",
+                format!("unknown member {}", crate::model::quote(s)),
+            );
+            None
+        }
+    }
+}
+
+/// Parses a `tax_forms.csv` row.
+///
+/// # Errors
+/// The row's problems, joined.
+pub fn tax_form(mut row: Row<'_>, known: &impl KnownMembers) -> Result<TaxForm, Problems> {
+    let member_id = member_named(&mut row, known);
+    let tin_status = row.required(1, "tin_status", |s| {
+        TinStatus::parse(s).ok_or_else(|| format!("unknown TIN status {}", crate::model::quote(s)))
+    });
+    let received_on = row.required(2, "received_on", date);
+    let value = match (member_id, tin_status, received_on) {
+        (Some(m), Some(t), Some(r)) => Some(TaxForm::new(m, t, r)),
+        _ => None,
+    };
+    row.done(value)
+}
+
+/// Parses a `notices.csv` row (`undeliverable` absent: delivered).
+///
+/// # Errors
+/// The row's problems, joined.
+pub fn notice(mut row: Row<'_>, known: &impl KnownMembers) -> Result<Notice, Problems> {
+    let member_id = member_named(&mut row, known);
+    let method = row.required(1, "method", |s| {
+        NoticeMethod::parse(s)
+            .ok_or_else(|| format!("unknown notice method {}", crate::model::quote(s)))
+    });
+    let sent_on = row.required(2, "sent_on", date);
+    let undeliverable = row.optional(3, "undeliverable", boolean).unwrap_or(false);
+    let value = match (member_id, method, sent_on) {
+        (Some(m), Some(method), Some(sent_on)) => {
+            Some(Notice::new(m, method, sent_on, undeliverable))
+        }
+        _ => None,
+    };
+    row.done(value)
+}
+
+/// Parses an `objections.csv` row.
+///
+/// # Errors
+/// The row's problems, joined.
+pub fn objection(mut row: Row<'_>, known: &impl KnownMembers) -> Result<Objection, Problems> {
+    let member_id = member_named(&mut row, known);
+    let filed_on = row.required(1, "filed_on", date);
+    let value = member_id
+        .zip(filed_on)
+        .map(|(m, filed_on)| Objection::new(m, filed_on));
     row.done(value)
 }
 

@@ -1,6 +1,7 @@
 //! The outputs: `determinations.csv`, `payments.csv`, `rejected_rows.csv`, `summary.json` and
 //! `report.md`, rendered in memory and written all or nothing.
 
+pub mod distribution;
 pub mod explain;
 
 use std::fmt::Write as _;
@@ -464,7 +465,7 @@ pub fn summary(data: &Dataset, decisions: &Decisions) -> Value {
     serde_json::to_value(Summary::of(data, decisions)).unwrap_or(Value::Null)
 }
 
-fn percent(part: i128, whole: i128) -> String {
+pub(crate) fn percent(part: i128, whole: i128) -> String {
     if whole == 0 {
         return "n/a".into();
     }
@@ -635,7 +636,18 @@ pub fn render(data: &Dataset, decisions: &Decisions) -> io::Result<Vec<(&'static
         ("report.md", report(data, decisions).into_bytes()),
     ];
     // The summary fingerprints every other output, so a later `verify` can prove them unchanged.
-    let mut value = summary(data, decisions);
+    insert_fingerprinted(&mut files, 3, "summary.json", summary(data, decisions))?;
+    Ok(files)
+}
+
+/// Inserts at `at` the JSON file `name` holding `value` with, under `outputs`, the SHA-256 of
+/// each of `files`.
+fn insert_fingerprinted(
+    files: &mut Vec<(&'static str, Vec<u8>)>,
+    at: usize,
+    name: &'static str,
+    mut value: Value,
+) -> io::Result<()> {
     let outputs: Map<String, Value> = files
         .iter()
         .map(|(name, bytes)| {
@@ -646,10 +658,10 @@ pub fn render(data: &Dataset, decisions: &Decisions) -> io::Result<Vec<(&'static
         })
         .collect();
     value["outputs"] = Value::Object(outputs);
-    let mut summary = serde_json::to_vec_pretty(&value).map_err(io::Error::other)?;
-    summary.push(b'\n');
-    files.insert(3, ("summary.json", summary));
-    Ok(files)
+    let mut bytes = serde_json::to_vec_pretty(&value).map_err(io::Error::other)?;
+    bytes.push(b'\n');
+    files.insert(at, (name, bytes));
+    Ok(())
 }
 
 #[cfg(test)]
