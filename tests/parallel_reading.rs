@@ -193,19 +193,14 @@ fn any_split_gives_the_sequential_result() {
 /// Counts rows, to check the range reader on its own.
 struct CountRows;
 
-impl premium_claims::internals::input::parallel::RowSink for CountRows {
+impl premium_claims::internals::input::parallel::RangeSink for CountRows {
     type Part = u64;
-    type Worker = ();
-
-    fn worker(&self) {}
-
     fn row(
         &self,
         _: &premium_claims::internals::input::Header,
         _: &premium_claims::internals::input::Record,
         _: u64,
         part: &mut u64,
-        _: &mut (),
     ) {
         *part += 1;
     }

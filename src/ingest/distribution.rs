@@ -10,7 +10,7 @@ use crate::distribution::records::{Notice, Objection, PaymentEvent, TaxForm};
 use crate::distribution::EventRejection;
 use crate::ingest::fingerprint::Fingerprints;
 use crate::ingest::folder::{DataFolder, Dataset};
-use crate::ingest::parallel::{read_parallel, Counters, Parallelism, RowSink};
+use crate::ingest::parallel::{read_parallel, Counters, Parallelism, RangeSink};
 use crate::ingest::{
     self, FileStats, Header, InputError, InputFile, Problems, Record, RejectedRow,
 };
@@ -89,24 +89,13 @@ impl<T> Default for SinkPart<T> {
     }
 }
 
-impl<T, F> RowSink for Sink<'_, F>
+impl<T, F> RangeSink for Sink<'_, F>
 where
     T: Send,
     F: Fn(crate::ingest::Row<'_>, &CachedLookup<'_>) -> Result<T, Problems> + Sync,
 {
     type Part = SinkPart<T>;
-    type Worker = ();
-
-    fn worker(&self) {}
-
-    fn row(
-        &self,
-        header: &Header,
-        record: &Record,
-        breaks: u64,
-        part: &mut Self::Part,
-        _: &mut (),
-    ) {
+    fn row(&self, header: &Header, record: &Record, breaks: u64, part: &mut Self::Part) {
         let row = header.row(record, 0);
         let outcome = match row.width_error() {
             Some(problem) => Err(problem),

@@ -15,7 +15,7 @@ use crate::decide::Error;
 use crate::hashing::Map;
 use crate::ingest::evidence;
 use crate::ingest::fingerprint::Fingerprints;
-use crate::ingest::parallel::{read_parallel, Counters, ParallelRead, Parallelism, RowSink};
+use crate::ingest::parallel::{read_parallel, Counters, ParallelRead, Parallelism, RangeSink};
 use crate::ingest::{
     self, CsvTable, FileStats, Header, InputError, InputFile, Known, KnownClaims, Record,
     RejectedRow,
@@ -618,20 +618,9 @@ struct ClaimSink;
 /// and the claim or the row's problems.
 type ClaimOutcome = (u64, Option<ClaimId>, Result<Claim, String>);
 
-impl RowSink for ClaimSink {
+impl RangeSink for ClaimSink {
     type Part = Vec<ClaimOutcome>;
-    type Worker = ();
-
-    fn worker(&self) {}
-
-    fn row(
-        &self,
-        header: &Header,
-        record: &Record,
-        breaks: u64,
-        part: &mut Self::Part,
-        _: &mut (),
-    ) {
+    fn row(&self, header: &Header, record: &Record, breaks: u64, part: &mut Self::Part) {
         let mut row = header.row(record, 0);
         if let Some(problem) = row.width_error() {
             part.push((breaks, None, Err(problem)));
@@ -668,20 +657,9 @@ impl MemberPart {
     }
 }
 
-impl RowSink for MemberSink<'_> {
+impl RangeSink for MemberSink<'_> {
     type Part = MemberPart;
-    type Worker = ();
-
-    fn worker(&self) {}
-
-    fn row(
-        &self,
-        header: &Header,
-        record: &Record,
-        breaks: u64,
-        part: &mut MemberPart,
-        _: &mut (),
-    ) {
+    fn row(&self, header: &Header, record: &Record, breaks: u64, part: &mut MemberPart) {
         let mut row = header.row(record, 0);
         if let Some(problem) = row.width_error() {
             part.reject(breaks, None, problem);
@@ -697,14 +675,7 @@ impl RowSink for MemberSink<'_> {
         }
     }
 
-    fn plain_line(
-        &self,
-        header: &Header,
-        line: &[u8],
-        breaks: u64,
-        part: &mut MemberPart,
-        _: &mut (),
-    ) -> bool {
+    fn plain_line(&self, header: &Header, line: &[u8], breaks: u64, part: &mut MemberPart) -> bool {
         let Some(m) = ingest::member_line(header, line) else {
             return false;
         };
@@ -736,20 +707,9 @@ struct SubscriptionPart {
     recent: RefCell<RecentMember>,
 }
 
-impl RowSink for SubscriptionSink<'_> {
+impl RangeSink for SubscriptionSink<'_> {
     type Part = SubscriptionPart;
-    type Worker = ();
-
-    fn worker(&self) {}
-
-    fn row(
-        &self,
-        header: &Header,
-        record: &Record,
-        breaks: u64,
-        part: &mut SubscriptionPart,
-        _: &mut (),
-    ) {
+    fn row(&self, header: &Header, record: &Record, breaks: u64, part: &mut SubscriptionPart) {
         let row = header.row(record, 0);
         let result = match row.width_error() {
             Some(problem) => Err(problem),
@@ -772,7 +732,6 @@ impl RowSink for SubscriptionSink<'_> {
         line: &[u8],
         breaks: u64,
         part: &mut SubscriptionPart,
-        _: &mut (),
     ) -> bool {
         let lookup = self.class.cached(&part.recent);
         match ingest::subscription_line(header, line, &lookup) {

@@ -104,6 +104,49 @@ pub trait RowSink: Sync {
 /// hundred evidence rows.
 const LOOK_AHEAD: usize = 8 << 10;
 
+/// A [`RowSink`] that carries nothing from range to range (every file's but the evidence's):
+/// its row handlers without a worker. Every `RangeSink` is a `RowSink` whose worker is `()`.
+pub trait RangeSink: Sync {
+    /// What one range produces (merged by the caller in file order).
+    type Part: Send + Default;
+
+    /// As [`RowSink::row`].
+    fn row(&self, header: &Header, record: &Record, breaks: u64, part: &mut Self::Part);
+
+    /// As [`RowSink::plain_line`]; the default declines every line.
+    fn plain_line(
+        &self,
+        _header: &Header,
+        _line: &[u8],
+        _breaks: u64,
+        _part: &mut Self::Part,
+    ) -> bool {
+        false
+    }
+}
+
+impl<S: RangeSink> RowSink for S {
+    type Part = S::Part;
+    type Worker = ();
+
+    fn worker(&self) {}
+
+    fn row(&self, header: &Header, record: &Record, breaks: u64, part: &mut S::Part, _: &mut ()) {
+        RangeSink::row(self, header, record, breaks, part);
+    }
+
+    fn plain_line(
+        &self,
+        header: &Header,
+        line: &[u8],
+        breaks: u64,
+        part: &mut S::Part,
+        _: &mut (),
+    ) -> bool {
+        RangeSink::plain_line(self, header, line, breaks, part)
+    }
+}
+
 /// One range's product, in file order.
 #[derive(Debug)]
 pub struct Part<P> {

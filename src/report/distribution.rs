@@ -66,15 +66,7 @@ pub fn ledger_csv(ledger: &Ledger<'_>) -> io::Result<Vec<u8>> {
 /// Only if writing to memory fails.
 pub fn second_payments_csv(ledger: &Ledger<'_>) -> io::Result<Vec<u8>> {
     let mut w = csv_writer();
-    w.write_record([
-        "claim_id",
-        "member_id",
-        "payee_name",
-        "email",
-        "payment_method",
-        "payment_account",
-        "amount",
-    ])?;
+    w.write_record(super::PAYMENT_COLUMNS)?;
     for &(payment, amount) in &ledger.second.payments {
         let p = &ledger.payments[payment];
         let method = ledger

@@ -131,6 +131,17 @@ pub fn determinations_csv(decisions: &Decisions) -> io::Result<Vec<u8>> {
     finish(w)
 }
 
+/// The columns of `payments.csv` (and of `second_payments.csv`).
+pub(crate) const PAYMENT_COLUMNS: [&str; 7] = [
+    "claim_id",
+    "member_id",
+    "payee_name",
+    "email",
+    "payment_method",
+    "payment_account",
+    "amount",
+];
+
 /// `payments.csv`: every payment above zero, in input order; name and email are the claim's, else
 /// the member's.
 ///
@@ -138,15 +149,7 @@ pub fn determinations_csv(decisions: &Decisions) -> io::Result<Vec<u8>> {
 /// Only if writing to memory fails.
 pub fn payments_csv(data: &Dataset, decisions: &Decisions) -> io::Result<Vec<u8>> {
     let mut w = csv_writer();
-    w.write_record([
-        "claim_id",
-        "member_id",
-        "payee_name",
-        "email",
-        "payment_method",
-        "payment_account",
-        "amount",
-    ])?;
+    w.write_record(PAYMENT_COLUMNS)?;
     for p in payments(data, decisions) {
         w.write_record([
             p.claim_id.to_string(),
