@@ -16,6 +16,7 @@ use crate::decide::Error;
 use crate::ingest::folder::Dataset;
 use crate::model::{Claim, ClaimId, Filing, MemberId};
 use crate::money::Cents;
+use crate::report::percent;
 use crate::rules::{self, Reason, Reasons};
 
 /// The claims rates of the scenarios, in percent: 1%, 4% (FTC 2019 weighted mean), 9% (FTC 2019
@@ -215,19 +216,146 @@ fn scenario(data: &Dataset, eligible: u64, percent: u32, per_person: Cents) -> S
 }
 
 impl Exposure {
-    /// The two files of `premium-claims exposure`, name and bytes: `exposure.csv`
-    /// (`member_id,eligible,reasons`, every accepted member in the class list's order) and
-    /// `exposure.json` (this value's serialisation).
+    /// The files of `premium-claims exposure`, name and bytes: `exposure.csv`
+    /// (`member_id,eligible,reasons`, every accepted member in the class list's order),
+    /// `exposure.json` (this value's serialisation) and `report.md` ([`Exposure::report`]).
+    /// `data` is the dataset the census was made from.
     ///
     /// # Errors
     /// Only if writing to memory fails.
-    pub fn render(&self) -> std::io::Result<Vec<(&'static str, Vec<u8>)>> {
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use premium_claims::{exposure, DataFolder, Loading, NoProgress};
+    ///
+    /// let folder = DataFolder::new("examples/data/linkedin-premium").with_loading(Loading::EveryMember);
+    /// let data = folder.load(&mut NoProgress)?;
+    /// let files = exposure(&data)?.render(&data)?;
+    /// let names: Vec<&str> = files.iter().map(|(name, _)| *name).collect();
+    /// assert_eq!(names, ["exposure.csv", "exposure.json", "report.md"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn render(&self, data: &Dataset) -> std::io::Result<Vec<(&'static str, Vec<u8>)>> {
         let mut json = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
         json.push(b'\n');
         Ok(vec![
             ("exposure.csv", exposure_csv(self)?),
             ("exposure.json", json),
+            ("report.md", self.report(data).into_bytes()),
         ])
+    }
+
+    /// The census as a person reads it (`report.md` of an exposure run): the class, the members
+    /// failing each class rule, the statutory exposure, the claims-rate scenarios and the inputs
+    /// with their SHA-256. `data` is the dataset the census was made from.
+    pub fn report(&self, data: &Dataset) -> String {
+        use std::fmt::Write as _;
+        let case = &data.case;
+        let members = self.class_members();
+        let per_person = case.damages.statutory_minimum + case.damages.punitive_per_person;
+        let mut r = String::new();
+        let _ = writeln!(r, "# Census of the class and exposure\n");
+        let _ = writeln!(r, "**{}**, {}\n", case.name, case.docket);
+        let _ = writeln!(
+            r,
+            "Rule version: {}; premium-claims {}.\n",
+            rules::RULE_VERSION,
+            env!("CARGO_PKG_VERSION")
+        );
+        let _ = writeln!(
+            r,
+            "Every accepted member of the class list is treated as if they had filed one timely, \
+             attested claim by member id, without actual damages, and the class rules are applied \
+             to it. No claim is decided by this census.\n"
+        );
+        let _ = writeln!(r, "## Class\n\n| Item | Count |\n|---|---:|");
+        let _ = writeln!(
+            r,
+            "| Class members (accepted class-list rows) | {members} |"
+        );
+        let _ = writeln!(
+            r,
+            "| Eligible (meet the class definition) | {} ({}) |",
+            self.eligible,
+            percent(i128::from(self.eligible), i128::from(members))
+        );
+        let _ = writeln!(
+            r,
+            "| Not eligible | {} |",
+            members.saturating_sub(self.eligible)
+        );
+        let _ = writeln!(
+            r,
+            "\n## Members failing each class rule\n\nA member failing several rules is counted \
+             under each.\n\n| Rule | Code | Members |\n|---:|---|---:|"
+        );
+        for reason in census_rules() {
+            let _ = writeln!(
+                r,
+                "| {} | {} | {} |",
+                reason.rule().number,
+                reason.code(),
+                self.by_reason[reason as usize]
+            );
+        }
+        let _ = writeln!(
+            r,
+            "\n## Statutory exposure\n\n{} eligible members x ${} (statutory minimum ${} + \
+             punitive award ${}) = **${}**.",
+            self.eligible,
+            per_person,
+            case.damages.statutory_minimum,
+            case.damages.punitive_per_person,
+            self.statutory_exposure
+        );
+        let _ = writeln!(
+            r,
+            "\n## Claims-rate scenarios\n\nClaimants are the eligible members times the rate, \
+             rounded down (FTC 2019 study of consumer class actions: median claims rate 9%, \
+             weighted mean 4%).\n"
+        );
+        match &case.fund {
+            None => {
+                let _ = writeln!(
+                    r,
+                    "No settlement fund: each claimant would be paid ${per_person}.\n\n\
+                     | Claims rate | Claimants | Entitlement |\n|---:|---:|---:|"
+                );
+                for s in &self.scenarios {
+                    let _ = writeln!(
+                        r,
+                        "| {} | {} | ${} |",
+                        s.rate, s.claimants, s.total_entitlement
+                    );
+                }
+            }
+            Some(_) => {
+                let _ = writeln!(
+                    r,
+                    "The net settlement fund allocated among that many equal entitlements, rule \
+                     19's minimum payment applied.\n\n| Claims rate | Claimants | Entitlement | \
+                     Net fund | Smallest payment | Largest payment | Residual |\n\
+                     |---:|---:|---:|---:|---:|---:|---:|"
+                );
+                let money = |c: Option<Cents>| c.map_or_else(String::new, |c| format!("${c}"));
+                for s in &self.scenarios {
+                    let _ = writeln!(
+                        r,
+                        "| {} | {} | ${} | {} | {} | {} | {} |",
+                        s.rate,
+                        s.claimants,
+                        s.total_entitlement,
+                        money(s.net_fund),
+                        money(s.per_claimant.map(|p| p.smallest)),
+                        money(s.per_claimant.map(|p| p.largest)),
+                        money(s.residual)
+                    );
+                }
+            }
+        }
+        crate::report::inputs_table(data, &mut r);
+        r
     }
 }
 

@@ -142,9 +142,10 @@ enum Command {
     },
     /// Re-run the rules on DATA_DIR and check that OUT_DIR holds exactly what they produce, and
     /// that its files match the fingerprints its summary.json recorded (exit 0 only if all match).
-    /// A folder written by `distribute` is re-made as of the date its accounting.json records.
+    /// A folder written by `distribute` is re-made as of the date its accounting.json records, one
+    /// written by `exposure` by the census.
     Verify {
-        /// An output folder written by `process`.
+        /// An output folder written by `process`, `distribute` or `exposure`.
         out_dir: PathBuf,
         /// The data folder it was produced from.
         data_dir: PathBuf,
@@ -171,7 +172,7 @@ enum Command {
     },
     /// Counsel's census: every class member evaluated as a would-be claimant (one timely, attested
     /// claim by member id, no actual damages), and the exposure at claims rates of 1%, 4%, 9%,
-    /// 25% and 100%. Writes exposure.csv and exposure.json into OUT.
+    /// 25% and 100%. Writes exposure.csv, exposure.json and report.md into OUT.
     Exposure {
         /// Data folder.
         data_dir: PathBuf,
@@ -561,7 +562,7 @@ fn exposure(folder: &DataFolder, out: &Path, quiet: bool) -> Result<ExitCode, St
         .with_loading(premium_claims::Loading::EveryMember);
     let data = folder.load(&mut NoProgress).map_err(|e| e.to_string())?;
     let census = premium_claims::exposure(&data).map_err(|e| e.to_string())?;
-    let files = census.render().map_err(|e| e.to_string())?;
+    let files = census.render(&data).map_err(|e| e.to_string())?;
     output::write_atomically(out, &files).map_err(|e| format!("cannot write outputs: {e}"))?;
     if !quiet {
         out!("{} ({})", data.case.name, data.case.docket);
@@ -802,6 +803,16 @@ fn payment_history(
 
 fn verify(out: &Path, folder: &DataFolder) -> Result<ExitCode, String> {
     require_folder(folder)?;
+    // A folder written by `exposure` is re-made by the census, every member kept.
+    if out.join("exposure.json").is_file() {
+        let folder = folder
+            .clone()
+            .with_loading(premium_claims::Loading::EveryMember);
+        let data = folder.load(&mut NoProgress).map_err(|e| e.to_string())?;
+        let census = premium_claims::exposure(&data).map_err(|e| e.to_string())?;
+        let files = census.render(&data).map_err(|e| e.to_string())?;
+        return verified(out, folder.dir(), &files);
+    }
     let mut data = folder.load(&mut NoProgress).map_err(|e| e.to_string())?;
     let decisions = premium_claims::decide(&data).map_err(|e| e.to_string())?;
     // A folder written by `distribute` says in its accounting.json the date it stood at: all ten
@@ -820,15 +831,25 @@ fn verify(out: &Path, folder: &DataFolder) -> Result<ExitCode, String> {
         }
         None => output::render(&data, &decisions).map_err(|e| e.to_string())?,
     };
-    let v = output::verify(out, &files).map_err(|e| e.to_string())?;
+    verified(out, folder.dir(), &files)
+}
+
+/// Compares the output folder `out` with `files`, re-made from `data_dir`, and says so.
+fn verified(out: &Path, data_dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<ExitCode, String> {
+    let v = output::verify(out, files).map_err(|e| e.to_string())?;
     for d in &v.differences {
         out!("DIFFERENT {d}");
     }
     if v.differences.is_empty() {
         out!(
-            "verified: {} match a re-run of the rules on {} and the recorded fingerprints",
+            "verified: {} match a re-run of the rules on {}{}",
             v.checked.join(", "),
-            folder.dir().display()
+            data_dir.display(),
+            if files.iter().any(|(name, _)| *name == "summary.json") {
+                " and the recorded fingerprints"
+            } else {
+                ""
+            }
         );
         Ok(ExitCode::SUCCESS)
     } else {

@@ -85,6 +85,25 @@ fn exposure_and_compare_write_the_reference_files() {
     let figures: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("exposure.json")).unwrap()).unwrap();
     assert_eq!(figures["eligible"], 299);
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("| Eligible (meet the class definition) | 299 ("));
+
+    // The census folder verifies against a re-run, and not once a row is changed.
+    let verify = || {
+        bin()
+            .args(["verify", out.to_str().unwrap(), input.to_str().unwrap()])
+            .output()
+            .unwrap()
+    };
+    let o = verify();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    let csv = std::fs::read_to_string(out.join("exposure.csv")).unwrap();
+    let flipped = csv.replacen(",true,", ",false,", 1);
+    assert_ne!(csv, flipped);
+    std::fs::write(out.join("exposure.csv"), flipped).unwrap();
+    let o = verify();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("DIFFERENT exposure.csv:"));
 
     let out = tmp.path().join("compare");
     let o = bin()

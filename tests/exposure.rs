@@ -16,8 +16,9 @@ fn root() -> PathBuf {
 fn the_census_of_the_reference_folder_matches_the_independent_one() {
     let dir = root().join("tests/data/reference/round2-6");
     let folder = DataFolder::new(dir.join("input")).with_loading(Loading::EveryMember);
-    let census = exposure(&folder.load(&mut NoProgress).unwrap()).unwrap();
-    let files = census.render().unwrap();
+    let data = folder.load(&mut NoProgress).unwrap();
+    let census = exposure(&data).unwrap();
+    let files = census.render(&data).unwrap();
     let csv = &files.iter().find(|(n, _)| *n == "exposure.csv").unwrap().1;
     let expected = std::fs::read(dir.join("expected/exposure.csv")).unwrap();
     assert_eq!(
@@ -126,6 +127,27 @@ fn the_census_of_the_bundled_example_is_derived_by_hand() {
     };
     let census = load("case.toml");
     assert_eq!(census.class_members(), 47);
+    let data = DataFolder::new(&dir)
+        .with_loading(Loading::EveryMember)
+        .load(&mut NoProgress)
+        .unwrap();
+    let report = census.report(&data);
+    for line in [
+        "| Class members (accepted class-list rows) | 47 |",
+        "| Eligible (meet the class definition) | 34 (72.34%) |", // 34 / 47
+        "| Not eligible | 13 |",
+        "| 5 | OUTSIDE_CLASS_COUNTRY | 1 |",
+        "| 6 | EXCLUDED_PERSON | 2 |",
+        "| 9 | NO_QUALIFYING_INMAIL | 3 |",
+        "| 10 | NO_QUALIFYING_DISCLOSURE | 3 |",
+        "| 12 | NO_ACTUAL_DAMAGES | 0 |",
+        "34 eligible members x $1000.00 (statutory minimum $1000.00 + punitive award $0.00) = **$34000.00**.",
+        "| 0.09 | 3 | $3000.00 |",
+        "| 1.00 | 34 | $34000.00 |",
+        "| members.csv | 49 | 47 | 2 |",
+    ] {
+        assert!(report.contains(line), "{line} not in\n{report}");
+    }
     assert_eq!(census.eligible, 34);
     let failing: Vec<(&str, String)> = census
         .members
@@ -187,4 +209,16 @@ fn the_census_of_the_bundled_example_is_derived_by_hand() {
             (34, pair("0.00", "0.01"), "0.00".to_string()), // 14 get 1 cent; 20 below the minimum
         ]
     );
+    let data = DataFolder::new(&dir)
+        .with_case_file(dir.join("settlement.toml"))
+        .with_loading(Loading::EveryMember)
+        .load(&mut NoProgress)
+        .unwrap();
+    let report = census.report(&data);
+    for line in [
+        "| 0.01 | 0 | $0.00 | $0.14 |  |  | $0.14 |",
+        "| 0.09 | 3 | $3000.00 | $0.14 | $0.04 | $0.05 | $0.00 |",
+    ] {
+        assert!(report.contains(line), "{line} not in\n{report}");
+    }
 }

@@ -583,6 +583,12 @@ pub fn report(data: &Dataset, decisions: &Decisions) -> String {
         "| Average | ${} |\n| Median | ${} |\n| Largest | ${} |\n| Smallest | ${} |",
         stats.mean, stats.median, stats.max, stats.min
     );
+    inputs_table(data, &mut r);
+    r
+}
+
+/// The `## Inputs` section of a report: every file read, its rows and its SHA-256.
+pub(crate) fn inputs_table(data: &Dataset, r: &mut String) {
     let _ = writeln!(
         r,
         "\n## Inputs\n\n| File | Rows | Accepted | Rejected | SHA-256 |\n|---|---:|---:|---:|---|"
@@ -601,7 +607,6 @@ pub fn report(data: &Dataset, decisions: &Decisions) -> String {
             s.sha256
         );
     }
-    r
 }
 
 /// The five output files of `premium-claims process`, name and bytes, in memory:
