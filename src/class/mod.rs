@@ -161,8 +161,16 @@ pub(crate) enum RowKind {
     /// An accepted member whose facts are not kept.
     Listed,
     /// An accepted member whose facts are kept.
-    Kept(Box<Member>),
+    Kept(Member),
     /// A rejected row with an id: only looked up (for the message).
+    Rejected,
+}
+
+/// A [`RowKind`] once its member, if any, has gone into the batch's facts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Listed,
+    Kept,
     Rejected,
 }
 
@@ -187,7 +195,11 @@ pub(crate) struct RowBatch {
     /// Each row's line.
     lines: Vec<u64>,
     /// Each row's kind.
-    kinds: Vec<RowKind>,
+    kinds: Vec<Role>,
+    /// The facts of the rows of kind [`RowKind::Kept`], in order: made by the reading threads
+    /// (in parallel), and taken by the class list in one piece when it can take them all (see
+    /// [`ClassRecords::list_rows`]).
+    kept: Vec<MemberFacts>,
 }
 
 impl RowBatch {
@@ -198,15 +210,37 @@ impl RowBatch {
         self.ends.push(self.ids.len());
         self.hashes.push(hash);
         self.lines.push(line);
-        self.kinds.push(kind);
+        self.kinds.push(match kind {
+            RowKind::Listed => Role::Listed,
+            RowKind::Kept(member) => {
+                self.kept.push(MemberFacts::new(member));
+                Role::Kept
+            }
+            RowKind::Rejected => Role::Rejected,
+        });
+    }
+
+    /// Room for `kept` more rows of kind [`RowKind::Kept`] (before appending parts to an empty
+    /// batch: their facts are then moved once, in bulk, into a vector of the right size).
+    pub(crate) fn reserve_kept(&mut self, kept: usize) {
+        self.kept.reserve_exact(kept);
+    }
+
+    /// Rows of kind [`RowKind::Kept`] so far.
+    pub(crate) fn kept(&self) -> usize {
+        self.kept.len()
     }
 
     /// Adds the rows of `other`, their lines moved on by `lines`.
-    pub(crate) fn append(&mut self, other: RowBatch, lines: u64) {
+    pub(crate) fn append(&mut self, mut other: RowBatch, lines: u64) {
         let first = self.len();
+        let other_kept = std::mem::take(&mut other.kept);
         if first == 0 {
-            // The first part: its buffers become the batch's.
+            // The first part: its buffers become the batch's (but for the facts, which go into
+            // the vector reserved for them, if any).
+            let kept = std::mem::take(&mut self.kept);
             *self = other;
+            self.kept = kept;
         } else {
             let base = self.ids.len();
             self.ids.extend_from_slice(&other.ids);
@@ -214,6 +248,11 @@ impl RowBatch {
             self.hashes.extend_from_slice(&other.hashes);
             self.lines.extend_from_slice(&other.lines);
             self.kinds.extend(other.kinds);
+        }
+        if self.kept.is_empty() && self.kept.capacity() < other_kept.len() {
+            self.kept = other_kept;
+        } else {
+            self.kept.extend(other_kept);
         }
         for line in &mut self.lines[first..] {
             *line += lines;
@@ -393,6 +432,7 @@ impl ClassRecords {
             hashes,
             lines,
             kinds,
+            kept: kept_facts,
         } = batch;
         let first_row = self.ids.rows();
         if first_row == 0 {
@@ -421,7 +461,7 @@ impl ClassRecords {
         let mut order = vec![(0u64, 0usize); hashes.len()];
         let mut next = starts.clone();
         for (row, (&h, kind)) in hashes.iter().zip(&kinds).enumerate() {
-            let accept = usize::from(!matches!(kind, RowKind::Rejected));
+            let accept = usize::from(*kind != Role::Rejected);
             order[next[bucket(h)]] = (h, row << 1 | accept);
             next[bucket(h)] += 1;
         }
@@ -487,11 +527,7 @@ impl ClassRecords {
         });
 
         // Facts, in file order, for the rows that were listed.
-        let kept = kinds
-            .iter()
-            .filter(|k| matches!(k, RowKind::Kept(_)))
-            .count();
-        self.facts.reserve(kept);
+        let kept = kept_facts.len();
         let all = &self.facts;
         self.by_email
             .reserve(kept, |&(i, _)| email_hash(&all[i as usize]));
@@ -499,11 +535,36 @@ impl ClassRecords {
         for (row, earlier) in firsts {
             earlier_line[row] = Some(self.ids.lines[earlier]);
         }
+        // Usually the list has no facts yet and every kept row is listed (no id repeated): the
+        // batch's facts then become the list's as they are, in one piece.
+        let whole = self.facts.is_empty()
+            && kept < NOT_LISTED as usize
+            && kinds
+                .iter()
+                .zip(&earlier_line)
+                .all(|(kind, earlier)| *kind != Role::Kept || earlier.is_none());
+        let mut kept_facts = if whole {
+            self.facts = kept_facts;
+            Vec::new().into_iter()
+        } else {
+            self.facts.reserve(kept);
+            kept_facts.into_iter()
+        };
+        let mut next_index = 0u32;
         for (row, kind) in kinds.into_iter().enumerate() {
             let listed = earlier_line[row].is_none();
             let facts = match kind {
-                RowKind::Listed if listed => NOT_KEPT,
-                RowKind::Kept(member) if listed => self.keep(*member),
+                Role::Listed if listed => NOT_KEPT,
+                Role::Kept if whole => {
+                    let index = next_index;
+                    next_index += 1;
+                    self.index_email(index);
+                    index
+                }
+                Role::Kept => match kept_facts.next() {
+                    Some(facts) if listed => self.keep_facts(facts),
+                    _ => continue,
+                },
                 _ => continue,
             };
             self.ids.facts[first_row + row] = facts;
@@ -517,26 +578,35 @@ impl ClassRecords {
 
     /// Keeps a member's facts (if there is room) and returns their index.
     fn keep(&mut self, member: Member) -> u32 {
+        self.keep_facts(MemberFacts::new(member))
+    }
+
+    /// As [`ClassRecords::keep`], for facts already made.
+    fn keep_facts(&mut self, facts: MemberFacts) -> u32 {
         if self.facts.len() >= NOT_LISTED as usize {
             return NOT_KEPT;
         }
-        let index = self.facts.len();
-        let facts = MemberFacts::new(member);
-        if let Some(email) = facts.email_key.as_deref() {
+        let index = self.facts.len() as u32;
+        self.facts.push(facts);
+        self.index_email(index);
+        index
+    }
+
+    /// Files the email of the facts at `index` (already in place) in the email index.
+    fn index_email(&mut self, index: u32) {
+        let all = &self.facts;
+        if let Some(email) = all[index as usize].email_key.as_deref() {
             // Entries are facts positions, found by the email's hash and compared with the
             // facts' own normalised email: no second copy of each email.
-            let all = &self.facts;
             let key_of = |&(i, _): &(u32, u32)| email_hash(&all[i as usize]);
             let same = |&(i, _): &(u32, u32)| all[i as usize].email_key.as_deref() == Some(email);
             match self.by_email.entry(hash_id(email.as_bytes()), same, key_of) {
                 Entry::Occupied(mut seen) => seen.get_mut().1 += 1,
                 Entry::Vacant(slot) => {
-                    slot.insert((index as u32, 1));
+                    slot.insert((index, 1));
                 }
             }
         }
-        self.facts.push(facts);
-        index as u32
     }
 
     /// The id and line of the `row`-th row listed, accepted or not (for messages).
@@ -827,7 +897,7 @@ mod tests {
                 let kind = match kind {
                     0 if keep && one.wants(&id, m.email.as_deref()) => {
                         expected.push(one.insert(m.clone(), line).err());
-                        RowKind::Kept(Box::new(m))
+                        RowKind::Kept(m)
                     }
                     0 | 1 => {
                         expected.push(one.insert_listed(&id, line).err());
@@ -878,7 +948,7 @@ mod tests {
                 let id = id_of(n);
                 let kind = match kind {
                     0 => RowKind::Rejected,
-                    1 if n == 5 => RowKind::Kept(Box::new(member(&id, "e@example.com"))),
+                    1 if n == 5 => RowKind::Kept(member(&id, "e@example.com")),
                     _ => RowKind::Listed,
                 };
                 batch.push(id.as_bytes(), hash_id(id.as_bytes()), i as u64 + 2, kind);

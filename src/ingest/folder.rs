@@ -668,7 +668,7 @@ impl RangeSink for MemberSink<'_> {
         let id = ingest::member_id_of(&mut row);
         match ingest::member(row) {
             Ok(m) if self.class.wants(m.member_id, m.email) => {
-                part.push(breaks, id, RowKind::Kept(Box::new(m.to_member())))
+                part.push(breaks, id, RowKind::Kept(m.to_member()))
             }
             Ok(_) => part.push(breaks, id, RowKind::Listed),
             Err(problem) => part.reject(breaks, id, problem.to_string()),
@@ -680,7 +680,7 @@ impl RangeSink for MemberSink<'_> {
             return false;
         };
         let kind = if self.class.wants(m.member_id, m.email) {
-            RowKind::Kept(Box::new(m.to_member()))
+            RowKind::Kept(m.to_member())
         } else {
             RowKind::Listed
         };
@@ -792,6 +792,7 @@ impl Loader {
         let stats = read.stats();
         let rejected_before = self.rejected.len();
         let mut batch = RowBatch::default();
+        batch.reserve_kept(read.parts.iter().map(|p| p.value.rows.kept()).sum());
         // The problems of the rejected rows, with their rows, in order.
         let mut problems = Vec::new();
         for part in read.parts {
