@@ -485,9 +485,13 @@ impl DataFolder {
                         &mut advance,
                     )?;
                     let stats = loader.add_members(read);
-                    // Each further case gets its own copy of the class list, to fold its facts in.
-                    let first = loader.classes[0].clone();
-                    loader.classes.resize(loader.cases.len(), first);
+                    // Each further case gets its own copy of the class list, to fold its facts in
+                    // (none is made for a single case: a copy of a million members' facts is
+                    // half a gigabyte and a quarter of a second).
+                    if loader.cases.len() > 1 {
+                        let first = loader.classes[0].clone();
+                        loader.classes.resize(loader.cases.len(), first);
+                    }
                     stats
                 }
                 InputFile::Subscriptions => {
