@@ -452,9 +452,21 @@ impl CaseClock {
 
     /// The local calendar date of an instant.
     pub fn local_date(&self, instant: DateTime<Utc>) -> NaiveDate {
-        let seconds = instant.timestamp();
+        self.local_date_of(instant.timestamp(), || instant)
+    }
+
+    /// As [`CaseClock::local_date`], for an instant in Unix seconds (an evidence row's, whose
+    /// calendar form is then made only if wanted).
+    pub(crate) fn local_date_unix(&self, instant: UnixTime) -> NaiveDate {
+        self.local_date_of(instant.seconds, || instant.to_utc())
+    }
+
+    /// The local date of the instant `seconds` from the tables, or of `instant()` from the zone
+    /// database outside them.
+    #[inline]
+    fn local_date_of(&self, seconds: i64, instant: impl FnOnce() -> DateTime<Utc>) -> NaiveDate {
         if !(TABLE_FROM..TABLE_TO).contains(&seconds) {
-            return instant.with_timezone(&self.tz).date_naive();
+            return instant().with_timezone(&self.tz).date_naive();
         }
         let table = self.table.get_or_init(|| OffsetTable::build(self.tz));
         let days = (seconds + i64::from(table.offset(seconds))).div_euclid(86_400);
@@ -463,7 +475,7 @@ impl CaseClock {
             .and_then(|i| table.dates.get(i))
         {
             Some(&date) => date,
-            None => instant.with_timezone(&self.tz).date_naive(),
+            None => instant().with_timezone(&self.tz).date_naive(),
         }
     }
 

@@ -302,15 +302,18 @@ impl Sink<'_> {
         let Known::Kept(index) = ev.member else {
             return;
         };
-        let at = ev.occurred_at.instant().to_utc();
+        // The instant in Unix seconds gives the local date; its calendar form is made only for
+        // the rows that need it (a disclosure's opt-out test, a row offered to the summary).
+        let unix = ev.occurred_at.instant();
         let cases = self.cases.iter().zip(self.classes).zip(&self.tests);
         for (k, ((case, class), tests)) in cases.enumerate() {
             let Some(test) = tests.get(index) else {
                 continue;
             };
-            let local = case.clock.local_date(at);
+            let local = case.clock.local_date_unix(unix);
             match ev.kind {
                 EvidenceKind::Disclosure => {
+                    let at = unix.to_utc();
                     if test.disclosure(at, local) {
                         summaries.offer_disclosure(k, index, ev.evidence_id, at);
                     }
@@ -322,7 +325,7 @@ impl Sink<'_> {
                             .is_some_and(|facts| facts.message_qualifies(case, local))
                     });
                     if qualifies {
-                        summaries.offer_message(k, index, ev.evidence_id, at);
+                        summaries.offer_message(k, index, ev.evidence_id, unix.to_utc());
                     }
                 }
             }
