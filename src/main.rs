@@ -567,6 +567,12 @@ fn exposure(folder: &DataFolder, out: &Path, quiet: bool) -> Result<ExitCode, St
     if !quiet {
         out!("{} ({})", data.case.name, data.case.docket);
         out!("class members:        {:>12}", census.class_members());
+        if !data.rejected.is_empty() {
+            out!(
+                "rejected input rows:  {:>12}  (listed by `premium-claims check`)",
+                data.rejected.len()
+            );
+        }
         out!("eligible:             {:>12}", census.eligible);
         for reason in premium_claims::census_rules() {
             let n = census.by_reason[reason as usize];

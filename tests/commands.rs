@@ -121,3 +121,26 @@ fn exposure_and_compare_write_the_reference_files() {
         std::fs::read(dir.join("expected/comparison.csv")).unwrap()
     );
 }
+
+/// The census's terminal summary says how many input rows were rejected (they are not in the
+/// census, and `exposure` writes no rejected_rows.csv): the bundled example has the 20 of its
+/// expected `rejected_rows.csv`.
+#[test]
+fn exposure_says_how_many_input_rows_were_rejected() {
+    let tmp = tempfile::tempdir().unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data/linkedin-premium");
+    let o = bin()
+        .arg("exposure")
+        .arg(&example)
+        .arg("--out")
+        .arg(tmp.path().join("census"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("rejected input rows:"))
+        .unwrap_or_else(|| panic!("no rejected rows line in\n{stdout}"));
+    assert_eq!(line.split_whitespace().nth(3), Some("20"), "{line}");
+}
