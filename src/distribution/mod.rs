@@ -484,7 +484,10 @@ impl RoundInstruments {
     }
 }
 
-/// The payments of a run carried out as of a date. See the [module](self) documentation.
+/// The payments of a run carried out as of a date: the state of every instrument, the unclaimed
+/// money and its second distribution, the Form 1099-MISC determinations and a reconciliation of
+/// every cent of the fund. Pure: the same payments, events and date always give the same ledger,
+/// whatever the order of the events of different claims. The [guide](crate::guide) has a recipe.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct Ledger<'a> {
