@@ -299,6 +299,14 @@ impl Exposure {
                 self.by_reason[reason as usize]
             );
         }
+        if case.damages.require_actual_damages {
+            let _ = writeln!(
+                r,
+                "\nThe case file requires actual damages (rule 12) and a census claim claims none: \
+                 every member fails rule 12. The counts of rules 5-11 show who meets the class \
+                 definition otherwise."
+            );
+        }
         let _ = writeln!(
             r,
             "\n## Statutory exposure\n\n{} eligible members x ${} (statutory minimum ${} + \

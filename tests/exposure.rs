@@ -148,6 +148,7 @@ fn the_census_of_the_bundled_example_is_derived_by_hand() {
     ] {
         assert!(report.contains(line), "{line} not in\n{report}");
     }
+    assert!(!report.contains("every member fails rule 12"));
     assert_eq!(census.eligible, 34);
     let failing: Vec<(&str, String)> = census
         .members
@@ -184,6 +185,19 @@ fn the_census_of_the_bundled_example_is_derived_by_hand() {
         census.scenarios[4].total_entitlement.to_string(),
         "34000.00"
     );
+
+    // With actual damages required, every census claim (which claims none) fails rule 12, and
+    // the report says why.
+    let census = load("case-require-actual-damages.toml");
+    assert_eq!(census.eligible, 0);
+    let data = DataFolder::new(&dir)
+        .with_case_file(dir.join("case-require-actual-damages.toml"))
+        .with_loading(Loading::EveryMember)
+        .load(&mut NoProgress)
+        .unwrap();
+    let report = census.report(&data);
+    assert!(report.contains("| 12 | NO_ACTUAL_DAMAGES | 47 |"));
+    assert!(report.contains("every member fails rule 12"));
 
     // settlement.toml: net = 10000.10 - 2500.03 - 3000.00 - 4424.93 - 75.00 = 0.14, minimum 0.01.
     let census = load("settlement.toml");
