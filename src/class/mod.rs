@@ -196,10 +196,10 @@ pub(crate) struct RowBatch {
     lines: Vec<u64>,
     /// Each row's kind.
     kinds: Vec<Role>,
-    /// The facts of the rows of kind [`RowKind::Kept`], in order: made by the reading threads
-    /// (in parallel), and taken by the class list in one piece when it can take them all (see
-    /// [`ClassRecords::list_rows`]).
-    kept: Vec<MemberFacts>,
+    /// The facts of the rows of kind [`RowKind::Kept`], in order, in the pieces the reading
+    /// threads made them in (in parallel); the class list takes the pieces as they are when it
+    /// can take them all (see [`ClassRecords::list_rows`]).
+    kept: Vec<Vec<MemberFacts>>,
 }
 
 impl RowBatch {
@@ -213,22 +213,16 @@ impl RowBatch {
         self.kinds.push(match kind {
             RowKind::Listed => Role::Listed,
             RowKind::Kept(member) => {
-                self.kept.push(MemberFacts::new(member));
+                if self.kept.is_empty() {
+                    self.kept.push(Vec::new());
+                }
+                if let Some(piece) = self.kept.last_mut() {
+                    piece.push(MemberFacts::new(member));
+                }
                 Role::Kept
             }
             RowKind::Rejected => Role::Rejected,
         });
-    }
-
-    /// Room for `kept` more rows of kind [`RowKind::Kept`] (before appending parts to an empty
-    /// batch: their facts are then moved once, in bulk, into a vector of the right size).
-    pub(crate) fn reserve_kept(&mut self, kept: usize) {
-        self.kept.reserve_exact(kept);
-    }
-
-    /// Rows of kind [`RowKind::Kept`] so far.
-    pub(crate) fn kept(&self) -> usize {
-        self.kept.len()
     }
 
     /// Adds the rows of `other`, their lines moved on by `lines`.
@@ -236,11 +230,8 @@ impl RowBatch {
         let first = self.len();
         let other_kept = std::mem::take(&mut other.kept);
         if first == 0 {
-            // The first part: its buffers become the batch's (but for the facts, which go into
-            // the vector reserved for them, if any).
-            let kept = std::mem::take(&mut self.kept);
+            // The first part: its buffers become the batch's.
             *self = other;
-            self.kept = kept;
         } else {
             let base = self.ids.len();
             self.ids.extend_from_slice(&other.ids);
@@ -249,11 +240,8 @@ impl RowBatch {
             self.lines.extend_from_slice(&other.lines);
             self.kinds.extend(other.kinds);
         }
-        if self.kept.is_empty() && self.kept.capacity() < other_kept.len() {
-            self.kept = other_kept;
-        } else {
-            self.kept.extend(other_kept);
-        }
+        // The facts stay in their pieces.
+        self.kept.extend(other_kept);
         for line in &mut self.lines[first..] {
             *line += lines;
         }
@@ -320,6 +308,79 @@ impl MemberIds {
     }
 }
 
+/// Member facts by index, in the order they were kept, held in the pieces the reading threads
+/// made them in: the facts of a class of millions (hundreds of megabytes) are never copied into
+/// one vector. A look-up finds its piece among a few by binary search.
+#[derive(Debug, Clone, Default)]
+struct Facts {
+    /// The pieces, in order; only the last may be empty.
+    pieces: Vec<Vec<MemberFacts>>,
+    /// The index of the first facts of each piece.
+    starts: Vec<usize>,
+    /// Facts in all pieces.
+    len: usize,
+}
+
+impl Facts {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The piece holding `index`, and the position in it.
+    #[inline]
+    fn locate(&self, index: usize) -> Option<(usize, usize)> {
+        let piece = self
+            .starts
+            .partition_point(|&start| start <= index)
+            .checked_sub(1)?;
+        Some((piece, index - self.starts[piece]))
+    }
+
+    fn get(&self, index: usize) -> Option<&MemberFacts> {
+        let (piece, at) = self.locate(index)?;
+        self.pieces[piece].get(at)
+    }
+
+    fn get_mut(&mut self, index: usize) -> Option<&mut MemberFacts> {
+        let (piece, at) = self.locate(index)?;
+        self.pieces[piece].get_mut(at)
+    }
+
+    /// Adds facts at the end (at index `len()`).
+    fn push(&mut self, facts: MemberFacts) {
+        if self.pieces.is_empty() {
+            self.starts.push(0);
+            self.pieces.push(Vec::new());
+        }
+        if let Some(last) = self.pieces.last_mut() {
+            last.push(facts);
+            self.len += 1;
+        }
+    }
+
+    /// Adds the facts of `piece` at the end, without moving them.
+    fn push_piece(&mut self, piece: Vec<MemberFacts>) {
+        if piece.is_empty() {
+            return;
+        }
+        if self.pieces.last().is_some_and(Vec::is_empty) {
+            self.pieces.pop();
+            self.starts.pop();
+        }
+        self.starts.push(self.len);
+        self.len += piece.len();
+        self.pieces.push(piece);
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &MemberFacts> {
+        self.pieces.iter().flatten()
+    }
+}
+
 /// The class list with per-member facts, looked up by id and by normalised email. It comes from
 /// [`crate::DataFolder::load`] or [`crate::DatasetBuilder::build`], as [`crate::Dataset::class`].
 ///
@@ -348,7 +409,7 @@ impl MemberIds {
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct ClassRecords {
-    facts: Vec<MemberFacts>,
+    facts: Facts,
     ids: MemberIds,
     /// By normalised email: (facts position of the first member with it, members with it).
     by_email: HashTable<(u32, u32)>,
@@ -527,16 +588,15 @@ impl ClassRecords {
         });
 
         // Facts, in file order, for the rows that were listed.
-        let kept = kept_facts.len();
+        let kept = kept_facts.iter().map(Vec::len).sum::<usize>();
         let all = &self.facts;
-        self.by_email
-            .reserve(kept, |&(i, _)| email_hash(&all[i as usize]));
+        self.by_email.reserve(kept, |&(i, _)| email_hash_at(all, i));
         let mut earlier_line = vec![None; kinds.len()];
         for (row, earlier) in firsts {
             earlier_line[row] = Some(self.ids.lines[earlier]);
         }
         // Usually the list has no facts yet and every kept row is listed (no id repeated): the
-        // batch's facts then become the list's as they are, in one piece.
+        // batch's facts then become the list's as they are, in their pieces.
         let whole = self.facts.is_empty()
             && kept < NOT_LISTED as usize
             && kinds
@@ -544,11 +604,12 @@ impl ClassRecords {
                 .zip(&earlier_line)
                 .all(|(kind, earlier)| *kind != Role::Kept || earlier.is_none());
         let mut kept_facts = if whole {
-            self.facts = kept_facts;
-            Vec::new().into_iter()
+            for piece in kept_facts {
+                self.facts.push_piece(piece);
+            }
+            Vec::new().into_iter().flatten()
         } else {
-            self.facts.reserve(kept);
-            kept_facts.into_iter()
+            kept_facts.into_iter().flatten()
         };
         let mut next_index = 0u32;
         for (row, kind) in kinds.into_iter().enumerate() {
@@ -595,11 +656,14 @@ impl ClassRecords {
     /// Files the email of the facts at `index` (already in place) in the email index.
     fn index_email(&mut self, index: u32) {
         let all = &self.facts;
-        if let Some(email) = all[index as usize].email_key.as_deref() {
+        let email = all
+            .get(index as usize)
+            .and_then(|facts| facts.email_key.as_deref());
+        if let Some(email) = email {
             // Entries are facts positions, found by the email's hash and compared with the
             // facts' own normalised email: no second copy of each email.
-            let key_of = |&(i, _): &(u32, u32)| email_hash(&all[i as usize]);
-            let same = |&(i, _): &(u32, u32)| all[i as usize].email_key.as_deref() == Some(email);
+            let key_of = |&(i, _): &(u32, u32)| email_hash_at(all, i);
+            let same = |&(i, _): &(u32, u32)| email_at(all, i) == Some(email);
             match self.by_email.entry(hash_id(email.as_bytes()), same, key_of) {
                 Entry::Occupied(mut seen) => seen.get_mut().1 += 1,
                 Entry::Vacant(slot) => {
@@ -699,6 +763,18 @@ impl ClassRecords {
 /// The hash by which a member's normalised email is found (see `ClassRecords::by_email`).
 fn email_hash(facts: &MemberFacts) -> u64 {
     hash_id(facts.email_key.as_deref().unwrap_or("").as_bytes())
+}
+
+/// [`email_hash`] of the facts at `index` (always there for an entry of the email index).
+fn email_hash_at(facts: &Facts, index: u32) -> u64 {
+    facts.get(index as usize).map_or(0, email_hash)
+}
+
+/// The normalised email of the facts at `index`.
+fn email_at(facts: &Facts, index: u32) -> Option<&str> {
+    facts
+        .get(index as usize)
+        .and_then(|facts| facts.email_key.as_deref())
 }
 
 /// The answer of [`ClassRecords::lookup`].
@@ -838,11 +914,14 @@ impl ClassList for ClassRecords {
         let found = self
             .by_email
             .find(hash_id(email_key.as_bytes()), |&(i, _)| {
-                self.facts[i as usize].email_key.as_deref() == Some(email_key)
+                email_at(&self.facts, i) == Some(email_key)
             });
         match found {
             None => EmailMatch::None,
-            Some(&(i, 1)) => EmailMatch::One(&self.facts[i as usize]),
+            Some(&(i, 1)) => self
+                .facts
+                .get(i as usize)
+                .map_or(EmailMatch::None, EmailMatch::One),
             Some(&(_, n)) => EmailMatch::Many(n as usize),
         }
     }

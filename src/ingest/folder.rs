@@ -796,7 +796,6 @@ impl Loader {
         let stats = read.stats();
         let rejected_before = self.rejected.len();
         let mut batch = RowBatch::default();
-        batch.reserve_kept(read.parts.iter().map(|p| p.value.rows.kept()).sum());
         // The problems of the rejected rows, with their rows, in order.
         let mut problems = Vec::new();
         for part in read.parts {
