@@ -844,9 +844,15 @@ impl Loader {
             for (breaks, result) in part.value.outcomes {
                 match result {
                     Ok((i, sub)) => {
-                        for (case, class) in self.cases.iter().zip(&mut self.classes) {
-                            if let Some(facts) = class.facts_at_mut(i) {
-                                facts.add_subscription(case, sub.clone());
+                        // Each case but the last gets a copy; the last (usually the only one)
+                        // takes the row's own.
+                        let mut sub = Some(sub);
+                        let last = self.cases.len().saturating_sub(1);
+                        let cases = self.cases.iter().zip(&mut self.classes).enumerate();
+                        for (k, (case, class)) in cases {
+                            let this = if k == last { sub.take() } else { sub.clone() };
+                            if let (Some(facts), Some(this)) = (class.facts_at_mut(i), this) {
+                                facts.add_subscription(case, this);
                             }
                         }
                     }
