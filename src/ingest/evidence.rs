@@ -165,6 +165,40 @@ impl Summaries {
         }
     }
 
+    /// The earliest InMail and the latest disclosure that any of `workers` found for the member
+    /// at `index` under `case`, with the tie-breaks of [`EvidenceSummary`] (as if each thread's
+    /// summary were merged in turn).
+    fn best(workers: &[Summaries], case: usize, index: usize) -> EvidenceSummary {
+        let mut inmail: Option<(&Summaries, &Found)> = None;
+        let mut disclosure: Option<(&Summaries, &Found)> = None;
+        for worker in workers {
+            let Some(kept) = worker.cases.get(case).and_then(|c| c.get(index)) else {
+                continue;
+            };
+            let found = &kept.earliest_inmail;
+            if found.len != 0
+                && inmail.map_or(true, |(best_worker, best)| {
+                    (found.at, worker.id(found)) < (best.at, best_worker.id(best))
+                })
+            {
+                inmail = Some((worker, found));
+            }
+            let found = &kept.latest_disclosure;
+            if found.len != 0
+                && disclosure.map_or(true, |(best_worker, best)| {
+                    found.at > best.at
+                        || (found.at == best.at && worker.id(found) < best_worker.id(best))
+                })
+            {
+                disclosure = Some((worker, found));
+            }
+        }
+        EvidenceSummary {
+            earliest_inmail: inmail.and_then(|(worker, found)| worker.fact(found)),
+            latest_disclosure: disclosure.and_then(|(worker, found)| worker.fact(found)),
+        }
+    }
+
     /// What was found, as the rules keep it.
     fn fact(&self, found: &Found) -> Option<EvidenceFact> {
         (found.len != 0).then(|| EvidenceFact {
@@ -374,19 +408,22 @@ pub fn read_evidence(
             });
         }
     }
-    for worker in &read.workers {
-        for (class, kept) in classes.iter_mut().zip(&worker.cases) {
-            for (index, kept) in kept.iter().enumerate() {
-                let summary = EvidenceSummary {
-                    earliest_inmail: worker.fact(&kept.earliest_inmail),
-                    latest_disclosure: worker.fact(&kept.latest_disclosure),
-                };
-                if summary == EvidenceSummary::default() {
-                    continue;
-                }
-                if let Some(facts) = class.facts_at_mut(index) {
-                    facts.merge(summary);
-                }
+    // The threads' summaries of a member are compared in place, and only the best of them is
+    // made into the facts' text (one allocation per piece of evidence kept, not per thread).
+    let workers = &read.workers;
+    for (case, class) in classes.iter_mut().enumerate() {
+        let members = workers
+            .iter()
+            .map(|w| w.cases.get(case).map_or(0, Vec::len))
+            .max()
+            .unwrap_or(0);
+        for index in 0..members {
+            let summary = Summaries::best(workers, case, index);
+            if summary == EvidenceSummary::default() {
+                continue;
+            }
+            if let Some(facts) = class.facts_at_mut(index) {
+                facts.merge(summary);
             }
         }
     }
