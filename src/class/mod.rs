@@ -949,7 +949,106 @@ mod tests {
         }
     }
 
+    fn batch_push(batch: &mut RowBatch, id: &str, line: u64, kind: RowKind) {
+        batch.push(id.as_bytes(), hash_id(id.as_bytes()), line, kind);
+    }
+
     proptest::proptest! {
+        /// Rows listed in bulk from parts appended in turn (as the reading threads make them),
+        /// with every member kept or only some, give each member its own facts, the facts in
+        /// the same order and the same email matches as inserting the rows one by one.
+        #[test]
+        fn bulk_listing_in_parts_keeps_each_members_own_facts(
+            rows in proptest::collection::vec((0u8..30, 0u8..4, 0u8..5), 0..200),
+            cuts in proptest::collection::vec(0usize..200, 0..4),
+            every in proptest::bool::ANY,
+            before in 0usize..2,
+            unique in proptest::bool::ANY,
+        ) {
+            let fresh = || {
+                if every {
+                    ClassRecords::new()
+                } else {
+                    let mut interest = Interest::default();
+                    interest.add(Some("m-3"), Some("e1@example.com"));
+                    interest.add(Some("m-11"), None);
+                    ClassRecords::with_interest(interest)
+                }
+            };
+            let (mut one, mut bulk) = (fresh(), fresh());
+            for k in 0..before {
+                let m = member(&format!("m-{k}"), &format!("E{k}@example.com"));
+                let _ = one.insert(m.clone(), 2 + k as u64);
+                let _ = bulk.insert(m, 2 + k as u64);
+            }
+            // Emails shared by several members, in either case.
+            let email_of = |n: u8, variant: u8| {
+                let email = format!("e{}@example.com", n % 6);
+                if variant % 2 == 0 { email } else { email.to_uppercase() }
+            };
+            let mut cuts: Vec<usize> = cuts.into_iter().filter(|&c| c < rows.len()).collect();
+            cuts.sort_unstable();
+            let mut batch = RowBatch::default();
+            let mut part = RowBatch::default();
+            let mut part_start = 0;
+            // Without repeated ids (as usual) the parts' facts are taken as they are; with them,
+            // one by one.
+            let id_of = |i: usize, n: u8| if unique { format!("m-{}", 100 + i) } else { format!("m-{n}") };
+            let mut used = Vec::new();
+            // The ids whose facts are kept, by a model independent of how facts are stored.
+            let mut kept_ids: Vec<String> = (0..before).map(|k| format!("m-{k}")).filter(|id| one.lookup(id) != MemberLookup::FactsNotKept).collect();
+            for (i, &(n, kind, variant)) in rows.iter().enumerate() {
+                if cuts.contains(&i) && i > part_start {
+                    batch.append(std::mem::take(&mut part), part_start as u64);
+                    part_start = i;
+                }
+                let id = id_of(i, n);
+                used.push(id.clone());
+                let line = 10 + i as u64;
+                let m = member(&id, &email_of(n, variant));
+                let kind = match kind {
+                    0 | 1 if one.wants(&id, m.email.as_deref()) => {
+                        if one.insert(m.clone(), line).is_ok() {
+                            kept_ids.push(id.clone());
+                        }
+                        RowKind::Kept(m)
+                    }
+                    0..=2 => {
+                        let _ = one.insert_listed(&id, line);
+                        RowKind::Listed
+                    }
+                    _ => RowKind::Rejected,
+                };
+                // Lines within the part; append moves them on by the part's start.
+                batch_push(&mut part, &id, line - part_start as u64, kind);
+            }
+            batch.append(part, part_start as u64);
+            bulk.list_rows(batch);
+            proptest::prop_assert_eq!(bulk.kept(), one.kept());
+            let ids = |c: &ClassRecords| c.every_member().map(|f| f.member.member_id.0.clone()).collect::<Vec<_>>();
+            proptest::prop_assert_eq!(ids(&bulk), ids(&one));
+            proptest::prop_assert_eq!(bulk.kept(), kept_ids.len());
+            for id in &kept_ids {
+                let found = matches!(bulk.lookup(id), MemberLookup::Facts(f) if &f.member.member_id.0 == id);
+                proptest::prop_assert!(found, "{} has not its own facts", id);
+            }
+            used.extend((0..30).map(|n| format!("m-{n}")));
+            for id in &used {
+                proptest::prop_assert_eq!(bulk.lookup(id), one.lookup(id));
+                if let MemberLookup::Facts(facts) = bulk.lookup(id) {
+                    proptest::prop_assert_eq!(&facts.member.member_id.0, id);
+                }
+                proptest::prop_assert_eq!(bulk.line_of(id), one.line_of(id));
+            }
+            for n in 0..6 {
+                let email = format!("e{n}@example.com");
+                proptest::prop_assert_eq!(
+                    format!("{:?}", bulk.members_with_email(&email)),
+                    format!("{:?}", one.members_with_email(&email))
+                );
+            }
+        }
+
         /// Listing rows in bulk gives the class list, and the duplicate lines, that inserting
         /// them one by one gives: same members known, same facts kept, same first lines.
         #[test]
