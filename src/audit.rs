@@ -21,7 +21,9 @@ pub struct Verification {
 }
 
 /// Compares an output folder with freshly `rendered` outputs of the same inputs, and the folder's
-/// files with the fingerprints its own `summary.json` recorded.
+/// files with the fingerprints its own `summary.json` (or a distribution's `accounting.json`)
+/// recorded. A rendered set without `summary.json` (a census, [`crate::Exposure::render`])
+/// records no fingerprints: its files are compared byte for byte only.
 ///
 /// # Errors
 /// Only when `out` cannot be read at all; every difference is a [`Verification::differences`]

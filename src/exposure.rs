@@ -84,6 +84,8 @@ pub struct Exposure {
     pub statutory_exposure: Cents,
     /// One per rate of [`CLAIMS_RATES_PERCENT`].
     pub scenarios: Vec<Scenario>,
+    /// `report.md`, made with the census from the same dataset (see [`Exposure::report`]).
+    report: String,
 }
 
 /// The rules a census claim can fail: the class rules 5-11 and actual damages (12). The others
@@ -159,13 +161,16 @@ pub fn exposure(data: &Dataset) -> Result<Exposure, Error> {
         .iter()
         .map(|&percent| scenario(data, eligible, percent, per_person))
         .collect();
-    Ok(Exposure {
+    let mut census = Exposure {
         members,
         by_reason,
         eligible,
         statutory_exposure: Cents(per_person.0 * i128::from(eligible)),
         scenarios,
-    })
+        report: String::new(),
+    };
+    census.report = census.make_report(data);
+    Ok(census)
 }
 
 fn scenario(data: &Dataset, eligible: u64, percent: u32, per_person: Cents) -> Scenario {
@@ -219,7 +224,6 @@ impl Exposure {
     /// The files of `premium-claims exposure`, name and bytes: `exposure.csv`
     /// (`member_id,eligible,reasons`, every accepted member in the class list's order),
     /// `exposure.json` (this value's serialisation) and `report.md` ([`Exposure::report`]).
-    /// `data` is the dataset the census was made from.
     ///
     /// # Errors
     /// Only if writing to memory fails.
@@ -231,25 +235,41 @@ impl Exposure {
     ///
     /// let folder = DataFolder::new("examples/data/linkedin-premium").with_loading(Loading::EveryMember);
     /// let data = folder.load(&mut NoProgress)?;
-    /// let files = exposure(&data)?.render(&data)?;
+    /// let files = exposure(&data)?.render()?;
     /// let names: Vec<&str> = files.iter().map(|(name, _)| *name).collect();
     /// assert_eq!(names, ["exposure.csv", "exposure.json", "report.md"]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn render(&self, data: &Dataset) -> std::io::Result<Vec<(&'static str, Vec<u8>)>> {
+    pub fn render(&self) -> std::io::Result<Vec<(&'static str, Vec<u8>)>> {
         let mut json = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
         json.push(b'\n');
         Ok(vec![
             ("exposure.csv", exposure_csv(self)?),
             ("exposure.json", json),
-            ("report.md", self.report(data).into_bytes()),
+            ("report.md", self.report.clone().into_bytes()),
         ])
     }
 
     /// The census as a person reads it (`report.md` of an exposure run): the class, the members
     /// failing each class rule, the statutory exposure, the claims-rate scenarios and the inputs
-    /// with their SHA-256. `data` is the dataset the census was made from.
-    pub fn report(&self, data: &Dataset) -> String {
+    /// with their SHA-256. Made with the census, from the same dataset.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use premium_claims::{exposure, DataFolder, Loading, NoProgress};
+    ///
+    /// let folder = DataFolder::new("examples/data/linkedin-premium").with_loading(Loading::EveryMember);
+    /// let census = exposure(&folder.load(&mut NoProgress)?)?;
+    /// assert!(census.report().contains("| Class members (accepted class-list rows) | 47 |"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn report(&self) -> &str {
+        &self.report
+    }
+
+    /// Writes [`Exposure::report`] for the census just made from `data`.
+    fn make_report(&self, data: &Dataset) -> String {
         use std::fmt::Write as _;
         let case = &data.case;
         let members = self.class_members();
@@ -276,10 +296,21 @@ impl Exposure {
         );
         let _ = writeln!(
             r,
-            "| Eligible (meet the class definition) | {} ({}) |",
+            "| Eligible (no class rule failed) | {} ({}) |",
             self.eligible,
             percent(i128::from(self.eligible), i128::from(members))
         );
+        if case.damages.require_actual_damages {
+            let but_for_damages = self
+                .members
+                .iter()
+                .filter(|m| m.reasons.iter().eq([Reason::NoActualDamages]))
+                .count() as u64;
+            let _ = writeln!(
+                r,
+                "| Failing only rule 12 (no actual damages claimed) | {but_for_damages} |"
+            );
+        }
         let _ = writeln!(
             r,
             "| Not eligible | {} |",
@@ -303,8 +334,9 @@ impl Exposure {
             let _ = writeln!(
                 r,
                 "\nThe case file requires actual damages (rule 12) and a census claim claims none: \
-                 every member fails rule 12. The counts of rules 5-11 show who meets the class \
-                 definition otherwise."
+                 every member fails rule 12. The members failing only rule 12 are those who meet \
+                 the rest of the class definition and would be eligible with proof of actual \
+                 damages."
             );
         }
         let _ = writeln!(

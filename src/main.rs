@@ -142,8 +142,9 @@ enum Command {
     },
     /// Re-run the rules on DATA_DIR and check that OUT_DIR holds exactly what they produce, and
     /// that its files match the fingerprints its summary.json recorded (exit 0 only if all match).
-    /// A folder written by `distribute` is re-made as of the date its accounting.json records, one
-    /// written by `exposure` by the census.
+    /// A folder written by `distribute` is re-made as of the date its accounting.json records; one
+    /// written by `exposure` is re-made by the census and compared byte for byte (it records no
+    /// fingerprints).
     Verify {
         /// An output folder written by `process`, `distribute` or `exposure`.
         out_dir: PathBuf,
@@ -562,14 +563,14 @@ fn exposure(folder: &DataFolder, out: &Path, quiet: bool) -> Result<ExitCode, St
         .with_loading(premium_claims::Loading::EveryMember);
     let data = folder.load(&mut NoProgress).map_err(|e| e.to_string())?;
     let census = premium_claims::exposure(&data).map_err(|e| e.to_string())?;
-    let files = census.render(&data).map_err(|e| e.to_string())?;
+    let files = census.render().map_err(|e| e.to_string())?;
     output::write_atomically(out, &files).map_err(|e| format!("cannot write outputs: {e}"))?;
     if !quiet {
         out!("{} ({})", data.case.name, data.case.docket);
         out!("class members:        {:>12}", census.class_members());
         if !data.rejected.is_empty() {
             out!(
-                "rejected input rows:  {:>12}  (listed by `premium-claims check`)",
+                "rejected input rows:  {:>12}  (`check` lists them; `process` writes rejected_rows.csv)",
                 data.rejected.len()
             );
         }
@@ -816,7 +817,7 @@ fn verify(out: &Path, folder: &DataFolder) -> Result<ExitCode, String> {
             .with_loading(premium_claims::Loading::EveryMember);
         let data = folder.load(&mut NoProgress).map_err(|e| e.to_string())?;
         let census = premium_claims::exposure(&data).map_err(|e| e.to_string())?;
-        let files = census.render(&data).map_err(|e| e.to_string())?;
+        let files = census.render().map_err(|e| e.to_string())?;
         return verified(out, folder.dir(), &files);
     }
     let mut data = folder.load(&mut NoProgress).map_err(|e| e.to_string())?;
