@@ -555,14 +555,22 @@ fn compare(
     Ok(ExitCode::SUCCESS)
 }
 
-fn exposure(folder: &DataFolder, out: &Path, quiet: bool) -> Result<ExitCode, String> {
-    require_folder(folder)?;
-    output::check_out_dir(out)?;
+/// `folder` loaded with every member kept, and its census.
+fn census_of(
+    folder: &DataFolder,
+) -> Result<(premium_claims::Dataset, premium_claims::Exposure), String> {
     let folder = folder
         .clone()
         .with_loading(premium_claims::Loading::EveryMember);
     let data = folder.load(&mut NoProgress).map_err(|e| e.to_string())?;
     let census = premium_claims::exposure(&data).map_err(|e| e.to_string())?;
+    Ok((data, census))
+}
+
+fn exposure(folder: &DataFolder, out: &Path, quiet: bool) -> Result<ExitCode, String> {
+    require_folder(folder)?;
+    output::check_out_dir(out)?;
+    let (data, census) = census_of(folder)?;
     let files = census.render().map_err(|e| e.to_string())?;
     output::write_atomically(out, &files).map_err(|e| format!("cannot write outputs: {e}"))?;
     if !quiet {
@@ -812,11 +820,7 @@ fn verify(out: &Path, folder: &DataFolder) -> Result<ExitCode, String> {
     require_folder(folder)?;
     // A folder written by `exposure` is re-made by the census, every member kept.
     if out.join("exposure.json").is_file() {
-        let folder = folder
-            .clone()
-            .with_loading(premium_claims::Loading::EveryMember);
-        let data = folder.load(&mut NoProgress).map_err(|e| e.to_string())?;
-        let census = premium_claims::exposure(&data).map_err(|e| e.to_string())?;
+        let (_data, census) = census_of(folder)?;
         let files = census.render().map_err(|e| e.to_string())?;
         return verified(out, folder.dir(), &files);
     }
