@@ -313,7 +313,7 @@ impl MemberIds {
 /// one vector. A look-up finds its piece among a few by binary search.
 #[derive(Debug, Clone, Default)]
 struct Facts {
-    /// The pieces, in order; only the last may be empty.
+    /// The pieces, in order, none empty.
     pieces: Vec<Vec<MemberFacts>>,
     /// The index of the first facts of each piece.
     starts: Vec<usize>,
@@ -324,10 +324,6 @@ struct Facts {
 impl Facts {
     fn len(&self) -> usize {
         self.len
-    }
-
-    fn is_empty(&self) -> bool {
-        self.len == 0
     }
 
     /// The piece holding `index`, and the position in it.
@@ -366,10 +362,6 @@ impl Facts {
     fn push_piece(&mut self, piece: Vec<MemberFacts>) {
         if piece.is_empty() {
             return;
-        }
-        if self.pieces.last().is_some_and(Vec::is_empty) {
-            self.pieces.pop();
-            self.starts.pop();
         }
         self.starts.push(self.len);
         self.len += piece.len();
@@ -595,37 +587,37 @@ impl ClassRecords {
         for (row, earlier) in firsts {
             earlier_line[row] = Some(self.ids.lines[earlier]);
         }
-        // Usually the list has no facts yet and every kept row is listed (no id repeated): the
-        // batch's facts then become the list's as they are, in their pieces.
-        let whole = self.facts.is_empty()
-            && kept < NOT_LISTED as usize
-            && kinds
-                .iter()
-                .zip(&earlier_line)
-                .all(|(kind, earlier)| *kind != Role::Kept || earlier.is_none());
-        let mut kept_facts = if whole {
-            for piece in kept_facts {
-                self.facts.push_piece(piece);
-            }
-            Vec::new().into_iter().flatten()
-        } else {
-            kept_facts.into_iter().flatten()
-        };
-        let mut next_index = 0u32;
+        // The batch's facts become the list's in their pieces, without moving each member: but
+        // for those of a repeated id (rare), which are dropped, and any beyond the room left.
+        let mut pieces = kept_facts;
+        let mut kept_listed = kinds
+            .iter()
+            .zip(&earlier_line)
+            .filter(|(kind, _)| **kind == Role::Kept)
+            .map(|(_, earlier)| earlier.is_none());
+        let mut room = (NOT_LISTED as usize).saturating_sub(self.facts.len());
+        for piece in &mut pieces {
+            piece.retain(|_| {
+                let keep = kept_listed.next().unwrap_or(false) && room > 0;
+                room -= usize::from(keep);
+                keep
+            });
+        }
+        let mut next_index = self.facts.len() as u32;
+        for piece in pieces {
+            self.facts.push_piece(piece);
+        }
         for (row, kind) in kinds.into_iter().enumerate() {
             let listed = earlier_line[row].is_none();
             let facts = match kind {
                 Role::Listed if listed => NOT_KEPT,
-                Role::Kept if whole => {
+                Role::Kept if listed && (next_index as usize) < self.facts.len() => {
                     let index = next_index;
                     next_index += 1;
                     self.index_email(index);
                     index
                 }
-                Role::Kept => match kept_facts.next() {
-                    Some(facts) if listed => self.keep_facts(facts),
-                    _ => continue,
-                },
+                Role::Kept if listed => NOT_KEPT,
                 _ => continue,
             };
             self.ids.facts[first_row + row] = facts;
@@ -639,16 +631,11 @@ impl ClassRecords {
 
     /// Keeps a member's facts (if there is room) and returns their index.
     fn keep(&mut self, member: Member) -> u32 {
-        self.keep_facts(MemberFacts::new(member))
-    }
-
-    /// As [`ClassRecords::keep`], for facts already made.
-    fn keep_facts(&mut self, facts: MemberFacts) -> u32 {
         if self.facts.len() >= NOT_LISTED as usize {
             return NOT_KEPT;
         }
         let index = self.facts.len() as u32;
-        self.facts.push(facts);
+        self.facts.push(MemberFacts::new(member));
         self.index_email(index);
         index
     }
