@@ -565,6 +565,18 @@ pub(crate) struct EvidenceSummary {
     pub(crate) latest_disclosure: Option<EvidenceFact>,
 }
 
+/// Rule 9's order of two InMails, `(instant, evidence id)`: true when `a` is kept over `b`, the
+/// earlier, or the smaller id on a tie. The one place this tie-break is written.
+pub(crate) fn earlier_message(a: (DateTime<Utc>, &[u8]), b: (DateTime<Utc>, &[u8])) -> bool {
+    a < b
+}
+
+/// Rule 10's order of two disclosures, `(instant, evidence id)`: true when `a` is kept over `b`,
+/// the later, or the smaller id on a tie. The one place this tie-break is written.
+pub(crate) fn later_disclosure(a: (DateTime<Utc>, &[u8]), b: (DateTime<Utc>, &[u8])) -> bool {
+    a.0 > b.0 || (a.0 == b.0 && a.1 < b.1)
+}
+
 impl EvidenceSummary {
     /// Keeps the earlier of `current` and the offered message (smaller id on a tie).
     pub(crate) fn offer_message(
@@ -574,7 +586,10 @@ impl EvidenceSummary {
     ) {
         let better = match current {
             None => true,
-            Some(f) => (occurred_at, evidence_id) < (f.occurred_at, f.evidence_id.as_str()),
+            Some(f) => earlier_message(
+                (occurred_at, evidence_id.as_bytes()),
+                (f.occurred_at, f.evidence_id.as_bytes()),
+            ),
         };
         if better {
             EvidenceFact::set(current, evidence_id, occurred_at);
@@ -589,10 +604,10 @@ impl EvidenceSummary {
     ) {
         let better = match current {
             None => true,
-            Some(f) => {
-                occurred_at > f.occurred_at
-                    || (occurred_at == f.occurred_at && evidence_id < f.evidence_id.as_str())
-            }
+            Some(f) => later_disclosure(
+                (occurred_at, evidence_id.as_bytes()),
+                (f.occurred_at, f.evidence_id.as_bytes()),
+            ),
         };
         if better {
             EvidenceFact::set(current, evidence_id, occurred_at);

@@ -22,7 +22,9 @@ use crate::ingest::{
     self, EvidenceRow, FileStats, Header, InputError, InputFile, Known, Record, RejectedRow,
 };
 use crate::model::EvidenceKind;
-use crate::rules::{EvidenceFact, EvidenceSummary, EvidenceTest};
+use crate::rules::{
+    earlier_message, later_disclosure, EvidenceFact, EvidenceSummary, EvidenceTest,
+};
 
 use chrono::{DateTime, Utc};
 
@@ -131,8 +133,11 @@ impl Summaries {
             return;
         };
         let current = current.earliest_inmail;
-        let better =
-            current.len == 0 || (at, evidence_id.as_bytes()) < (current.at, self.id(&current));
+        let better = current.len == 0
+            || earlier_message(
+                (at, evidence_id.as_bytes()),
+                (current.at, self.id(&current)),
+            );
         if better {
             let found = self.found(evidence_id, at);
             if let Some(kept) = self.cases.get_mut(case).and_then(|c| c.get_mut(index)) {
@@ -155,8 +160,10 @@ impl Summaries {
         };
         let current = current.latest_disclosure;
         let better = current.len == 0
-            || at > current.at
-            || (at == current.at && evidence_id.as_bytes() < self.id(&current));
+            || later_disclosure(
+                (at, evidence_id.as_bytes()),
+                (current.at, self.id(&current)),
+            );
         if better {
             let found = self.found(evidence_id, at);
             if let Some(kept) = self.cases.get_mut(case).and_then(|c| c.get_mut(index)) {
@@ -178,7 +185,10 @@ impl Summaries {
             let found = &kept.earliest_inmail;
             if found.len != 0
                 && inmail.map_or(true, |(best_worker, best)| {
-                    (found.at, worker.id(found)) < (best.at, best_worker.id(best))
+                    earlier_message(
+                        (found.at, worker.id(found)),
+                        (best.at, best_worker.id(best)),
+                    )
                 })
             {
                 inmail = Some((worker, found));
@@ -186,8 +196,10 @@ impl Summaries {
             let found = &kept.latest_disclosure;
             if found.len != 0
                 && disclosure.map_or(true, |(best_worker, best)| {
-                    found.at > best.at
-                        || (found.at == best.at && worker.id(found) < best_worker.id(best))
+                    later_disclosure(
+                        (found.at, worker.id(found)),
+                        (best.at, best_worker.id(best)),
+                    )
                 })
             {
                 disclosure = Some((worker, found));
