@@ -348,9 +348,11 @@ impl Sink<'_> {
         let Known::Kept(index) = ev.member else {
             return;
         };
-        // The instant in Unix seconds gives the local date; its calendar form is made only for
-        // the rows that need it (a disclosure's opt-out test, a row offered to the summary).
+        // The instant in Unix seconds gives the local date; its calendar form is made once, and
+        // only for a row that needs it (a disclosure's opt-out test, a row offered to a summary).
         let unix = ev.occurred_at.instant();
+        let mut calendar = None;
+        let mut at = || *calendar.get_or_insert_with(|| unix.to_utc());
         let cases = self.cases.iter().zip(self.classes).zip(&self.tests);
         for (k, ((case, class), tests)) in cases.enumerate() {
             let Some(test) = tests.get(index) else {
@@ -359,7 +361,7 @@ impl Sink<'_> {
             let local = case.clock.local_date_unix(unix);
             match ev.kind {
                 EvidenceKind::Disclosure => {
-                    let at = unix.to_utc();
+                    let at = at();
                     if test.disclosure(at, local) {
                         summaries.offer_disclosure(k, index, ev.evidence_id, at);
                     }
@@ -371,7 +373,7 @@ impl Sink<'_> {
                             .is_some_and(|facts| facts.message_qualifies(case, local))
                     });
                     if qualifies {
-                        summaries.offer_message(k, index, ev.evidence_id, unix.to_utc());
+                        summaries.offer_message(k, index, ev.evidence_id, at());
                     }
                 }
             }
