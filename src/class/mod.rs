@@ -780,12 +780,44 @@ pub enum MemberLookup<'a> {
 /// The last member a reader looked up, and where it was in the class list.
 #[derive(Debug, Default)]
 pub(crate) struct RecentMember {
-    id: Vec<u8>,
+    /// The member's id, in place when it is short (as ids are): [`RecentMember::id`].
+    id: RecentId,
     known: Option<Known>,
     position: Option<usize>,
     /// Look-ups made, and wrong guesses of the next member in a row.
     lookups: u32,
     failed_guesses: u8,
+}
+
+/// An id kept by [`RecentMember`]: in place up to [`RECENT_INLINE`] bytes, so that remembering
+/// the member of every evidence row copies a few bytes rather than calling `memcpy`.
+#[derive(Debug, Default)]
+struct RecentId {
+    len: usize,
+    inline: [u8; RECENT_INLINE],
+    long: Vec<u8>,
+}
+
+const RECENT_INLINE: usize = 24;
+
+impl RecentId {
+    fn get(&self) -> &[u8] {
+        self.inline.get(..self.len).unwrap_or(&self.long)
+    }
+
+    fn set(&mut self, id: &[u8]) {
+        match self.inline.get_mut(..id.len()) {
+            Some(inline) => {
+                inline.copy_from_slice(id);
+                self.len = id.len();
+            }
+            None => {
+                self.long.clear();
+                self.long.extend_from_slice(id);
+                self.len = usize::MAX;
+            }
+        }
+    }
 }
 
 /// Member look-ups for a file that usually lists its rows member by member, in the class list's
@@ -801,7 +833,7 @@ pub(crate) struct CachedLookup<'a> {
 /// `a == b`, with ids of 8 to 16 bytes (the usual) compared as two overlapping words rather than
 /// by a call to `memcmp`: this runs once per evidence row.
 #[inline]
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     let n = a.len();
     if n != b.len() {
         return false;
@@ -853,14 +885,15 @@ fn known(facts: u32) -> Known {
 impl KnownMembers for CachedLookup<'_> {
     fn find(&self, member_id: &[u8]) -> Option<Known> {
         let mut recent = self.recent.borrow_mut();
-        if !recent.id.is_empty() && same_bytes(&recent.id, member_id) {
+        if recent.id.len != 0 && same_bytes(recent.id.get(), member_id) {
             return recent.known;
         }
         let ids = &self.class.ids;
         // Guess the member listed after the last one, unless guesses keep failing (a log in time
-        // order): then only now and then, as a wrong guess reads the list at a random place.
+        // order): then only now and then, as a wrong guess reads the list at a random place
+        // (three cache misses, as costly as the look-up it was meant to save).
         recent.lookups = recent.lookups.wrapping_add(1);
-        let guess = recent.failed_guesses < 4 || recent.lookups % 64 == 0;
+        let guess = recent.failed_guesses < 4 || recent.lookups % 1024 == 0;
         let next = recent
             .position
             .filter(|_| guess)
@@ -885,8 +918,7 @@ impl KnownMembers for CachedLookup<'_> {
         };
         recent.known = found;
         recent.position = position.or(recent.position);
-        recent.id.clear();
-        recent.id.extend_from_slice(member_id);
+        recent.id.set(member_id);
         recent.known
     }
 }

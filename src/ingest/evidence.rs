@@ -16,7 +16,7 @@ use std::cell::RefCell;
 use std::path::Path;
 
 use crate::case::Case;
-use crate::class::{ClassRecords, FlatIds, RecentMember};
+use crate::class::{same_bytes, ClassRecords, FlatIds, RecentMember};
 use crate::ingest::parallel::{read_parallel, Counters, Parallelism, RowSink};
 use crate::ingest::{
     self, EvidenceRow, FileStats, Header, InputError, InputFile, Known, Record, RejectedRow,
@@ -320,7 +320,7 @@ impl Sink<'_> {
             }
             let rest = &line[start..];
             let id = &rest[..memchr::memchr(b',', rest).unwrap_or(rest.len())];
-            if id != last && n < homes.len() {
+            if !same_bytes(id, last) && n < homes.len() {
                 homes[n] = self.flat.home(id);
                 n += 1;
                 last = id;
