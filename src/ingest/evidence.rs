@@ -315,15 +315,9 @@ impl Sink<'_> {
             let line = &lines[from..end];
             from = end + 1;
             count += 1;
-            let mut start = 0;
-            for _ in 0..column {
-                match memchr::memchr(b',', &line[start..]) {
-                    Some(i) => start += i + 1,
-                    None => break,
-                }
-            }
-            let rest = &line[start..];
-            let id = &rest[..memchr::memchr(b',', rest).unwrap_or(rest.len())];
+            let Some(id) = ingest::field_at(line, column) else {
+                continue;
+            };
             if !same_bytes(id, last) && n < homes.len() {
                 homes[n] = self.flat.home(id);
                 n += 1;
