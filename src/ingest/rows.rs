@@ -1046,11 +1046,8 @@ fn field_ranges<const N: usize>(header: &Header, line: &[u8]) -> Option<[Range<u
     };
     // Sixteen bytes at a time: one comparison gives a bit per comma.
     let commas = u8x16::splat(b',');
-    let mut scan = |chunk: &[u8], base: usize| {
-        let mut bytes = [0u8; 16];
-        bytes[..chunk.len()].copy_from_slice(chunk);
-        // Zero padding past a short chunk is never a comma.
-        let mut mask = u8x16::new(bytes).cmp_eq(commas).move_mask() as u32;
+    let mut scan = |chunk: [u8; 16], base: usize, skip: u32| {
+        let mut mask = (u8x16::new(chunk).cmp_eq(commas).move_mask() as u32) >> skip;
         while mask != 0 {
             note(base + mask.trailing_zeros() as usize);
             mask &= mask - 1;
@@ -1059,10 +1056,22 @@ fn field_ranges<const N: usize>(header: &Header, line: &[u8]) -> Option<[Range<u
     let mut chunks = line.chunks_exact(16);
     let mut base = 0;
     for chunk in &mut chunks {
-        scan(chunk, base);
+        scan(chunk.try_into().unwrap_or_default(), base, 0);
         base += 16;
     }
-    scan(chunks.remainder(), base);
+    let rest = chunks.remainder().len();
+    if rest > 0 {
+        // The line's last sixteen bytes, less those already seen (a shorter line is padded
+        // with zeros, never commas): no copy of a few bytes through `memcpy`.
+        match line.len().checked_sub(16).and_then(|from| line.get(from..)) {
+            Some(last) => scan(last.try_into().unwrap_or_default(), base, 16 - rest as u32),
+            None => {
+                let mut bytes = [0u8; 16];
+                bytes[..rest].copy_from_slice(chunks.remainder());
+                scan(bytes, base, 0);
+            }
+        }
+    }
     if fields != header.width {
         return None;
     }
