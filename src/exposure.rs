@@ -400,9 +400,16 @@ impl Exposure {
 }
 
 fn exposure_csv(census: &Exposure) -> std::io::Result<Vec<u8>> {
+    // Sized for the usual row (id, `false`, one code) up front: a buffer of tens of megabytes
+    // grown by doubling would hold its old and new copies at once, at the run's peak memory.
+    let estimate: usize = census
+        .members
+        .iter()
+        .map(|m| m.member_id.0.len() + 32)
+        .sum();
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(Vec::new());
+        .from_writer(Vec::with_capacity(estimate));
     w.write_record(["member_id", "eligible", "reasons"])?;
     for m in &census.members {
         let eligible = if m.eligible() { "true" } else { "false" };
