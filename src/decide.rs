@@ -8,7 +8,7 @@ use crate::case::{Case, CaseError};
 use crate::ingest::InputError;
 use crate::model::{Claim, MemberId};
 use crate::money::Cents;
-use crate::rules::{self, CrossClaimFacts, Reason, Reasons, Status};
+use crate::rules::{self, CrossClaimFacts, CrossClaimIndex, Reason, Reasons, Status};
 
 use crate::ingest::folder::{ClaimRecord, Dataset};
 
@@ -147,14 +147,21 @@ pub struct Decisions {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn decide(data: &Dataset) -> Result<Decisions, Error> {
+    decide_with_index(data).map(|(decisions, _)| decisions)
+}
+
+/// [`decide`], with the index of every claim that rules 16-18 were applied with (a claims desk
+/// goes on adding to it).
+pub(crate) fn decide_with_index(data: &Dataset) -> Result<(Decisions, CrossClaimIndex), Error> {
     // Rules 1-15 and cures look at one claim at a time: shares of the claims are evaluated on
     // several threads and put back in file order.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     decide_in_shares(data, data.claims.len().div_ceil(threads).max(4096))
 }
 
-/// [`decide`], evaluating the claims in shares of `share` claims, one thread per share.
-fn decide_in_shares(data: &Dataset, share: usize) -> Result<Decisions, Error> {
+/// [`decide_with_index`], evaluating the claims in shares of `share` claims, one thread per
+/// share.
+fn decide_in_shares(data: &Dataset, share: usize) -> Result<(Decisions, CrossClaimIndex), Error> {
     let case = &data.case;
     let pieces: Vec<Evaluated> = std::thread::scope(|scope| {
         let handles: Vec<_> = data
@@ -180,18 +187,19 @@ fn decide_in_shares(data: &Dataset, share: usize) -> Result<Decisions, Error> {
         cures_ignored += piece.cures_ignored;
     }
     let mut reasons: Vec<Reasons> = determinations.iter().map(|d| d.reasons).collect();
-    rules::apply_cross_claim_rules(case, &facts, &mut reasons);
+    let index = rules::apply_cross_claim_rules(case, &facts, &mut reasons);
     for (d, r) in determinations.iter_mut().zip(reasons) {
         d.reasons = r;
         d.entitlement = rules::entitlement(case, &d.claim, r.status());
     }
     let money = distribute(case, &mut determinations)?;
-    Ok(Decisions {
+    let decisions = Decisions {
         determinations,
         cures_applied,
         cures_ignored,
         money,
-    })
+    };
+    Ok((decisions, index))
 }
 
 /// Claims after rules 1-15 and their cures, in order.
@@ -314,10 +322,10 @@ mod tests {
                 .load(&mut NoProgress)
                 .unwrap();
             assert!(data.claims.len() > 50);
-            let whole = decide_in_shares(&data, usize::MAX).unwrap();
+            let whole = decide_in_shares(&data, usize::MAX).unwrap().0;
             for share in [1, 2, 7, 50] {
                 assert_eq!(
-                    decide_in_shares(&data, share).unwrap(),
+                    decide_in_shares(&data, share).unwrap().0,
                     whole,
                     "{case}, shares of {share}"
                 );

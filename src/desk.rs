@@ -15,7 +15,7 @@
 use serde::ser::SerializeStruct;
 use serde::Serialize;
 
-use crate::decide::{decide, Decisions, Error};
+use crate::decide::{decide_with_index, Decisions, Error};
 use crate::hashing::Map;
 use crate::ingest::folder::{DataFolder, Dataset, Loading, NoProgress};
 use crate::ingest::{Problem, Problems};
@@ -74,20 +74,20 @@ impl Desk {
         if !data.class.keeps_every_member() {
             return Err(Error::FactsNotKept);
         }
-        let decisions = decide(&data)?;
-        let mut desk = Desk {
-            received: Map::default(),
-            index: CrossClaimIndex::default(),
+        // Rules 16-18 were applied to the claims received with this index; new claims are
+        // added to it.
+        let (decisions, index) = decide_with_index(&data)?;
+        let received = decisions
+            .determinations
+            .iter()
+            .map(|d| (d.claim.claim_id, d.line))
+            .collect();
+        Ok(Desk {
+            received,
+            index,
             decisions,
             data,
-        };
-        let case = &desk.data.case;
-        for d in &desk.decisions.determinations {
-            let facts = CrossClaimFacts::of(case, &d.claim, d.member.as_ref());
-            desk.received.insert(d.claim.claim_id, d.line);
-            desk.index.add(&facts, d.reasons.is_clean());
-        }
-        Ok(desk)
+        })
     }
 
     /// Decides a new claim as the batch would with it appended to the claims received so far,
@@ -201,6 +201,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+    use crate::decide::decide;
     use crate::generate::{generate, Plan, SplitMix64};
     use crate::ingest::folder::ClaimRecord;
 

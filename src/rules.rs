@@ -1302,18 +1302,20 @@ impl CrossClaimIndex {
     }
 }
 
-/// Rules 16-18 over every determined claim: adds codes to `reasons[i]` for `facts[i]`.
+/// Rules 16-18 over every determined claim: adds codes to `reasons[i]` for `facts[i]`. Returns
+/// the index of every claim, which a claims desk goes on adding to.
 pub(crate) fn apply_cross_claim_rules(
     case: &Case,
     facts: &[CrossClaimFacts],
     reasons: &mut [Reasons],
-) {
+) -> CrossClaimIndex {
     let index = cross_claim_index(facts, reasons);
     for (f, r) in facts.iter().zip(reasons.iter_mut()) {
         for code in index.reasons(case, f, r.is_clean()).iter() {
             r.insert(code);
         }
     }
+    index
 }
 
 /// The index of every determined claim (`reasons` as rules 1-15 and cures left them).
