@@ -17,7 +17,7 @@ use crate::ingest::folder::Dataset;
 use crate::model::{Claim, ClaimId, Filing, MemberId};
 use crate::money::Cents;
 use crate::report::percent;
-use crate::rules::{self, Reason, Reasons};
+use crate::rules::{self, MemberFacts, Reason, Reasons};
 
 /// The claims rates of the scenarios, in percent: 1%, 4% (FTC 2019 weighted mean), 9% (FTC 2019
 /// median), 25% and every eligible member.
@@ -137,24 +137,35 @@ pub fn exposure(data: &Dataset) -> Result<Exposure, Error> {
         return Err(Error::FactsNotKept);
     }
     let case = &data.case;
-    let mut members = Vec::with_capacity(data.class.kept());
+    // Each member is evaluated on its own: shares of the class on several threads, put back in
+    // the class list's order.
+    let every: Vec<&MemberFacts> = data.class.every_member().collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let share = every.len().div_ceil(threads).max(4096);
+    let shares: Vec<Vec<MemberCensus>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = every
+            .chunks(share)
+            .map(|members| scope.spawn(move || census_of(data, members)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    let mut members = Vec::with_capacity(every.len());
+    shares.into_iter().for_each(|share| members.extend(share));
     let mut by_reason = [0u64; 20];
     let mut eligible = 0u64;
-    for facts in data.class.every_member() {
-        let id = &facts.member.member_id;
-        let evaluation =
-            rules::evaluate(case, &data.class, &census_claim(id, case.claims.deadline));
-        let reasons = evaluation.reasons;
-        for reason in reasons.iter() {
+    for member in &members {
+        for reason in member.reasons.iter() {
             by_reason[reason as usize] += 1;
         }
-        if reasons.is_empty() {
+        if member.reasons.is_empty() {
             eligible += 1;
         }
-        members.push(MemberCensus {
-            member_id: id.clone(),
-            reasons,
-        });
     }
     let per_person = case.damages.statutory_minimum + case.damages.punitive_per_person;
     let scenarios = CLAIMS_RATES_PERCENT
@@ -171,6 +182,22 @@ pub fn exposure(data: &Dataset) -> Result<Exposure, Error> {
     };
     census.report = census.make_report(data);
     Ok(census)
+}
+
+/// Each of `members` evaluated as a would-be claimant, in order.
+fn census_of(data: &Dataset, members: &[&MemberFacts]) -> Vec<MemberCensus> {
+    let case = &data.case;
+    members
+        .iter()
+        .map(|facts| {
+            let id = &facts.member.member_id;
+            let claim = census_claim(id, case.claims.deadline);
+            MemberCensus {
+                member_id: id.clone(),
+                reasons: rules::evaluate(case, &data.class, &claim).reasons,
+            }
+        })
+        .collect()
 }
 
 fn scenario(data: &Dataset, eligible: u64, percent: u32, per_person: Cents) -> Scenario {
