@@ -139,24 +139,9 @@ pub fn exposure(data: &Dataset) -> Result<Exposure, Error> {
     let case = &data.case;
     // Each member is evaluated on its own: shares of the class on several threads, put back in
     // the class list's order.
-    let every: Vec<&MemberFacts> = data.class.every_member().collect();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let share = every.len().div_ceil(threads).max(4096);
-    let shares: Vec<Vec<MemberCensus>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = every
-            .chunks(share)
-            .map(|members| scope.spawn(move || census_of(data, members)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    });
-    let mut members = Vec::with_capacity(every.len());
-    shares.into_iter().for_each(|share| members.extend(share));
+    let share = data.class.kept().div_ceil(threads).max(4096);
+    let members = census_in_shares(data, share);
     let mut by_reason = [0u64; 20];
     let mut eligible = 0u64;
     for member in &members {
@@ -182,6 +167,28 @@ pub fn exposure(data: &Dataset) -> Result<Exposure, Error> {
     };
     census.report = census.make_report(data);
     Ok(census)
+}
+
+/// Every member of `data` evaluated as a would-be claimant, in shares of `share` members, one
+/// thread per share, in the class list's order.
+fn census_in_shares(data: &Dataset, share: usize) -> Vec<MemberCensus> {
+    let every: Vec<&MemberFacts> = data.class.every_member().collect();
+    let shares: Vec<Vec<MemberCensus>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = every
+            .chunks(share.max(1))
+            .map(|members| scope.spawn(move || census_of(data, members)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    let mut members = Vec::with_capacity(every.len());
+    shares.into_iter().for_each(|share| members.extend(share));
+    members
 }
 
 /// Each of `members` evaluated as a would-be claimant, in order.
@@ -461,5 +468,51 @@ impl Serialize for Exposure {
         out.serialize_field("statutory_exposure", &self.statutory_exposure)?;
         out.serialize_field("scenarios", &self.scenarios)?;
         out.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{DataFolder, Loading, NoProgress};
+
+    /// However the class is shared among threads, each member keeps its own evaluation, in the
+    /// class list's order.
+    #[test]
+    fn the_census_does_not_depend_on_how_members_are_shared() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data/linkedin-premium");
+        let data = DataFolder::new(&dir)
+            .with_loading(Loading::EveryMember)
+            .load(&mut NoProgress)
+            .unwrap();
+        let whole = census_in_shares(&data, usize::MAX);
+        let ids: Vec<&str> = data
+            .class
+            .every_member()
+            .map(|f| f.member.member_id.0.as_str())
+            .collect();
+        assert_eq!(ids.len(), 47);
+        assert_eq!(
+            whole
+                .iter()
+                .map(|m| m.member_id.0.as_str())
+                .collect::<Vec<_>>(),
+            ids
+        );
+        // Both kinds of answer are there to be put out of order.
+        assert!(whole.iter().any(MemberCensus::eligible));
+        assert!(!whole.iter().all(MemberCensus::eligible));
+        for share in [1, 2, 7, 46] {
+            let shared = census_in_shares(&data, share);
+            assert_eq!(shared.len(), whole.len(), "shares of {share}");
+            for (a, b) in shared.iter().zip(&whole) {
+                assert_eq!(
+                    (&a.member_id, a.reasons),
+                    (&b.member_id, b.reasons),
+                    "shares of {share}"
+                );
+            }
+        }
     }
 }
