@@ -517,9 +517,13 @@ impl MemberFacts {
 
 /// [`MemberFacts::message_qualifies`] and [`MemberFacts::disclosure_qualifies`] for one member
 /// under one case, made once: the days on which a message qualifies (the message window within
-/// each eligible subscription) and what a disclosure is compared with. Small enough that reading
-/// it for an evidence row costs one cache line, where the facts cost two or three.
+/// each eligible subscription) and what a disclosure is compared with. 40 bytes: reading it for
+/// an evidence row costs one or two cache lines, where the facts cost several.
+///
+/// Laid out in the order written (`repr(C)`), so that [`EvidenceTest::touch`] reads its first
+/// and its last bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C)]
 pub(crate) struct EvidenceTest {
     /// Days a message qualifies on (both ends included), the first `spans_len`.
     spans: [(NaiveDate, NaiveDate); 2],
@@ -528,6 +532,8 @@ pub(crate) struct EvidenceTest {
     disclosure_window: crate::time::InclusiveDates,
     opt_out: Option<DateTime<Utc>>,
 }
+
+const _: () = assert!(std::mem::size_of::<EvidenceTest>() == 40);
 
 impl EvidenceTest {
     const MANY: u8 = u8::MAX;

@@ -780,7 +780,7 @@ pub enum MemberLookup<'a> {
 /// The last member a reader looked up, and where it was in the class list.
 #[derive(Debug, Default)]
 pub(crate) struct RecentMember {
-    /// The member's id, in place when it is short (as ids are): [`RecentMember::id`].
+    /// The member's id.
     id: RecentId,
     known: Option<Known>,
     position: Option<usize>,
