@@ -1245,8 +1245,40 @@ impl CrossClaimFacts {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct CrossClaimIndex {
     first_clean: Map<MemberId, (DateTime<Utc>, ClaimId)>,
-    accounts: Map<String, Set<Identity>>,
-    ips: Map<String, Set<Identity>>,
+    accounts: Map<String, Identities>,
+    ips: Map<String, Identities>,
+}
+
+/// The distinct identities behind one payment account or IP address. Most have one, kept
+/// without a hash set of its own (a million claims would otherwise hold a million small sets).
+#[derive(Debug, Clone)]
+enum Identities {
+    One(Identity),
+    Many(Set<Identity>),
+}
+
+impl Identities {
+    fn insert(&mut self, identity: &Identity) {
+        match self {
+            Identities::One(first) if first == identity => {}
+            Identities::One(first) => {
+                let set = [first.clone(), identity.clone()].into_iter().collect();
+                *self = Identities::Many(set);
+            }
+            Identities::Many(set) => {
+                if !set.contains(identity) {
+                    set.insert(identity.clone());
+                }
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Identities::One(_) => 1,
+            Identities::Many(set) => set.len(),
+        }
+    }
 }
 
 impl CrossClaimIndex {
@@ -1267,10 +1299,12 @@ impl CrossClaimIndex {
             (&mut self.ips, &facts.ip_address),
         ] {
             if let Some(key) = key {
-                clusters
-                    .entry(key.clone())
-                    .or_default()
-                    .insert(facts.identity.clone());
+                match clusters.get_mut(key) {
+                    Some(identities) => identities.insert(&facts.identity),
+                    None => {
+                        clusters.insert(key.clone(), Identities::One(facts.identity.clone()));
+                    }
+                }
             }
         }
     }
@@ -1298,8 +1332,9 @@ impl CrossClaimIndex {
     /// The distinct identities behind the claim's payment account and IP address, when it gives
     /// them.
     pub(crate) fn cluster_sizes(&self, facts: &CrossClaimFacts) -> (Option<usize>, Option<usize>) {
-        let size = |clusters: &Map<String, Set<Identity>>, key: &Option<String>| {
-            key.as_ref().map(|k| clusters.get(k).map_or(0, Set::len))
+        let size = |clusters: &Map<String, Identities>, key: &Option<String>| {
+            key.as_ref()
+                .map(|k| clusters.get(k).map_or(0, Identities::len))
         };
         (
             size(&self.accounts, &facts.payment_account),
