@@ -92,6 +92,37 @@ struct Kept {
 
 const _: () = assert!(std::mem::size_of::<Kept>() == 64);
 
+/// Which of a member's two pieces of evidence, and which of two candidates is better (rules 9
+/// and 10's tie-breaks, from [`crate::rules`]).
+#[derive(Debug, Clone, Copy)]
+enum Piece {
+    Inmail,
+    Disclosure,
+}
+
+impl Piece {
+    fn of(self, kept: &Kept) -> &Found {
+        match self {
+            Piece::Inmail => &kept.earliest_inmail,
+            Piece::Disclosure => &kept.latest_disclosure,
+        }
+    }
+
+    fn of_mut(self, kept: &mut Kept) -> &mut Found {
+        match self {
+            Piece::Inmail => &mut kept.earliest_inmail,
+            Piece::Disclosure => &mut kept.latest_disclosure,
+        }
+    }
+
+    fn better(self, a: (DateTime<Utc>, &[u8]), b: (DateTime<Utc>, &[u8])) -> bool {
+        match self {
+            Piece::Inmail => earlier_message(a, b),
+            Piece::Disclosure => later_disclosure(a, b),
+        }
+    }
+}
+
 /// One reading thread's summaries: for each case, one per kept member (by facts index). The
 /// earliest and the latest do not depend on the order rows come in, so a thread folds every
 /// range it reads into the same summaries, and the threads' summaries are merged at the end,
@@ -130,48 +161,27 @@ impl Summaries {
         found
     }
 
-    /// Keeps the earlier of the member's InMail and this one (the smaller id on a tie), as
-    /// [`EvidenceSummary::offer_message`].
-    fn offer_message(&mut self, case: usize, index: usize, evidence_id: &str, at: DateTime<Utc>) {
-        let Some(current) = self.cases.get(case).and_then(|c| c.get(index)) else {
-            return;
-        };
-        let current = current.earliest_inmail;
-        let better = current.len == 0
-            || earlier_message(
-                (at, evidence_id.as_bytes()),
-                (current.at, self.id(&current)),
-            );
-        if better {
-            let found = self.found(evidence_id, at);
-            if let Some(kept) = self.cases.get_mut(case).and_then(|c| c.get_mut(index)) {
-                kept.earliest_inmail = found;
-            }
-        }
-    }
-
-    /// Keeps the later of the member's disclosure and this one (the smaller id on a tie), as
-    /// [`EvidenceSummary::offer_disclosure`].
-    fn offer_disclosure(
+    /// Keeps this piece of evidence as the member's `piece` if it is better than the one kept
+    /// (the earlier InMail, the later disclosure, the smaller id on a tie), as
+    /// [`EvidenceSummary::offer_message`] and [`EvidenceSummary::offer_disclosure`].
+    fn offer(
         &mut self,
+        piece: Piece,
         case: usize,
         index: usize,
         evidence_id: &str,
         at: DateTime<Utc>,
     ) {
-        let Some(current) = self.cases.get(case).and_then(|c| c.get(index)) else {
+        let Some(kept) = self.cases.get(case).and_then(|c| c.get(index)) else {
             return;
         };
-        let current = current.latest_disclosure;
+        let current = piece.of(kept);
         let better = current.len == 0
-            || later_disclosure(
-                (at, evidence_id.as_bytes()),
-                (current.at, self.id(&current)),
-            );
+            || piece.better((at, evidence_id.as_bytes()), (current.at, self.id(current)));
         if better {
             let found = self.found(evidence_id, at);
             if let Some(kept) = self.cases.get_mut(case).and_then(|c| c.get_mut(index)) {
-                kept.latest_disclosure = found;
+                *piece.of_mut(kept) = found;
             }
         }
     }
@@ -180,39 +190,37 @@ impl Summaries {
     /// at `index` under `case`, with the tie-breaks of [`EvidenceSummary`] (as if each thread's
     /// summary were merged in turn).
     fn best(workers: &[Summaries], case: usize, index: usize) -> EvidenceSummary {
-        let mut inmail: Option<(&Summaries, &Found)> = None;
-        let mut disclosure: Option<(&Summaries, &Found)> = None;
+        EvidenceSummary {
+            earliest_inmail: Summaries::best_of(workers, Piece::Inmail, case, index),
+            latest_disclosure: Summaries::best_of(workers, Piece::Disclosure, case, index),
+        }
+    }
+
+    /// The best `piece` any of `workers` found for the member at `index` under `case`.
+    fn best_of(
+        workers: &[Summaries],
+        piece: Piece,
+        case: usize,
+        index: usize,
+    ) -> Option<EvidenceFact> {
+        let mut best: Option<(&Summaries, &Found)> = None;
         for worker in workers {
             let Some(kept) = worker.cases.get(case).and_then(|c| c.get(index)) else {
                 continue;
             };
-            let found = &kept.earliest_inmail;
+            let found = piece.of(kept);
             if found.len != 0
-                && inmail.map_or(true, |(best_worker, best)| {
-                    earlier_message(
+                && best.map_or(true, |(best_worker, best)| {
+                    piece.better(
                         (found.at, worker.id(found)),
                         (best.at, best_worker.id(best)),
                     )
                 })
             {
-                inmail = Some((worker, found));
-            }
-            let found = &kept.latest_disclosure;
-            if found.len != 0
-                && disclosure.map_or(true, |(best_worker, best)| {
-                    later_disclosure(
-                        (found.at, worker.id(found)),
-                        (best.at, best_worker.id(best)),
-                    )
-                })
-            {
-                disclosure = Some((worker, found));
+                best = Some((worker, found));
             }
         }
-        EvidenceSummary {
-            earliest_inmail: inmail.and_then(|(worker, found)| worker.fact(found)),
-            latest_disclosure: disclosure.and_then(|(worker, found)| worker.fact(found)),
-        }
+        best.and_then(|(worker, found)| worker.fact(found))
     }
 
     /// What was found, as the rules keep it.
@@ -361,7 +369,7 @@ impl Sink<'_> {
                 EvidenceKind::Disclosure => {
                     let at = at();
                     if test.disclosure(at, local) {
-                        summaries.offer_disclosure(k, index, ev.evidence_id, at);
+                        summaries.offer(Piece::Disclosure, k, index, ev.evidence_id, at);
                     }
                 }
                 EvidenceKind::InmailSent | EvidenceKind::InmailReceived => {
@@ -371,7 +379,7 @@ impl Sink<'_> {
                             .is_some_and(|facts| facts.message_qualifies(case, local))
                     });
                     if qualifies {
-                        summaries.offer_message(k, index, ev.evidence_id, at());
+                        summaries.offer(Piece::Inmail, k, index, ev.evidence_id, at());
                     }
                 }
             }
@@ -451,21 +459,23 @@ mod tests {
     use super::*;
 
     proptest::proptest! {
-        /// A thread's compact summary keeps what the rules' summary keeps, for any rows: ties
-        /// on the instant, ids short and long (kept apart), in any order.
+        /// The threads' compact summaries, merged, keep what the rules' summary keeps, for any
+        /// rows spread over the threads in any way: ties on the instant, ids short and long
+        /// (kept apart), in any order.
         #[test]
         fn compact_summaries_keep_what_the_rules_keep(
             rows in proptest::collection::vec(
-                (proptest::bool::ANY, 0i64..5, 0u32..3, 0usize..6, 0u8..4),
+                (proptest::bool::ANY, 0i64..5, 0u32..3, 0usize..6, 0u8..4, 0usize..3),
                 0..60,
             ),
         ) {
-            let mut compact = Summaries {
+            let worker = || Summaries {
                 cases: vec![vec![Kept::default(); 2]],
                 long_ids: Vec::new(),
             };
+            let mut workers = [worker(), worker(), worker()];
             let mut rules = [EvidenceSummary::default(), EvidenceSummary::default()];
-            for (disclosure, secs, nanos, id, member) in rows {
+            for (disclosure, secs, nanos, id, member, thread) in rows {
                 let member = usize::from(member % 2);
                 // Ids of 1, 19, 20 and 40 bytes, sharing their first bytes.
                 let id = match id % 4 {
@@ -475,17 +485,17 @@ mod tests {
                     _ => format!("{id:0>40}"),
                 };
                 let at = DateTime::from_timestamp(1_700_000_000 + secs, nanos).unwrap();
+                let compact = &mut workers[thread];
                 if disclosure {
-                    compact.offer_disclosure(0, member, &id, at);
+                    compact.offer(Piece::Disclosure, 0, member, &id, at);
                     EvidenceSummary::offer_disclosure(&mut rules[member].latest_disclosure, &id, at);
                 } else {
-                    compact.offer_message(0, member, &id, at);
+                    compact.offer(Piece::Inmail, 0, member, &id, at);
                     EvidenceSummary::offer_message(&mut rules[member].earliest_inmail, &id, at);
                 }
             }
-            for (kept, expected) in compact.cases[0].iter().zip(&rules) {
-                proptest::prop_assert_eq!(&compact.fact(&kept.earliest_inmail), &expected.earliest_inmail);
-                proptest::prop_assert_eq!(&compact.fact(&kept.latest_disclosure), &expected.latest_disclosure);
+            for (member, expected) in rules.iter().enumerate() {
+                proptest::prop_assert_eq!(&Summaries::best(&workers, 0, member), expected);
             }
         }
     }
