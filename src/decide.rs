@@ -9,6 +9,7 @@ use crate::ingest::InputError;
 use crate::model::{Claim, MemberId};
 use crate::money::Cents;
 use crate::rules::{self, CrossClaimFacts, CrossClaimIndex, Reason, Reasons, Status};
+use crate::shares;
 
 use crate::ingest::folder::{ClaimRecord, Dataset};
 
@@ -155,28 +156,14 @@ pub fn decide(data: &Dataset) -> Result<Decisions, Error> {
 pub(crate) fn decide_with_index(data: &Dataset) -> Result<(Decisions, CrossClaimIndex), Error> {
     // Rules 1-15 and cures look at one claim at a time: shares of the claims are evaluated on
     // several threads and put back in file order.
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    decide_in_shares(data, data.claims.len().div_ceil(threads).max(4096))
+    decide_in_shares(data, shares::share_size(data.claims.len()))
 }
 
 /// [`decide_with_index`], evaluating the claims in shares of `share` claims, one thread per
 /// share.
 fn decide_in_shares(data: &Dataset, share: usize) -> Result<(Decisions, CrossClaimIndex), Error> {
     let case = &data.case;
-    let pieces: Vec<Evaluated> = std::thread::scope(|scope| {
-        let handles: Vec<_> = data
-            .claims
-            .chunks(share.max(1))
-            .map(|claims| scope.spawn(move || evaluate_claims(data, claims)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    });
+    let pieces = shares::map_shares(&data.claims, share, |claims| evaluate_claims(data, claims));
     let mut determinations = Vec::with_capacity(data.claims.len());
     let mut facts = Vec::with_capacity(data.claims.len());
     let (mut cures_applied, mut cures_ignored) = (0u64, 0u64);

@@ -18,6 +18,7 @@ use crate::model::{Claim, ClaimId, Filing, MemberId};
 use crate::money::Cents;
 use crate::report::percent;
 use crate::rules::{self, MemberFacts, Reason, Reasons};
+use crate::shares;
 
 /// The claims rates of the scenarios, in percent: 1%, 4% (FTC 2019 weighted mean), 9% (FTC 2019
 /// median), 25% and every eligible member.
@@ -139,9 +140,7 @@ pub fn exposure(data: &Dataset) -> Result<Exposure, Error> {
     let case = &data.case;
     // Each member is evaluated on its own: shares of the class on several threads, put back in
     // the class list's order.
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let share = data.class.kept().div_ceil(threads).max(4096);
-    let members = census_in_shares(data, share);
+    let members = census_in_shares(data, shares::share_size(data.class.kept()));
     let mut by_reason = [0u64; 20];
     let mut eligible = 0u64;
     for member in &members {
@@ -173,21 +172,10 @@ pub fn exposure(data: &Dataset) -> Result<Exposure, Error> {
 /// thread per share, in the class list's order.
 fn census_in_shares(data: &Dataset, share: usize) -> Vec<MemberCensus> {
     let every: Vec<&MemberFacts> = data.class.every_member().collect();
-    let shares: Vec<Vec<MemberCensus>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = every
-            .chunks(share.max(1))
-            .map(|members| scope.spawn(move || census_of(data, members)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    });
     let mut members = Vec::with_capacity(every.len());
-    shares.into_iter().for_each(|share| members.extend(share));
+    for evaluated in shares::map_shares(&every, share, |members| census_of(data, members)) {
+        members.extend(evaluated);
+    }
     members
 }
 

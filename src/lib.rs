@@ -54,6 +54,7 @@ mod model;
 mod money;
 mod report;
 pub mod rules;
+mod shares;
 mod time;
 
 // Configuration.
