@@ -851,14 +851,12 @@ pub(crate) struct CachedLookup<'a> {
 /// by a call to `memcmp`: this runs once per evidence row.
 #[inline]
 pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    let n = a.len();
-    if n != b.len() {
+    if a.len() != b.len() {
         return false;
     }
-    if (8..=16).contains(&n) {
-        a[..8] == b[..8] && a[n - 8..] == b[n - 8..]
-    } else {
-        a == b
+    match end_words(a) {
+        Some(words) => end_words(b) == Some(words),
+        None => a == b,
     }
 }
 
@@ -1138,6 +1136,32 @@ mod tests {
                     format!("{:?}", one.members_with_email(&email))
                 );
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// Comparing ids by their end words is comparing them byte for byte, whatever their
+        /// lengths (those of 8 to 16 bytes compared by words, the others in full).
+        #[test]
+        fn ids_compared_by_words_compare_as_bytes(
+            a in proptest::collection::vec(proptest::sample::select(vec![b'a', b'b']), 0..24),
+            other in proptest::collection::vec(proptest::sample::select(vec![b'a', b'b']), 0..24),
+            flip in proptest::option::of(0usize..24),
+        ) {
+            // Another id, or the same with one byte changed (anywhere, the middle included).
+            let b = match flip {
+                Some(i) if i < a.len() => {
+                    let mut b = a.clone();
+                    b[i] ^= 1;
+                    b
+                }
+                _ => other,
+            };
+            proptest::prop_assert_eq!(same_bytes(&a, &b), a == b);
+            proptest::prop_assert_eq!(same_bytes(&a, &a), true);
+            let mut recent = RecentId::default();
+            recent.set(&a);
+            proptest::prop_assert_eq!(recent.is(&b), a == b && !a.is_empty());
         }
     }
 
