@@ -18,7 +18,7 @@ use crate::model::{normalise, Member};
 use crate::rules::{ClassList, EmailMatch, MemberFacts};
 
 mod flat;
-pub(crate) use flat::FlatIds;
+pub(crate) use flat::{FlatIds, Key};
 
 /// Which members' facts to keep.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -1205,6 +1205,17 @@ mod tests {
                     proptest::prop_assert_eq!(cached.find(id.as_bytes()), plain);
                     proptest::prop_assert_eq!(cached_flat.find(id.as_bytes()), plain);
                     proptest::prop_assert_eq!(flat.find(id.as_bytes()).map(|(_, f)| known(f)), plain);
+                    // The look-ahead's guess, for an id a slot holds whole: the same member or
+                    // nothing, never another's facts.
+                    let near = flat.facts_near(flat.home(id.as_bytes()), &FlatIds::key(id.as_bytes()));
+                    if id.len() <= 20 {
+                        if let Some(facts) = near {
+                            proptest::prop_assert_eq!(Some(known(facts)), plain);
+                        }
+                        if plain.is_none() {
+                            proptest::prop_assert_eq!(near, None);
+                        }
+                    }
                 }
             }
         }

@@ -16,7 +16,7 @@ use std::cell::RefCell;
 use std::path::Path;
 
 use crate::case::Case;
-use crate::class::{same_bytes, ClassRecords, FlatIds, RecentMember};
+use crate::class::{same_bytes, ClassRecords, FlatIds, Key, RecentMember};
 use crate::ingest::parallel::{read_parallel, Counters, Parallelism, RowSink};
 use crate::ingest::{
     self, EvidenceRow, FileStats, Header, InputError, InputFile, Known, Record, RejectedRow,
@@ -61,6 +61,9 @@ struct Part {
     recent: RefCell<RecentMember>,
     /// Runs of lines not to look ahead at (see [`RowSink::look_ahead`]).
     skip_runs: u32,
+    /// Where the look-ups of the last run looked ahead at start in the id table, and their
+    /// ids: those slots were fetched then, and are read at the next look-ahead.
+    pending: Vec<(usize, Key)>,
 }
 
 /// An evidence row a reading thread keeps for a member: its instant and its id, the id in place
@@ -269,13 +272,20 @@ impl RowSink for Sink<'_> {
     }
 
     fn look_ahead(&self, header: &Header, lines: &[u8], part: &mut Part, worker: &mut Summaries) {
+        // Two steps a run apart, so that no read waits for the one before it: the slots of the
+        // run seen last time have arrived, and tell where its members' tests and summaries are.
+        self.touch_facts(&part.pending, worker);
+        part.pending.clear();
         // Worth it when rows of different members alternate (a log in time order); for a file
         // listed member by member, the look-ups are already few: look again only now and then.
+        if lines.is_empty() {
+            return;
+        }
         if part.skip_runs > 0 {
             part.skip_runs -= 1;
             return;
         }
-        let (lines, members) = self.touch_members(header, lines, worker);
+        let (lines, members) = self.touch_slots(header, lines, &mut part.pending);
         if members * 4 < lines {
             part.skip_runs = 16;
         }
@@ -302,21 +312,19 @@ impl RowSink for Sink<'_> {
 }
 
 impl Sink<'_> {
-    /// Where the look-ups of the member ids of `lines` will start in the id table, fetched all at
-    /// once (one member's run of rows counts once). Returns the numbers of lines and of members
-    /// fetched.
-    fn touch_members(
+    /// Fetches the id table's slots where the look-ups of the member ids of `lines` will start,
+    /// all at once (one member's run of rows counts once), and notes them in `pending`. Returns
+    /// the numbers of lines and of members fetched.
+    fn touch_slots(
         &self,
         header: &Header,
         lines: &[u8],
-        summaries: &Summaries,
+        pending: &mut Vec<(usize, Key)>,
     ) -> (usize, usize) {
         let Some(Some(column)) = header.columns.get(MEMBER_ID).copied() else {
             return (0, 0);
         };
         let mut count = 0;
-        let mut homes = [0usize; 256];
-        let mut n = 0;
         let mut last: &[u8] = &[];
         let mut from = 0;
         for end in memchr::memchr_iter(b'\n', lines) {
@@ -326,17 +334,25 @@ impl Sink<'_> {
             let Some(id) = ingest::field_at(line, column) else {
                 continue;
             };
-            if !same_bytes(id, last) && n < homes.len() {
-                homes[n] = self.flat.home(id);
-                n += 1;
+            if !same_bytes(id, last) {
+                pending.push((self.flat.home(id), FlatIds::key(id)));
                 last = id;
             }
         }
-        std::hint::black_box(self.flat.touch(&homes[..n]));
-        // Then, for the members whose facts are kept, their tests and summaries.
+        let homes = pending.iter().map(|&(home, _)| home);
+        std::hint::black_box(self.flat.touch(homes));
+        (count, pending.len())
+    }
+
+    /// Fetches the tests and summaries of the members whose slots [`Sink::touch_slots`] fetched
+    /// (those whose facts are kept).
+    fn touch_facts(&self, pending: &[(usize, Key)], summaries: &Summaries) {
         let mut sum = 0usize;
-        for &home in &homes[..n] {
-            let index = self.flat.facts_at_home(home) as usize;
+        for (home, key) in pending {
+            let Some(index) = self.flat.facts_near(*home, key) else {
+                continue;
+            };
+            let index = index as usize;
             for (tests, kept) in self.tests.iter().zip(&summaries.cases) {
                 if let (Some(test), Some(kept)) = (tests.get(index), kept.get(index)) {
                     sum = sum.wrapping_add(test.touch() as usize);
@@ -345,7 +361,6 @@ impl Sink<'_> {
             }
         }
         std::hint::black_box(sum);
-        (count, n)
     }
 
     /// Folds an accepted row into its member's summary, for each case, if the member's facts are

@@ -87,9 +87,10 @@ pub trait RowSink: Sync {
         false
     }
 
-    /// Sees a run of whole plain lines (each ending in its line feed) before they are handed to
-    /// [`RowSink::plain_line`] one by one, to look ahead: for instance to start, all at once, the
-    /// memory reads their look-ups will need. The default does nothing.
+    /// Sees a run of whole plain lines (each ending in its line feed) two runs before they are
+    /// handed to [`RowSink::plain_line`] one by one, to look ahead: for instance to start, all at
+    /// once, the memory reads their look-ups will need, in steps a run apart. After the last run
+    /// of a stretch of plain lines, it is called once with no lines. The default does nothing.
     fn look_ahead(
         &self,
         _header: &Header,
@@ -103,6 +104,10 @@ pub trait RowSink: Sync {
 /// Bytes of plain lines a sink looks ahead at, at most (and up to the end of a line): about a
 /// hundred evidence rows.
 const LOOK_AHEAD: usize = 8 << 10;
+
+/// How many runs of lines ahead of the lines handed over a sink looks (see
+/// [`RowSink::look_ahead`]): the run about to be handed over, and two more.
+const LOOK_AHEAD_RUNS: usize = 3;
 
 /// A [`RowSink`] that carries nothing from range to range (every file's but the evidence's):
 /// its row handlers without a worker. Every `RangeSink` is a `RowSink` whose worker is `()`.
@@ -420,16 +425,39 @@ impl<S: RowSink> Plan<'_, S> {
                 let bytes = plain.bytes;
                 let mut breaks = plain.breaks;
                 let mut at = 0;
+                // Runs of whole lines of about LOOK_AHEAD bytes, each seen by the look-ahead
+                // LOOK_AHEAD_RUNS runs before its lines are handed over, then once more
+                // with nothing when no run is left, so that it can finish what it started.
+                let run_end = |from: usize| match bytes.get(from + LOOK_AHEAD..) {
+                    Some(rest) => memchr::memchr(b'\n', rest)
+                        .map_or(bytes.len(), |i| from + LOOK_AHEAD + i + 1),
+                    None => bytes.len(),
+                };
+                let mut ahead = 0;
+                let mut finished = false;
+                // Looks at the next run; false once even the closing look has been taken.
+                let mut look = |ahead: &mut usize, value: &mut S::Part, worker: &mut S::Worker| {
+                    if *ahead < bytes.len() {
+                        let cut = run_end(*ahead);
+                        self.sink
+                            .look_ahead(&self.header, &bytes[*ahead..cut], value, worker);
+                        *ahead = cut;
+                        true
+                    } else if !finished {
+                        self.sink.look_ahead(&self.header, &[], value, worker);
+                        finished = true;
+                        true
+                    } else {
+                        false
+                    }
+                };
+                for _ in 1..LOOK_AHEAD_RUNS {
+                    look(&mut ahead, &mut value, worker);
+                }
                 while at < bytes.len() {
-                    // A run of whole lines of about LOOK_AHEAD bytes.
                     let run = at;
-                    let cut = match bytes.get(run + LOOK_AHEAD..) {
-                        Some(rest) => memchr::memchr(b'\n', rest)
-                            .map_or(bytes.len(), |i| run + LOOK_AHEAD + i + 1),
-                        None => bytes.len(),
-                    };
-                    self.sink
-                        .look_ahead(&self.header, &bytes[run..cut], &mut value, worker);
+                    let cut = run_end(run);
+                    look(&mut ahead, &mut value, worker);
                     for nl in memchr::memchr_iter(b'\n', &bytes[run..cut]) {
                         let nl = run + nl;
                         let line = &bytes[at..nl];
@@ -449,6 +477,8 @@ impl<S: RowSink> Plan<'_, S> {
                     }
                     at = at.max(cut);
                 }
+                // Whatever the look-ahead has not finished, for a stretch of fewer runs.
+                while look(&mut ahead, &mut value, worker) {}
                 let lines = breaks - plain.breaks;
                 reader.consume_plain(at, lines);
             } else {
