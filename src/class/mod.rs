@@ -183,6 +183,10 @@ pub(crate) struct Listing {
     pub(crate) earlier: Vec<Option<u64>>,
 }
 
+/// Facts in one piece of a [`RowBatch`] at most: a few megabytes, so that a class of millions
+/// is held in a few hundred pieces.
+const FACTS_PIECE: usize = 8192;
+
 /// Member rows to list at once, in file order (see [`ClassRecords::list_rows`]).
 #[derive(Debug, Default)]
 pub(crate) struct RowBatch {
@@ -213,8 +217,14 @@ impl RowBatch {
         self.kinds.push(match kind {
             RowKind::Listed => Role::Listed,
             RowKind::Kept(member) => {
-                if self.kept.is_empty() {
-                    self.kept.push(Vec::new());
+                // Pieces of a fixed size, never grown: growing one vector of hundreds of
+                // megabytes would copy it over and over.
+                if self
+                    .kept
+                    .last()
+                    .map_or(true, |piece| piece.len() == FACTS_PIECE)
+                {
+                    self.kept.push(Vec::with_capacity(FACTS_PIECE));
                 }
                 if let Some(piece) = self.kept.last_mut() {
                     piece.push(MemberFacts::new(member));
