@@ -8,7 +8,8 @@
 //! the facts index sit in the slot the hash points to: one miss, usually, per row. The table is
 //! built once, read only, for the length of one reading of the file.
 
-use super::{hash_id, ClassRecords};
+use super::{hash_id, known, same_bytes, ClassRecords};
+use crate::ingest::Known;
 
 /// Id bytes kept in a slot. A longer id keeps its first bytes there and is compared in full
 /// against the class list.
@@ -34,6 +35,17 @@ struct Slot {
 pub(crate) struct Key {
     id: [u8; INLINE],
     len: u32,
+}
+
+impl Key {
+    /// Whether `id` is the id this key was made of, when that was at most [`INLINE`] bytes long
+    /// (false for longer ids).
+    #[inline]
+    pub(crate) fn is(&self, id: &[u8]) -> bool {
+        self.id
+            .get(..self.len as usize)
+            .is_some_and(|mine| same_bytes(mine, id))
+    }
 }
 
 /// Accepted member ids by hash, with open addressing and linear probing, half full at most: a
@@ -103,11 +115,15 @@ impl<'a> FlatIds<'a> {
         })
     }
 
-    /// The facts index of the member whose look-up starts at `home` (from [`FlatIds::home`])
-    /// and whose id starts with `key` (from [`FlatIds::key`]), if it lies within the slots that
-    /// [`FlatIds::touch`] fetched (nearly every member does): for a look-ahead, which reads
-    /// nothing else. An id longer than [`INLINE`] bytes is matched on its first bytes only.
-    pub(crate) fn facts_near(&self, home: usize, key: &Key) -> Option<u32> {
+    /// What a look-up of the member whose look-up starts at `home` (from [`FlatIds::home`]) and
+    /// whose id is `key` (from [`FlatIds::key`]) answers, if the member lies within the slots
+    /// that [`FlatIds::touch`] fetched (nearly every member does), for an id a slot holds whole:
+    /// for a look-ahead, which reads nothing else. `None` says nothing (the member may be further
+    /// on, or not listed).
+    pub(crate) fn near(&self, home: usize, key: &Key) -> Option<Known> {
+        if key.len as usize > INLINE {
+            return None;
+        }
         let mut at = home;
         for _ in 0..3 {
             let slot = self.slots.get(at)?;
@@ -115,14 +131,14 @@ impl<'a> FlatIds<'a> {
                 return None;
             }
             if slot.len == key.len && slot.id == key.id {
-                return Some(slot.facts);
+                return Some(known(slot.facts));
             }
             at = self.next(at);
         }
         None
     }
 
-    /// What [`FlatIds::facts_near`] compares of `id`.
+    /// What [`FlatIds::near`] compares of `id`.
     #[inline]
     pub(crate) fn key(id: &[u8]) -> Key {
         Key {

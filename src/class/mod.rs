@@ -1217,15 +1217,17 @@ mod tests {
                     proptest::prop_assert_eq!(flat.find(id.as_bytes()).map(|(_, f)| known(f)), plain);
                     // The look-ahead's guess, for an id a slot holds whole: the same member or
                     // nothing, never another's facts.
-                    let near = flat.facts_near(flat.home(id.as_bytes()), &FlatIds::key(id.as_bytes()));
-                    if id.len() <= 20 {
-                        if let Some(facts) = near {
-                            proptest::prop_assert_eq!(Some(known(facts)), plain);
-                        }
-                        if plain.is_none() {
-                            proptest::prop_assert_eq!(near, None);
-                        }
+                    let key = FlatIds::key(id.as_bytes());
+                    let near = flat.near(flat.home(id.as_bytes()), &key);
+                    if near.is_some() {
+                        proptest::prop_assert_eq!(near, plain);
                     }
+                    if plain.is_none() {
+                        proptest::prop_assert_eq!(near, None);
+                    }
+                    // A key is its own id's, whole, and no other's.
+                    proptest::prop_assert_eq!(key.is(id.as_bytes()), id.len() <= 20);
+                    proptest::prop_assert!(!key.is(id_of(n.wrapping_add(3)).as_bytes()));
                 }
             }
         }

@@ -12,14 +12,15 @@
 //! member; and each reading thread folds into one compact summary per kept member, merged into
 //! the facts at the end.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::path::Path;
 
 use crate::case::Case;
-use crate::class::{same_bytes, ClassRecords, FlatIds, Key, RecentMember};
+use crate::class::{same_bytes, CachedLookup, ClassRecords, FlatIds, Key, RecentMember};
 use crate::ingest::parallel::{read_parallel, Counters, Parallelism, RowSink};
 use crate::ingest::{
-    self, EvidenceRow, FileStats, Header, InputError, InputFile, Known, Record, RejectedRow,
+    self, EvidenceRow, FileStats, Header, InputError, InputFile, Known, KnownMembers, Record,
+    RejectedRow,
 };
 use crate::model::EvidenceKind;
 use crate::rules::{
@@ -64,6 +65,38 @@ struct Part {
     /// Where the look-ups of the last run looked ahead at start in the id table, and their
     /// ids: those slots were fetched then, and are read at the next look-ahead.
     pending: Vec<(usize, Key)>,
+    /// The members found for the run handed over now, in the order of its lines (a member's
+    /// run of rows once; members not found near their slot left out).
+    found_now: Vec<(Key, Known)>,
+    /// The same for the run after it.
+    found_next: Vec<(Key, Known)>,
+    /// Where in `found_now` the last row's member was.
+    cursor: Cell<usize>,
+}
+
+/// Member look-ups that first try the members the look-ahead found for the run being read, in
+/// the order of its lines: the last row's member or the next one. Any other, or any id longer
+/// than a key holds, is looked up as usual.
+struct Ahead<'a> {
+    found: &'a [(Key, Known)],
+    cursor: &'a Cell<usize>,
+    lookup: CachedLookup<'a>,
+}
+
+impl KnownMembers for Ahead<'_> {
+    #[inline]
+    fn find(&self, member_id: &[u8]) -> Option<Known> {
+        let at = self.cursor.get();
+        for i in [at, at + 1] {
+            if let Some((key, known)) = self.found.get(i) {
+                if key.is(member_id) {
+                    self.cursor.set(i);
+                    return Some(*known);
+                }
+            }
+        }
+        self.lookup.find(member_id)
+    }
 }
 
 /// An evidence row a reading thread keeps for a member: its instant and its id, the id in place
@@ -259,7 +292,11 @@ impl RowSink for Sink<'_> {
         part: &mut Part,
         summaries: &mut Summaries,
     ) {
-        let lookup = self.classes[0].cached_flat(&part.recent, &self.flat);
+        let lookup = Ahead {
+            found: &part.found_now,
+            cursor: &part.cursor,
+            lookup: self.classes[0].cached_flat(&part.recent, &self.flat),
+        };
         let row = header.row(record, 0);
         let checked = match row.width_error() {
             Some(problem) => Err(problem),
@@ -273,8 +310,12 @@ impl RowSink for Sink<'_> {
 
     fn look_ahead(&self, header: &Header, lines: &[u8], part: &mut Part, worker: &mut Summaries) {
         // Two steps a run apart, so that no read waits for the one before it: the slots of the
-        // run seen last time have arrived, and tell where its members' tests and summaries are.
-        self.touch_facts(&part.pending, worker);
+        // run seen last time have arrived, and tell which members its rows name, and where their
+        // tests and summaries are. That run is handed over after the next look-ahead.
+        std::mem::swap(&mut part.found_now, &mut part.found_next);
+        part.cursor.set(0);
+        part.found_next.clear();
+        self.touch_facts(&part.pending, worker, &mut part.found_next);
         part.pending.clear();
         // Worth it when rows of different members alternate (a log in time order); for a file
         // listed member by member, the look-ups are already few: look again only now and then.
@@ -299,7 +340,11 @@ impl RowSink for Sink<'_> {
         part: &mut Part,
         summaries: &mut Summaries,
     ) -> bool {
-        let lookup = self.classes[0].cached_flat(&part.recent, &self.flat);
+        let lookup = Ahead {
+            found: &part.found_now,
+            cursor: &part.cursor,
+            lookup: self.classes[0].cached_flat(&part.recent, &self.flat),
+        };
         match ingest::evidence_line(header, line, &lookup) {
             Some(Some(ev)) => {
                 self.fold(&ev, summaries);
@@ -344,15 +389,23 @@ impl Sink<'_> {
         (count, pending.len())
     }
 
-    /// Fetches the tests and summaries of the members whose slots [`Sink::touch_slots`] fetched
-    /// (those whose facts are kept).
-    fn touch_facts(&self, pending: &[(usize, Key)], summaries: &Summaries) {
+    /// Finds the members whose slots [`Sink::touch_slots`] fetched, into `found`, and fetches
+    /// the tests and summaries of those whose facts are kept.
+    fn touch_facts(
+        &self,
+        pending: &[(usize, Key)],
+        summaries: &Summaries,
+        found: &mut Vec<(Key, Known)>,
+    ) {
         let mut sum = 0usize;
         for (home, key) in pending {
-            let Some(index) = self.flat.facts_near(*home, key) else {
+            let Some(known) = self.flat.near(*home, key) else {
                 continue;
             };
-            let index = index as usize;
+            found.push((*key, known));
+            let Known::Kept(index) = known else {
+                continue;
+            };
             for (tests, kept) in self.tests.iter().zip(&summaries.cases) {
                 if let (Some(test), Some(kept)) = (tests.get(index), kept.get(index)) {
                     sum = sum.wrapping_add(test.touch() as usize);

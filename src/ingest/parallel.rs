@@ -89,8 +89,10 @@ pub trait RowSink: Sync {
 
     /// Sees a run of whole plain lines (each ending in its line feed) two runs before they are
     /// handed to [`RowSink::plain_line`] one by one, to look ahead: for instance to start, all at
-    /// once, the memory reads their look-ups will need, in steps a run apart. After the last run
-    /// of a stretch of plain lines, it is called once with no lines. The default does nothing.
+    /// once, the memory reads their look-ups will need, in steps a run apart. It is called
+    /// before each run is handed over, with the run two on, or with no lines when there is
+    /// none; so the run handed over after a call is the one seen two calls before it. The
+    /// default does nothing.
     fn look_ahead(
         &self,
         _header: &Header,
@@ -426,30 +428,23 @@ impl<S: RowSink> Plan<'_, S> {
                 let mut breaks = plain.breaks;
                 let mut at = 0;
                 // Runs of whole lines of about LOOK_AHEAD bytes, each seen by the look-ahead
-                // LOOK_AHEAD_RUNS runs before its lines are handed over, then once more
-                // with nothing when no run is left, so that it can finish what it started.
+                // LOOK_AHEAD_RUNS - 1 runs before its lines are handed over; the look-ahead is
+                // called before each run is, with nothing once no run is left to see.
                 let run_end = |from: usize| match bytes.get(from + LOOK_AHEAD..) {
                     Some(rest) => memchr::memchr(b'\n', rest)
                         .map_or(bytes.len(), |i| from + LOOK_AHEAD + i + 1),
                     None => bytes.len(),
                 };
                 let mut ahead = 0;
-                let mut finished = false;
-                // Looks at the next run; false once even the closing look has been taken.
-                let mut look = |ahead: &mut usize, value: &mut S::Part, worker: &mut S::Worker| {
-                    if *ahead < bytes.len() {
-                        let cut = run_end(*ahead);
-                        self.sink
-                            .look_ahead(&self.header, &bytes[*ahead..cut], value, worker);
-                        *ahead = cut;
-                        true
-                    } else if !finished {
-                        self.sink.look_ahead(&self.header, &[], value, worker);
-                        finished = true;
-                        true
+                let look = |ahead: &mut usize, value: &mut S::Part, worker: &mut S::Worker| {
+                    let cut = if *ahead < bytes.len() {
+                        run_end(*ahead)
                     } else {
-                        false
-                    }
+                        *ahead
+                    };
+                    self.sink
+                        .look_ahead(&self.header, &bytes[*ahead..cut], value, worker);
+                    *ahead = cut;
                 };
                 for _ in 1..LOOK_AHEAD_RUNS {
                     look(&mut ahead, &mut value, worker);
@@ -477,8 +472,6 @@ impl<S: RowSink> Plan<'_, S> {
                     }
                     at = at.max(cut);
                 }
-                // Whatever the look-ahead has not finished, for a stretch of fewer runs.
-                while look(&mut ahead, &mut value, worker) {}
                 let lines = breaks - plain.breaks;
                 reader.consume_plain(at, lines);
             } else {
