@@ -31,7 +31,7 @@ struct Slot {
 
 /// A member id as a slot holds it, for a look-ahead to keep between the time it fetches the
 /// slots and the time it reads them.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Key {
     id: [u8; INLINE],
     len: u32,
@@ -138,6 +138,28 @@ impl<'a> FlatIds<'a> {
         None
     }
 
+    /// [`FlatIds::key`] of the id at `at..at + len` in `bytes`: when `bytes` holds [`INLINE`]
+    /// bytes from `at`, they are read whole and those after the id cleared, rather than copied
+    /// one by one (a copy of a varying length, read back at once, stalls the processor).
+    #[inline]
+    pub(crate) fn key_at(bytes: &[u8], at: usize, len: usize) -> Key {
+        match bytes.get(at..).and_then(<[u8]>::first_chunk::<INLINE>) {
+            Some(whole) => {
+                let mut id = *whole;
+                for (i, byte) in id.iter_mut().enumerate() {
+                    if i >= len {
+                        *byte = 0;
+                    }
+                }
+                Key {
+                    id,
+                    len: len as u32,
+                }
+            }
+            None => Self::key(bytes.get(at..at + len).unwrap_or_default()),
+        }
+    }
+
     /// What [`FlatIds::near`] compares of `id`.
     #[inline]
     pub(crate) fn key(id: &[u8]) -> Key {
@@ -181,6 +203,27 @@ impl<'a> FlatIds<'a> {
             0
         } else {
             at + 1
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// An id's key read whole from the bytes around it is the key made of the id alone: ids
+        /// shorter and longer than a slot holds, with bytes after them or at the end.
+        #[test]
+        fn a_key_read_in_place_is_the_ids_key(
+            bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..64),
+            at in 0usize..64,
+            len in 0usize..40,
+        ) {
+            let at = at.min(bytes.len());
+            let len = len.min(bytes.len() - at);
+            let id = &bytes[at..at + len];
+            proptest::prop_assert_eq!(FlatIds::key_at(&bytes, at, len), FlatIds::key(id));
         }
     }
 }

@@ -374,13 +374,17 @@ impl Sink<'_> {
         let mut from = 0;
         for end in memchr::memchr_iter(b'\n', lines) {
             let line = &lines[from..end];
-            from = end + 1;
-            count += 1;
-            let Some(id) = ingest::field_at(line, column) else {
+            let Some(span) = ingest::field_span(line, column) else {
+                from = end + 1;
+                count += 1;
                 continue;
             };
+            let (at, len) = (from + span.start, span.len());
+            from = end + 1;
+            count += 1;
+            let id = &line[span];
             if !same_bytes(id, last) {
-                pending.push((self.flat.home(id), FlatIds::key(id)));
+                pending.push((self.flat.home(id), FlatIds::key_at(lines, at, len)));
                 last = id;
             }
         }
