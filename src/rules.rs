@@ -390,6 +390,9 @@ impl MemberFacts {
     /// Records a subscription; only eligible tiers are kept.
     pub(crate) fn add_subscription(&mut self, case: &Case, subscription: Subscription) {
         if case.class.premium_tiers.contains(&subscription.tier) {
+            // Room for this one only: most members have one or two, and a vector's first growth
+            // would make room for four (a class of millions keeps every member's).
+            self.eligible_subscriptions.reserve_exact(1);
             self.eligible_subscriptions.push(subscription);
         }
     }
