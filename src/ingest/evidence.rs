@@ -335,7 +335,7 @@ impl RowSink for Sink<'_> {
     fn plain_line(
         &self,
         header: &Header,
-        line: &[u8],
+        line: &str,
         _breaks: u64,
         part: &mut Part,
         summaries: &mut Summaries,

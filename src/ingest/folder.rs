@@ -679,7 +679,7 @@ impl RangeSink for MemberSink<'_> {
         }
     }
 
-    fn plain_line(&self, header: &Header, line: &[u8], breaks: u64, part: &mut MemberPart) -> bool {
+    fn plain_line(&self, header: &Header, line: &str, breaks: u64, part: &mut MemberPart) -> bool {
         let Some(m) = ingest::member_line(header, line) else {
             return false;
         };
@@ -733,7 +733,7 @@ impl RangeSink for SubscriptionSink<'_> {
     fn plain_line(
         &self,
         header: &Header,
-        line: &[u8],
+        line: &str,
         breaks: u64,
         part: &mut SubscriptionPart,
     ) -> bool {

@@ -74,12 +74,14 @@ pub trait RowSink: Sync {
     );
 
     /// Handles a record that is a whole line without quote or `\r` (`line`, without its line
-    /// feed) straight from the reading buffer, if the sink can; false to have it split into a
-    /// [`Record`] and passed to [`RowSink::row`] instead. The default declines every line.
+    /// feed, checked as UTF-8 with the lines around it) straight from the reading buffer, if the
+    /// sink can; false to have it split into a [`Record`] and passed to [`RowSink::row`]
+    /// instead. A line that is not UTF-8 goes to [`RowSink::row`]. The default declines every
+    /// line.
     fn plain_line(
         &self,
         _header: &Header,
-        _line: &[u8],
+        _line: &str,
         _breaks: u64,
         _part: &mut Self::Part,
         _worker: &mut Self::Worker,
@@ -124,7 +126,7 @@ pub trait RangeSink: Sync {
     fn plain_line(
         &self,
         _header: &Header,
-        _line: &[u8],
+        _line: &str,
         _breaks: u64,
         _part: &mut Self::Part,
     ) -> bool {
@@ -145,7 +147,7 @@ impl<S: RangeSink> RowSink for S {
     fn plain_line(
         &self,
         header: &Header,
-        line: &[u8],
+        line: &str,
         breaks: u64,
         part: &mut S::Part,
         _: &mut (),
@@ -453,15 +455,23 @@ impl<S: RowSink> Plan<'_, S> {
                     let run = at;
                     let cut = run_end(run);
                     look(&mut ahead, &mut value, worker);
+                    // The run's text checked as UTF-8 at once, not line by line (rarely not:
+                    // then line by line).
+                    let text = std::str::from_utf8(&bytes[run..cut]).ok();
                     for nl in memchr::memchr_iter(b'\n', &bytes[run..cut]) {
                         let nl = run + nl;
                         let line = &bytes[at..nl];
                         if !line.is_empty() {
                             rows += 1;
-                            if !self
-                                .sink
-                                .plain_line(&self.header, line, breaks, &mut value, worker)
-                            {
+                            let line_text = match text {
+                                Some(text) => text.get(at - run..nl - run),
+                                None => std::str::from_utf8(line).ok(),
+                            };
+                            let taken = line_text.is_some_and(|line| {
+                                self.sink
+                                    .plain_line(&self.header, line, breaks, &mut value, worker)
+                            });
+                            if !taken {
                                 scratch.fill_plain(line);
                                 self.sink
                                     .row(&self.header, &scratch, breaks, &mut value, worker);

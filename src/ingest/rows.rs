@@ -862,24 +862,23 @@ pub fn evidence<'a>(
 /// accepts, [`evidence`] accepts identically.
 pub fn evidence_line<'a>(
     header: &Header,
-    line: &'a [u8],
+    line: &'a str,
     known: &impl KnownMembers,
 ) -> Option<Option<EvidenceRow<'a>>> {
-    let fields = plain_fields(header, line)?;
+    let fields: [&str; 4] = plain_text_fields(header, line)?;
     let [evidence_id, member_id, kind, occurred_at] = fields;
     if !fields.iter().all(|f| !f.is_empty() && needs_no_trim(f)) {
         return None;
     }
-    let kind = EvidenceKind::parse_bytes(kind)?;
-    let occurred_at = CheckedTimestamp::parse(occurred_at).ok()?;
-    let member = known.find(member_id)?;
+    let kind = EvidenceKind::parse_bytes(kind.as_bytes())?;
+    let occurred_at = CheckedTimestamp::parse(occurred_at.as_bytes()).ok()?;
+    let member = known.find(member_id.as_bytes())?;
     if member == Known::Listed {
-        // Nothing comes of the row: its evidence id need only be text (a known id is).
-        let text = evidence_id.is_ascii() || std::str::from_utf8(evidence_id).is_ok();
-        return text.then_some(None);
+        // Nothing comes of the row.
+        return Some(None);
     }
     Some(Some(EvidenceRow {
-        evidence_id: std::str::from_utf8(evidence_id).ok()?,
+        evidence_id,
         member,
         kind,
         occurred_at,
@@ -892,7 +891,7 @@ pub fn evidence_line<'a>(
 /// then checks in full).
 pub fn listed_member_line<'a>(
     header: &Header,
-    line: &'a [u8],
+    line: &'a str,
     wants: impl FnOnce(&str, Option<&str>) -> bool,
 ) -> Option<&'a str> {
     let row = member_line(header, line)?;
@@ -902,8 +901,7 @@ pub fn listed_member_line<'a>(
 /// The common case of [`member`], straight from a line without quotes: the right number of
 /// fields, nothing to trim, every value valid. `None` for anything else, which [`member`] then
 /// checks in full. Whatever this accepts, [`member`] accepts with the same values.
-pub fn member_line<'a>(header: &Header, line: &'a [u8]) -> Option<MemberRow<'a>> {
-    let line = std::str::from_utf8(line).ok()?;
+pub fn member_line<'a>(header: &Header, line: &'a str) -> Option<MemberRow<'a>> {
     let fields: [&str; 6] = plain_text_fields(header, line)?;
     let [member_id, full_name, email, country, opt_out_at, excluded] = fields;
     if member_id.is_empty() || !fields.iter().all(needs_no_trim) {
@@ -936,7 +934,7 @@ pub fn member_line<'a>(header: &Header, line: &'a [u8]) -> Option<MemberRow<'a>>
 /// facts are not kept: true when the row is valid (the right number of fields, nothing to trim,
 /// every value valid) and its member is [`Known::Listed`]: nothing then comes of it. False for
 /// anything else, which [`subscription`] then checks in full.
-pub fn listed_subscription_line(header: &Header, line: &[u8], known: &impl KnownMembers) -> bool {
+pub fn listed_subscription_line(header: &Header, line: &str, known: &impl KnownMembers) -> bool {
     matches!(
         subscription_line(header, line, known),
         Some((Known::Listed, ..))
@@ -949,10 +947,9 @@ pub fn listed_subscription_line(header: &Header, line: &[u8], known: &impl Known
 /// with the same values.
 pub fn subscription_line<'a>(
     header: &Header,
-    line: &'a [u8],
+    line: &'a str,
     known: &impl KnownMembers,
 ) -> Option<(Known, &'a str, chrono::NaiveDate, Option<chrono::NaiveDate>)> {
-    let line = std::str::from_utf8(line).ok()?;
     let fields = plain_text_fields::<4>(header, line)?;
     let [member_id, tier, start, end] = fields;
     if member_id.is_empty() || tier.is_empty() || !fields.iter().all(needs_no_trim) {
