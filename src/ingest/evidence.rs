@@ -440,7 +440,7 @@ impl Sink<'_> {
             match ev.kind {
                 EvidenceKind::Disclosure => {
                     let at = at();
-                    if test.disclosure(at, local) {
+                    if test.disclosure(case, at, local) {
                         summaries.offer(Piece::Disclosure, k, index, ev.evidence_id, at);
                     }
                 }
