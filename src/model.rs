@@ -259,7 +259,7 @@ impl Subscription {
 
     /// True when `date` falls inside the subscription, both ends included.
     pub fn covers(&self, date: NaiveDate) -> bool {
-        self.start_date <= date && self.end_date.map_or(true, |e| date <= e)
+        self.start_date <= date && self.end_date.is_none_or(|e| date <= e)
     }
 }
 

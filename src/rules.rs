@@ -400,7 +400,7 @@ impl MemberFacts {
     /// Records an opt-out request; only timely ones count for rule 7. Returns whether it was timely.
     pub(crate) fn add_opt_out(&mut self, case: &Case, submitted_on: NaiveDate) -> bool {
         let timely = submitted_on <= case.claims.opt_out_deadline;
-        if timely && self.timely_opt_out.map_or(true, |d| submitted_on < d) {
+        if timely && self.timely_opt_out.is_none_or(|d| submitted_on < d) {
             self.timely_opt_out = Some(submitted_on);
         }
         timely
@@ -476,7 +476,7 @@ impl MemberFacts {
             && self
                 .member
                 .ai_training_opt_out_at
-                .map_or(true, |off| occurred_at < off)
+                .is_none_or(|off| occurred_at < off)
     }
 
     /// Rules 9 and 10's tests of this member's evidence under `case`, in the compact form the
@@ -537,12 +537,6 @@ const _: () = assert!(std::mem::size_of::<EvidenceTest>() == 32);
 impl EvidenceTest {
     const MANY: u8 = u8::MAX;
 
-    /// A meaningless number read from the test, for a look-ahead that only wants it in cache
-    /// (it lies within one cache line).
-    pub(crate) fn touch(&self) -> u32 {
-        u32::from(self.spans_len)
-    }
-
     /// Rule 9's test of a message on `local_date`; `None` when only the facts can tell.
     pub(crate) fn message(&self, local_date: NaiveDate) -> Option<bool> {
         let spans = self.spans.get(..usize::from(self.spans_len))?;
@@ -561,7 +555,7 @@ impl EvidenceTest {
         local_date: NaiveDate,
     ) -> bool {
         case.class.disclosure_window.contains(local_date)
-            && self.opt_out.map_or(true, |off| occurred_at < off)
+            && self.opt_out.is_none_or(|off| occurred_at < off)
     }
 }
 
@@ -930,7 +924,7 @@ pub const NO_ACTUAL_DAMAGES: Rule = Rule {
 };
 
 fn no_actual_damages(case: &Case, claim: &Claim) -> bool {
-    case.damages.require_actual_damages && claim.actual_damages.map_or(true, |d| !d.is_positive())
+    case.damages.require_actual_damages && claim.actual_damages.is_none_or(|d| !d.is_positive())
 }
 
 /// Rule 13.
@@ -1090,7 +1084,7 @@ pub fn evaluate_with_cures<'a>(
     let timely = |c: &&Cure| {
         case.claims
             .cure_deadline
-            .map_or(true, |deadline| c.cured_on <= deadline)
+            .is_none_or(|deadline| c.cured_on <= deadline)
     };
     let mut applicable: Vec<&Cure> = cures.iter().filter(timely).collect();
     if first.reasons.status() != Status::Deficient || applicable.is_empty() {

@@ -517,7 +517,7 @@ impl InclusiveDates {
 
     /// True when the two ranges share at least one day; `None` as `end` means open-ended.
     pub fn overlaps(&self, start: NaiveDate, end: Option<NaiveDate>) -> bool {
-        start <= self.end && end.map_or(true, |e| e >= self.start)
+        start <= self.end && end.is_none_or(|e| e >= self.start)
     }
 }
 

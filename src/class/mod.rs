@@ -222,7 +222,7 @@ impl RowBatch {
                 if self
                     .kept
                     .last()
-                    .map_or(true, |piece| piece.len() == FACTS_PIECE)
+                    .is_none_or(|piece| piece.len() == FACTS_PIECE)
                 {
                     self.kept.push(Vec::with_capacity(FACTS_PIECE));
                 }

@@ -6,11 +6,12 @@
 //! kept in memory, only rejected rows and the summaries.
 //!
 //! Logs come in time order, so consecutive rows are of unrelated members. Members are found in a
-//! flat table of their ids; the reader looks a hundred lines ahead and fetches the
-//! table slots, rule tests and summaries those lines will need in one tight loop, so that their
-//! cache misses overlap; rules 9 and 10 are applied through a compact test per
-//! member; and each reading thread folds into one compact summary per kept member, merged into
-//! the facts at the end.
+//! flat table of their ids. The reader looks ahead two runs of about a hundred lines: it has the
+//! table slots of a run's members fetched (prefetch instructions, which do not hold the processor
+//! up), a run later finds each member in them and has its rule test and summary fetched, and a
+//! run later still the rows take their members from what it found. Rules 9 and 10 are applied
+//! through a compact test per member; and each reading thread folds into one compact summary per
+//! kept member, merged into the facts at the end.
 
 use std::cell::{Cell, RefCell};
 use std::path::Path;
@@ -246,7 +247,7 @@ impl Summaries {
             };
             let found = piece.of(kept);
             if found.len != 0
-                && best.map_or(true, |(best_worker, best)| {
+                && best.is_none_or(|(best_worker, best)| {
                     piece.better(
                         (found.at, worker.id(found)),
                         (best.at, best_worker.id(best)),
@@ -315,7 +316,7 @@ impl RowSink for Sink<'_> {
         std::mem::swap(&mut part.found_now, &mut part.found_next);
         part.cursor.set(0);
         part.found_next.clear();
-        self.touch_facts(&part.pending, worker, &mut part.found_next);
+        self.fetch_facts(&part.pending, worker, &mut part.found_next);
         part.pending.clear();
         // Worth it when rows of different members alternate (a log in time order); for a file
         // listed member by member, the look-ups are already few: look again only now and then.
@@ -326,7 +327,7 @@ impl RowSink for Sink<'_> {
             part.skip_runs -= 1;
             return;
         }
-        let (lines, members) = self.touch_slots(header, lines, &mut part.pending);
+        let (lines, members) = self.fetch_slots(header, lines, &mut part.pending);
         if members * 4 < lines {
             part.skip_runs = 16;
         }
@@ -360,7 +361,7 @@ impl Sink<'_> {
     /// Fetches the id table's slots where the look-ups of the member ids of `lines` will start,
     /// all at once (one member's run of rows counts once), and notes them in `pending`. Returns
     /// the numbers of lines and of members fetched.
-    fn touch_slots(
+    fn fetch_slots(
         &self,
         header: &Header,
         lines: &[u8],
@@ -389,19 +390,18 @@ impl Sink<'_> {
             }
         }
         let homes = pending.iter().map(|&(home, _)| home);
-        std::hint::black_box(self.flat.touch(homes));
+        self.flat.fetch(homes);
         (count, pending.len())
     }
 
-    /// Finds the members whose slots [`Sink::touch_slots`] fetched, into `found`, and fetches
-    /// the tests and summaries of those whose facts are kept.
-    fn touch_facts(
+    /// Finds the members whose slots [`Sink::fetch_slots`] fetched, into `found`, and has the
+    /// tests and summaries of those whose facts are kept fetched (without waiting for them).
+    fn fetch_facts(
         &self,
         pending: &[(usize, Key)],
         summaries: &Summaries,
         found: &mut Vec<(Key, Known)>,
     ) {
-        let mut sum = 0usize;
         for (home, key) in pending {
             let Some(known) = self.flat.near(*home, key) else {
                 continue;
@@ -412,12 +412,11 @@ impl Sink<'_> {
             };
             for (tests, kept) in self.tests.iter().zip(&summaries.cases) {
                 if let (Some(test), Some(kept)) = (tests.get(index), kept.get(index)) {
-                    sum = sum.wrapping_add(test.touch() as usize);
-                    sum = sum.wrapping_add(usize::from(kept.earliest_inmail.len));
+                    mem_prefetch::prefetch_read_data::<_, 3>(test);
+                    mem_prefetch::prefetch_write_data::<_, 3>(kept);
                 }
             }
         }
-        std::hint::black_box(sum);
     }
 
     /// Folds an accepted row into its member's summary, for each case, if the member's facts are
