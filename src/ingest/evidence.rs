@@ -87,6 +87,9 @@ struct Ahead<'a> {
 impl KnownMembers for Ahead<'_> {
     #[inline]
     fn find(&self, member_id: &[u8]) -> Option<Known> {
+        if self.found.is_empty() {
+            return self.lookup.find(member_id);
+        }
         let at = self.cursor.get();
         for i in [at, at + 1] {
             if let Some((key, known)) = self.found.get(i) {

@@ -865,20 +865,33 @@ pub fn evidence_line<'a>(
     line: &'a str,
     known: &impl KnownMembers,
 ) -> Option<Option<EvidenceRow<'a>>> {
-    let fields: [&str; 4] = plain_text_fields(header, line)?;
-    let [evidence_id, member_id, kind, occurred_at] = fields;
+    // The fields as bytes: only a kept member's evidence id is wanted as text (slicing text
+    // checks that each end lies between two characters, a cost on every row).
+    let [evidence_id, member_id, kind, occurred_at] = field_ranges::<4>(header, line.as_bytes())?;
+    let bytes = line.as_bytes();
+    let (member_id, kind, occurred_at) = (
+        bytes.get(member_id)?,
+        bytes.get(kind)?,
+        bytes.get(occurred_at)?,
+    );
+    let fields = [
+        bytes.get(evidence_id.clone())?,
+        member_id,
+        kind,
+        occurred_at,
+    ];
     if !fields.iter().all(|f| !f.is_empty() && needs_no_trim(f)) {
         return None;
     }
-    let kind = EvidenceKind::parse_bytes(kind.as_bytes())?;
-    let occurred_at = CheckedTimestamp::parse(occurred_at.as_bytes()).ok()?;
-    let member = known.find(member_id.as_bytes())?;
+    let kind = EvidenceKind::parse_bytes(kind)?;
+    let occurred_at = CheckedTimestamp::parse(occurred_at).ok()?;
+    let member = known.find(member_id)?;
     if member == Known::Listed {
         // Nothing comes of the row.
         return Some(None);
     }
     Some(Some(EvidenceRow {
-        evidence_id,
+        evidence_id: line.get(evidence_id)?,
         member,
         kind,
         occurred_at,
