@@ -43,12 +43,13 @@ impl SplitMix64 {
 }
 
 /// What to generate: the size of the class and the seed. The proportions (subscriptions, InMails,
-/// disclosures, opt-outs, claims, duplicates, late and unattested claims, cures, fraud rings, bad
-/// rows) are fixed, close to those of a real case.
+/// disclosures, opt-outs, claims, duplicates, late and unattested claims, cures, fraud rings) are
+/// fixed, close to those of a real case. Every row is well formed (rows that fail the rules, such
+/// as late or unattested claims, are there; rows that fail the files' checks are not).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Plan {
-    /// Rows of `members.csv` (a few of them deliberately bad, as in real exports).
+    /// Rows of `members.csv`.
     pub members: u64,
     /// Seed of the pseudo-random choices: the same plan always writes the same bytes.
     pub seed: u64,

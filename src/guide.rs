@@ -18,7 +18,8 @@
 //!
 //! - **Reading** ([`DataFolder`](crate::DataFolder), [`DatasetBuilder`](crate::DatasetBuilder))
 //!   checks every row the same way, whether it comes from a file or from values, and lists each
-//!   bad one as a [`RejectedRow`](crate::RejectedRow) with its [`Problems`](crate::Problems).
+//!   bad one as a [`RejectedRow`](crate::RejectedRow) with its problems worded (the text of the
+//!   row's [`Problems`](crate::Problems)).
 //!   Nothing is dropped silently.
 //! - **The rules** ([`rules`](crate::rules)) are pure: no files, clock or global state. Each has
 //!   a stable id, its legal source and the sentence a claimant is told

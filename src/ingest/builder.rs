@@ -84,6 +84,11 @@ struct Pending {
 /// records of its kind plus one (the line it would have in a file with a header and one record
 /// per line).
 ///
+/// A built dataset has no input files, so the summary's fingerprints are empty (`sha256: ""`,
+/// no case file) and a kind of record never given is not listed among its inputs; to reproduce
+/// a folder's `summary.json` byte for byte, set [`Dataset::case_file`] and each
+/// [`FileStats::sha256`](crate::FileStats) yourself.
+///
 /// # Examples
 ///
 /// ```

@@ -613,6 +613,10 @@ pub(crate) fn inputs_table(data: &Dataset, r: &mut String) {
 /// `determinations.csv`, `payments.csv`, `rejected_rows.csv`, `summary.json` (with the SHA-256 of
 /// the other four) and `report.md`.
 ///
+/// Writing them is the caller's. `premium-claims process` writes them into a new folder and
+/// switches it for the old one in one step, under a lock, so that a reader never sees half a
+/// set; files written one by one (`std::fs::write`) do not have that guarantee.
+///
 /// # Errors
 /// Only if writing to memory fails.
 ///
