@@ -57,6 +57,16 @@
 //!
 //! Messages name files, lines, columns, member ids and claim ids, never names or emails.
 //!
+//! ## Whole programs
+//!
+//! The repository's `examples/` folder holds four programs written against this API alone, run
+//! by the project's CI: `embed.rs` (a case and a class list built from values, one claim asked
+//! about), `json.rs` (claims from a web form's JSON answered at a desk; answers, decisions and
+//! the summary written back as JSON), `from_memory.rs` (the example folder handed over row by row
+//! in reverse file order, checked byte for byte against the outputs of its files) and `desk.rs`
+//! (a claims desk over a generated class, each answer checked against the batch). Run one with
+//! `cargo run --release --example desk`.
+//!
 //! # Recipes
 //!
 //! ## Decide a folder and write the outputs, as `premium-claims process` does

@@ -118,7 +118,7 @@ pub use crate::generate::{
 };
 
 // The types of other crates that appear in this crate's API.
-pub use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+pub use chrono::{DateTime, FixedOffset, NaiveDate, TimeDelta, Utc};
 pub use chrono_tz::Tz;
 pub use rust_decimal::Decimal;
 pub use uuid::Uuid;
