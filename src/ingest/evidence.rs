@@ -27,6 +27,7 @@ use crate::model::EvidenceKind;
 use crate::rules::{
     earlier_message, later_disclosure, EvidenceFact, EvidenceSummary, EvidenceTest,
 };
+use crate::time::UnixTime;
 
 use chrono::{DateTime, Utc};
 
@@ -161,6 +162,18 @@ impl Piece {
             Piece::Disclosure => later_disclosure(a, b),
         }
     }
+
+    /// Whether evidence at `at` cannot be [`Piece::better`] than `kept`, whatever its id: its
+    /// instant lies strictly on the wrong side of the kept one's (later for an InMail, earlier
+    /// for a disclosure; equal instants go to the ids, so they are not decided here).
+    fn cannot_beat(self, at: UnixTime, kept: DateTime<Utc>) -> bool {
+        let at = (at.seconds, at.nanos);
+        let kept = (kept.timestamp(), kept.timestamp_subsec_nanos());
+        match self {
+            Piece::Inmail => at > kept,
+            Piece::Disclosure => at < kept,
+        }
+    }
 }
 
 /// One reading thread's summaries: for each case, one per kept member (by facts index). The
@@ -224,6 +237,17 @@ impl Summaries {
                 *piece.of_mut(kept) = found;
             }
         }
+    }
+
+    /// Whether the member at `index` under `case` has a `piece` that evidence at `at` cannot
+    /// replace (see [`Piece::cannot_beat`]).
+    #[inline]
+    fn kept_beats(&self, piece: Piece, case: usize, index: usize, at: UnixTime) -> bool {
+        self.cases
+            .get(case)
+            .and_then(|c| c.get(index))
+            .map(|kept| piece.of(kept))
+            .is_some_and(|found| found.len != 0 && piece.cannot_beat(at, found.at))
     }
 
     /// The earliest InMail and the latest disclosure that any of `workers` found for the member
@@ -433,11 +457,20 @@ impl Sink<'_> {
         let unix = ev.occurred_at.instant();
         let mut calendar = None;
         let mut at = || *calendar.get_or_insert_with(|| unix.to_utc());
+        let piece = match ev.kind {
+            EvidenceKind::Disclosure => Piece::Disclosure,
+            EvidenceKind::InmailSent | EvidenceKind::InmailReceived => Piece::Inmail,
+        };
         let cases = self.cases.iter().zip(self.classes).zip(&self.tests);
         for (k, ((case, class), tests)) in cases.enumerate() {
             let Some(test) = tests.get(index) else {
                 continue;
             };
+            // A row that could not replace what is kept, whatever the rules say of it, is not
+            // tested (most rows of a log in time order: a member's first InMail is its earliest).
+            if summaries.kept_beats(piece, k, index, unix) {
+                continue;
+            }
             let local = case.clock.local_date_unix(unix);
             match ev.kind {
                 EvidenceKind::Disclosure => {
@@ -533,6 +566,24 @@ mod tests {
     use super::*;
 
     proptest::proptest! {
+        /// What `cannot_beat` rules out, the rules' order never keeps: for either piece, any
+        /// instants (equal ones included) and any ids.
+        #[test]
+        fn what_cannot_beat_is_never_better(
+            at in (0i64..4, 0u32..3),
+            kept in (0i64..4, 0u32..3),
+            ids in (0u8..3, 0u8..3),
+            disclosure in proptest::bool::ANY,
+        ) {
+            let instant = |(s, n): (i64, u32)| UnixTime { seconds: 1_700_000_000 + s, nanos: n };
+            let (at, kept) = (instant(at), instant(kept));
+            let (a, b) = ([ids.0], [ids.1]);
+            let piece = if disclosure { Piece::Disclosure } else { Piece::Inmail };
+            if piece.cannot_beat(at, kept.to_utc()) {
+                proptest::prop_assert!(!piece.better((at.to_utc(), &a), (kept.to_utc(), &b)));
+            }
+        }
+
         /// The threads' compact summaries, merged, keep what the rules' summary keeps, for any
         /// rows spread over the threads in any way: ties on the instant, ids short and long
         /// (kept apart), in any order.
