@@ -472,11 +472,12 @@ impl MemberFacts {
         occurred_at: DateTime<Utc>,
         local_date: NaiveDate,
     ) -> bool {
-        case.class.disclosure_window.contains(local_date)
-            && self
-                .member
-                .ai_training_opt_out_at
-                .is_none_or(|off| occurred_at < off)
+        disclosure_qualifies(
+            case,
+            self.member.ai_training_opt_out_at,
+            occurred_at,
+            local_date,
+        )
     }
 
     /// Rules 9 and 10's tests of this member's evidence under `case`, in the compact form the
@@ -554,8 +555,7 @@ impl EvidenceTest {
         occurred_at: DateTime<Utc>,
         local_date: NaiveDate,
     ) -> bool {
-        case.class.disclosure_window.contains(local_date)
-            && self.opt_out.is_none_or(|off| occurred_at < off)
+        disclosure_qualifies(case, self.opt_out, occurred_at, local_date)
     }
 }
 
@@ -891,6 +891,18 @@ pub const NO_QUALIFYING_DISCLOSURE: Rule = Rule {
 
 fn no_qualifying_disclosure(m: &MemberFacts) -> bool {
     m.latest_disclosure.is_none()
+}
+
+/// Rule 10's test of one disclosure (the summary keeps the latest that passes): on a local date
+/// inside the case's disclosure window, and strictly before the member switched AI training off
+/// (`opt_out`). The one place it is written, for the facts and for the evidence reader's test.
+fn disclosure_qualifies(
+    case: &Case,
+    opt_out: Option<DateTime<Utc>>,
+    occurred_at: DateTime<Utc>,
+    local_date: NaiveDate,
+) -> bool {
+    case.class.disclosure_window.contains(local_date) && opt_out.is_none_or(|off| occurred_at < off)
 }
 
 /// Rule 11.
