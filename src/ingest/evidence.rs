@@ -564,6 +564,40 @@ pub fn read_evidence(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::class::{hash_id, RowBatch, RowKind};
+
+    /// A row's member comes from the look-ahead's answers when its id is the last one's or the
+    /// next one's, and from the id table otherwise. The answers here are made unlike the
+    /// table's (kept where the table lists the member only), to see which one is used.
+    #[test]
+    fn rows_take_their_member_from_the_look_ahead_or_else_the_table() {
+        let mut class = ClassRecords::new();
+        let mut batch = RowBatch::default();
+        for (line, id) in (2..).zip(["m-1", "m-2", "m-3"]) {
+            batch.push(id.as_bytes(), hash_id(id.as_bytes()), line, RowKind::Listed);
+        }
+        class.list_rows(batch);
+        let flat = FlatIds::of(&class);
+        let recent = RefCell::default();
+        let found = [
+            (FlatIds::key(b"m-1"), Known::Kept(7)),
+            (FlatIds::key(b"m-3"), Known::Kept(9)),
+        ];
+        let cursor = Cell::new(0);
+        let ahead = Ahead {
+            found: &found,
+            cursor: &cursor,
+            lookup: class.cached_flat(&recent, &flat),
+        };
+        assert_eq!(ahead.find(b"m-1"), Some(Known::Kept(7)));
+        // Not among the answers: the table's.
+        assert_eq!(ahead.find(b"m-2"), Some(Known::Listed));
+        assert_eq!(ahead.find(b"m-3"), Some(Known::Kept(9)));
+        assert_eq!(cursor.get(), 1);
+        assert_eq!(ahead.find(b"m-9"), None);
+        // Behind the cursor: the table's again.
+        assert_eq!(ahead.find(b"m-1"), Some(Known::Listed));
+    }
 
     proptest::proptest! {
         /// What `cannot_beat` rules out, the rules' order never keeps: for either piece, any
