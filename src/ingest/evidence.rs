@@ -472,23 +472,16 @@ impl Sink<'_> {
                 continue;
             }
             let local = case.clock.local_date_unix(unix);
-            match ev.kind {
-                EvidenceKind::Disclosure => {
-                    let at = at();
-                    if test.disclosure(case, at, local) {
-                        summaries.offer(Piece::Disclosure, k, index, ev.evidence_id, at);
-                    }
-                }
-                EvidenceKind::InmailSent | EvidenceKind::InmailReceived => {
-                    let qualifies = test.message(local).unwrap_or_else(|| {
-                        class
-                            .facts_at(index)
-                            .is_some_and(|facts| facts.message_qualifies(case, local))
-                    });
-                    if qualifies {
-                        summaries.offer(Piece::Inmail, k, index, ev.evidence_id, at());
-                    }
-                }
+            let qualifies = match piece {
+                Piece::Disclosure => test.disclosure(case, at(), local),
+                Piece::Inmail => test.message(local).unwrap_or_else(|| {
+                    class
+                        .facts_at(index)
+                        .is_some_and(|facts| facts.message_qualifies(case, local))
+                }),
+            };
+            if qualifies {
+                summaries.offer(piece, k, index, ev.evidence_id, at());
             }
         }
     }
