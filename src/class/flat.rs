@@ -5,7 +5,10 @@
 //! look-up lands on a random member. In the class list's own tables that costs a cache miss for
 //! the table's control bytes, one for the slot, one for the id's end, one for its bytes and one
 //! for its facts index. Here the id (when it is at most [`INLINE`] bytes, as member ids are) and
-//! the facts index sit in the slot the hash points to: one miss, usually, per row. The table is
+//! the facts index sit in a slot of one of two cache lines that the id's hash names: a look-up
+//! reads those two lines and nothing else, so that a reader which fetches them ahead of time
+//! (see [`FlatIds::fetch`]) finds every member, or learns that the id is not listed, without
+//! waiting. The two lines lie in the same 4 KiB of the table, one page of memory. The table is
 //! built once, read only, for the length of one reading of the file.
 
 use super::{hash_id, known, same_bytes, ClassRecords};
@@ -15,9 +18,9 @@ use crate::ingest::Known;
 /// against the class list.
 const INLINE: usize = 20;
 
-/// One slot: 32 bytes, aligned so that a slot never straddles two cache lines.
+/// One slot: 32 bytes.
 #[derive(Clone, Copy, Default)]
-#[repr(C, align(32))]
+#[repr(C)]
 struct Slot {
     /// The id's first bytes, zero after its end.
     id: [u8; INLINE],
@@ -28,6 +31,19 @@ struct Slot {
     /// The row's position in the class list.
     row: u32,
 }
+
+const _: () = assert!(std::mem::size_of::<Slot>() == 32);
+
+/// Two slots in one cache line.
+#[derive(Clone, Copy, Default)]
+#[repr(C, align(64))]
+struct Bucket([Slot; 2]);
+
+/// Buckets in a group: an id's two buckets lie in the same group, 4 KiB of the table.
+const GROUP: usize = 64;
+
+/// Moves tried to make room for one id before the table is rebuilt larger.
+const MAX_MOVES: usize = 512;
 
 /// A member id as a slot holds it, for a look-ahead to keep between the time it fetches the
 /// slots and the time it reads them.
@@ -48,18 +64,27 @@ impl Key {
     }
 }
 
-/// Accepted member ids by hash, with open addressing and linear probing, half full at most: a
-/// look-up reads 1.5 slots on average (2.5 at three quarters full, measured on 20M evidence
-/// rows), so that the two cache lines [`FlatIds::fetch`] fetches hold nearly every member.
+/// The two buckets where an id may be, from its hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Homes {
+    first: usize,
+    second: usize,
+}
+
+/// Accepted member ids by hash, in buckets of two slots, half full: each id is in one of its two
+/// buckets (cuckoo hashing: an id whose buckets are both full takes the place of one of their
+/// ids, which moves to its other bucket, and so on). Unlike probing from one home slot, where a
+/// few members in ten lie further than the two cache lines a look-ahead can fetch, no member lies
+/// outside its two lines.
 pub(crate) struct FlatIds<'a> {
-    slots: Vec<Slot>,
+    buckets: Vec<Bucket>,
     class: &'a ClassRecords,
 }
 
 impl std::fmt::Debug for FlatIds<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FlatIds")
-            .field("slots", &self.slots.len())
+            .field("buckets", &self.buckets.len())
             .finish_non_exhaustive()
     }
 }
@@ -77,10 +102,27 @@ impl<'a> FlatIds<'a> {
     /// The table of `class`'s accepted rows (row positions and facts indexes must fit in `u32`,
     /// as the class list's own do).
     pub(crate) fn of(class: &'a ClassRecords) -> Self {
+        // A bucket per member: the slots half full.
+        Self::with_groups(class, class.ids.len().div_ceil(GROUP).max(1))
+    }
+
+    /// The table in `groups` groups of buckets at least: should the moves for one id fail (a
+    /// group that drew too many ids), it is built again a quarter larger.
+    fn with_groups(class: &'a ClassRecords, mut groups: usize) -> Self {
+        loop {
+            if let Some(table) = Self::build(class, groups * GROUP) {
+                return table;
+            }
+            groups += groups.div_ceil(4);
+        }
+    }
+
+    /// The table with `buckets` buckets (a multiple of [`GROUP`]), or `None` when an id found
+    /// no room.
+    fn build(class: &'a ClassRecords, buckets: usize) -> Option<Self> {
         let ids = &class.ids;
-        let wanted = (ids.len() * 2).max(8);
         let mut table = FlatIds {
-            slots: vec![Slot::default(); wanted],
+            buckets: vec![Bucket::default(); buckets],
             class,
         };
         for row in 0..ids.rows() {
@@ -88,54 +130,85 @@ impl<'a> FlatIds<'a> {
                 continue;
             }
             let id = ids.id(row);
-            let mut at = table.home(id);
-            while table.slots[at].len != 0 {
-                at = table.next(at);
-            }
-            table.slots[at] = Slot {
+            let slot = Slot {
                 id: padded(id),
                 len: id.len() as u32,
                 facts: ids.facts[row],
                 row: row as u32,
             };
+            table.insert(slot, table.homes(id))?;
         }
-        table
+        Some(table)
     }
 
-    /// Asks the processor to fetch the slots where the look-ups of the ids at `homes` (from
-    /// [`FlatIds::home`]) start, and the cache line after, without waiting for them: the
-    /// fetches overlap one another and the work that follows, and the look-ups a run later find
-    /// the slots in cache.
-    pub(crate) fn fetch(&self, homes: impl Iterator<Item = usize>) {
-        for at in homes {
-            // Two slots on: the next cache line, wherever `at` sits in its own.
-            let beyond = (at + 2).min(self.slots.len() - 1);
-            mem_prefetch::prefetch_read_data::<_, 3>(&self.slots[at]);
-            mem_prefetch::prefetch_read_data::<_, 3>(&self.slots[beyond]);
+    /// Puts `slot` in one of its buckets, moving others to their other bucket to make room.
+    /// `None` when [`MAX_MOVES`] moves did not (the table then holds all but one id, and is
+    /// dropped).
+    fn insert(&mut self, mut slot: Slot, homes: Homes) -> Option<()> {
+        for bucket in [homes.first, homes.second] {
+            if let Some(free) = self.buckets[bucket].0.iter_mut().find(|s| s.len == 0) {
+                *free = slot;
+                return Some(());
+            }
+        }
+        let mut bucket = homes.first;
+        // Which of a full bucket's slots to take, drawn from a fixed sequence (a walk that
+        // always took the same slot could go round in a circle of a few ids).
+        let mut draw = 0x9e37_79b9_7f4a_7c15_u64 ^ (homes.first as u64);
+        for _ in 0..MAX_MOVES {
+            draw ^= draw << 13;
+            draw ^= draw >> 7;
+            draw ^= draw << 17;
+            std::mem::swap(
+                &mut slot,
+                &mut self.buckets[bucket].0[(draw >> 32) as usize & 1],
+            );
+            let carried = self.class.ids.id(slot.row as usize);
+            let homes = self.homes(carried);
+            bucket = if bucket == homes.first {
+                homes.second
+            } else {
+                homes.first
+            };
+            if let Some(free) = self.buckets[bucket].0.iter_mut().find(|s| s.len == 0) {
+                *free = slot;
+                return Some(());
+            }
+        }
+        None
+    }
+
+    /// Asks the processor to fetch the two buckets where the ids at `homes` (from
+    /// [`FlatIds::homes`]) may be, without waiting for them: the fetches overlap one another and
+    /// the work that follows, and the look-ups a run later find the slots in cache.
+    pub(crate) fn fetch(&self, homes: impl Iterator<Item = Homes>) {
+        for homes in homes {
+            mem_prefetch::prefetch_read_data::<_, 3>(&self.buckets[homes.first]);
+            mem_prefetch::prefetch_read_data::<_, 3>(&self.buckets[homes.second]);
         }
     }
 
-    /// What a look-up of the member whose look-up starts at `home` (from [`FlatIds::home`]) and
-    /// whose id is `key` (from [`FlatIds::key`]) answers, if the member lies within the slots
-    /// that [`FlatIds::fetch`] fetched (nearly every member does), for an id a slot holds whole:
-    /// for a look-ahead, which reads nothing else. `None` says nothing (the member may be further
-    /// on, or not listed).
-    pub(crate) fn near(&self, home: usize, key: &Key) -> Option<Known> {
+    /// What a look-up of the member with buckets `homes` (from [`FlatIds::homes`]) and id `key`
+    /// (from [`FlatIds::key`]) answers, for an id a slot holds whole: for a look-ahead, which
+    /// reads nothing but the buckets [`FlatIds::fetch`] fetched. `None` when the id is not
+    /// listed, or longer than a slot holds.
+    pub(crate) fn near(&self, homes: Homes, key: &Key) -> Option<Known> {
         if key.len as usize > INLINE {
             return None;
         }
-        let mut at = home;
-        for _ in 0..3 {
-            let slot = self.slots.get(at)?;
-            if slot.len == 0 {
-                return None;
-            }
-            if slot.len == key.len && slot.id == key.id {
-                return Some(known(slot.facts));
-            }
-            at = self.next(at);
-        }
-        None
+        self.slots(homes)
+            .find(|slot| slot.len == key.len && slot.id == key.id)
+            .map(|slot| known(slot.facts))
+    }
+
+    /// The slots of an id's two buckets, the first bucket's first. An id is never in its second
+    /// bucket while the first has room: a full bucket stays full (an id moved out of it is
+    /// replaced by the one that moved it).
+    #[inline]
+    fn slots(&self, homes: Homes) -> impl Iterator<Item = &Slot> {
+        let first = &self.buckets[homes.first].0;
+        let second = (first[1].len != 0).then(|| &self.buckets[homes.second].0);
+        first.iter().chain(second.into_iter().flatten())
     }
 
     /// [`FlatIds::key`] of the id at `at..at + len` in `bytes`: when `bytes` holds [`INLINE`]
@@ -174,35 +247,26 @@ impl<'a> FlatIds<'a> {
     pub(crate) fn find(&self, id: &[u8]) -> Option<(usize, u32)> {
         let key = padded(id);
         let len = id.len() as u32;
-        let mut at = self.home(id);
-        loop {
-            let slot = &self.slots[at];
-            if slot.len == 0 {
-                return None;
-            }
-            if slot.len == len
-                && slot.id == key
-                && (id.len() <= INLINE || self.class.ids.id(slot.row as usize) == id)
-            {
-                return Some((slot.row as usize, slot.facts));
-            }
-            at = self.next(at);
-        }
+        self.slots(self.homes(id))
+            .find(|slot| {
+                slot.len == len
+                    && slot.id == key
+                    && (id.len() <= INLINE || self.class.ids.id(slot.row as usize) == id)
+            })
+            .map(|slot| (slot.row as usize, slot.facts))
     }
 
-    /// The slot where the search for `id` starts: the hash scaled to the table's size.
+    /// The two buckets where `id` may be: the first from the hash's high bits, scaled to the
+    /// table's size; the second in the same group of [`GROUP`] buckets, chosen by its low bits
+    /// (each bucket's index with the same low bits flipped: either bucket leads to the other).
     #[inline]
-    pub(crate) fn home(&self, id: &[u8]) -> usize {
-        ((u128::from(hash_id(id)) * self.slots.len() as u128) >> 64) as usize
-    }
-
-    /// The slot after `at`, round to the start.
-    #[inline]
-    fn next(&self, at: usize) -> usize {
-        if at + 1 == self.slots.len() {
-            0
-        } else {
-            at + 1
+    pub(crate) fn homes(&self, id: &[u8]) -> Homes {
+        let hash = hash_id(id);
+        let first = ((u128::from(hash) * self.buckets.len() as u128) >> 64) as usize;
+        let flip = (hash % (GROUP as u64 - 1)) as usize + 1;
+        Homes {
+            first,
+            second: first ^ flip,
         }
     }
 }
@@ -210,6 +274,82 @@ impl<'a> FlatIds<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::class::{Interest, RowBatch, RowKind};
+
+    /// A class list of `n` listed members `m-0` to `m-{n-1}`, every third id long enough to be
+    /// kept in a slot only in part.
+    fn listed(n: usize) -> ClassRecords {
+        let mut class = ClassRecords::with_interest(Interest::default());
+        let mut batch = RowBatch::default();
+        for i in 0..n {
+            let id = id(i);
+            batch.push(
+                id.as_bytes(),
+                hash_id(id.as_bytes()),
+                i as u64 + 2,
+                RowKind::Listed,
+            );
+        }
+        class.list_rows(batch);
+        class
+    }
+
+    fn id(i: usize) -> String {
+        if i % 3 == 0 {
+            format!("urn:li:member:long-shared-prefix-{i}")
+        } else {
+            format!("m-{i}")
+        }
+    }
+
+    /// Every member of a table half full, where many ids had to move to make room, is found at
+    /// its own row, from its own two buckets; ids not listed are not found.
+    #[test]
+    fn every_member_is_in_one_of_its_two_buckets() {
+        let class = listed(20_000);
+        let table = FlatIds::of(&class);
+        assert_eq!(table.buckets.len(), 20_032);
+        let mut in_second = 0;
+        for i in 0..20_000 {
+            let id = id(i);
+            let (row, _) = table.find(id.as_bytes()).expect("listed");
+            assert_eq!(class.ids.id(row), id.as_bytes());
+            let homes = table.homes(id.as_bytes());
+            assert_eq!(homes.second / GROUP, homes.first / GROUP);
+            if table.buckets[homes.second]
+                .0
+                .iter()
+                .any(|s| s.row as usize == row && s.len != 0)
+            {
+                in_second += 1;
+            }
+            let near = table.near(homes, &FlatIds::key(id.as_bytes()));
+            assert_eq!(near.is_some(), id.len() <= INLINE, "{id}");
+        }
+        // Some ids went to their second bucket (so the search there is tested).
+        assert!(in_second > 1_000, "{in_second}");
+        for i in 20_000..30_000 {
+            let id = id(i);
+            assert_eq!(table.find(id.as_bytes()), None);
+            assert_eq!(
+                table.near(table.homes(id.as_bytes()), &FlatIds::key(id.as_bytes())),
+                None
+            );
+        }
+    }
+
+    /// A table too small for its ids is not built, and the table made for them instead is larger
+    /// and holds them all.
+    #[test]
+    fn a_table_without_room_is_built_again_larger() {
+        let class = listed(300);
+        assert!(FlatIds::build(&class, GROUP).is_none());
+        let table = FlatIds::with_groups(&class, 1);
+        assert!(table.buckets.len() >= 3 * GROUP);
+        for i in 0..300 {
+            assert!(table.find(id(i).as_bytes()).is_some());
+        }
+    }
 
     proptest::proptest! {
         /// An id's key read whole from the bytes around it is the key made of the id alone: ids

@@ -18,7 +18,7 @@ use crate::model::{normalise, Member};
 use crate::rules::{ClassList, EmailMatch, MemberFacts};
 
 mod flat;
-pub(crate) use flat::{FlatIds, Key};
+pub(crate) use flat::{FlatIds, Homes, Key};
 
 /// Which members' facts to keep.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -1218,7 +1218,7 @@ mod tests {
                     // The look-ahead's guess, for an id a slot holds whole: the same member or
                     // nothing, never another's facts.
                     let key = FlatIds::key(id.as_bytes());
-                    let near = flat.near(flat.home(id.as_bytes()), &key);
+                    let near = flat.near(flat.homes(id.as_bytes()), &key);
                     if near.is_some() {
                         proptest::prop_assert_eq!(near, plain);
                     }

@@ -17,7 +17,7 @@ use std::cell::{Cell, RefCell};
 use std::path::Path;
 
 use crate::case::Case;
-use crate::class::{same_bytes, CachedLookup, ClassRecords, FlatIds, Key, RecentMember};
+use crate::class::{same_bytes, CachedLookup, ClassRecords, FlatIds, Homes, Key, RecentMember};
 use crate::ingest::parallel::{read_parallel, Counters, Parallelism, RowSink};
 use crate::ingest::{
     self, EvidenceRow, FileStats, Header, InputError, InputFile, Known, KnownMembers, Record,
@@ -66,9 +66,9 @@ struct Part {
     skip_runs: u32,
     /// Where the look-ups of the last run looked ahead at start in the id table, and their
     /// ids: those slots were fetched then, and are read at the next look-ahead.
-    pending: Vec<(usize, Key)>,
+    pending: Vec<(Homes, Key)>,
     /// The members found for the run handed over now, in the order of its lines (a member's
-    /// run of rows once; members not found near their slot left out).
+    /// run of rows once; ids not listed, or longer than a key holds, left out).
     found_now: Vec<(Key, Known)>,
     /// The same for the run after it.
     found_next: Vec<(Key, Known)>,
@@ -392,7 +392,7 @@ impl Sink<'_> {
         &self,
         header: &Header,
         lines: &[u8],
-        pending: &mut Vec<(usize, Key)>,
+        pending: &mut Vec<(Homes, Key)>,
     ) -> (usize, usize) {
         let Some(Some(column)) = header.columns.get(MEMBER_ID).copied() else {
             return (0, 0);
@@ -412,11 +412,11 @@ impl Sink<'_> {
             count += 1;
             let id = &line[span];
             if !same_bytes(id, last) {
-                pending.push((self.flat.home(id), FlatIds::key_at(lines, at, len)));
+                pending.push((self.flat.homes(id), FlatIds::key_at(lines, at, len)));
                 last = id;
             }
         }
-        let homes = pending.iter().map(|&(home, _)| home);
+        let homes = pending.iter().map(|&(homes, _)| homes);
         self.flat.fetch(homes);
         (count, pending.len())
     }
@@ -425,12 +425,12 @@ impl Sink<'_> {
     /// tests and summaries of those whose facts are kept fetched (without waiting for them).
     fn fetch_facts(
         &self,
-        pending: &[(usize, Key)],
+        pending: &[(Homes, Key)],
         summaries: &Summaries,
         found: &mut Vec<(Key, Known)>,
     ) {
-        for (home, key) in pending {
-            let Some(known) = self.flat.near(*home, key) else {
+        for (homes, key) in pending {
+            let Some(known) = self.flat.near(*homes, key) else {
                 continue;
             };
             found.push((*key, known));
