@@ -246,3 +246,146 @@ fn splits_inside_quoted_fields_are_detected_and_read_again() {
         whole.parts[0].value
     );
 }
+
+/// What a look-ahead saw and what was handed over, in order.
+#[derive(Debug)]
+enum Event {
+    /// The first field of each line of a run seen.
+    Seen(Vec<String>),
+    /// The first field of a record handed over, and whether it came as a plain line.
+    Row(String, bool),
+}
+
+/// A sink that notes its look-ahead's runs and the records it is handed.
+struct Looks;
+
+impl premium_claims::internals::input::parallel::RowSink for Looks {
+    type Part = Vec<Event>;
+    type Worker = ();
+
+    fn worker(&self) {}
+
+    fn row(
+        &self,
+        _: &premium_claims::internals::input::Header,
+        record: &premium_claims::internals::input::Record,
+        _: u64,
+        part: &mut Vec<Event>,
+        _: &mut (),
+    ) {
+        let id = String::from_utf8_lossy(record.get(0).unwrap_or_default()).into_owned();
+        part.push(Event::Row(id, false));
+    }
+
+    fn plain_line(
+        &self,
+        _: &premium_claims::internals::input::Header,
+        line: &str,
+        _: u64,
+        part: &mut Vec<Event>,
+        _: &mut (),
+    ) -> bool {
+        let id = line.split(',').next().unwrap_or_default();
+        part.push(Event::Row(id.into(), true));
+        true
+    }
+
+    fn look_ahead(
+        &self,
+        _: &premium_claims::internals::input::Header,
+        lines: &[u8],
+        part: &mut Vec<Event>,
+        _: &mut (),
+    ) {
+        let text = String::from_utf8_lossy(lines);
+        let firsts = text
+            .lines()
+            .map(|l| l.split(',').next().unwrap_or_default().into());
+        part.push(Event::Seen(firsts.collect()));
+    }
+}
+
+/// The look-ahead sees the file's lines in runs, in order, each once, quoted lines included; the
+/// records handed over after a call are (nearly all) those of the run seen two calls before,
+/// plain lines and quoted records alike, across reading buffers and records of several lines.
+#[test]
+fn the_look_ahead_sees_each_run_two_calls_before_its_records() {
+    use premium_claims::internals::input::parallel::{read_parallel, Counters};
+    use premium_claims::internals::input::InputFile;
+    let tmp = tempfile::tempdir().unwrap();
+    folder(tmp.path());
+    let path = tmp.path().join("evidence.csv");
+    let size = fs::metadata(&path).unwrap().len();
+    assert!(size > 1 << 20, "the file spans several reading buffers");
+    let read = read_parallel(
+        &path,
+        InputFile::Evidence,
+        &Looks,
+        Parallelism {
+            threads: 1,
+            min_chunk_bytes: u64::MAX,
+        },
+        &Counters::default(),
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let events = &read.parts[0].value;
+    let text = fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+
+    // Runs in file order, no line seen twice.
+    let seen: Vec<&str> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Seen(run) => Some(run.iter().map(String::as_str)),
+            Event::Row(..) => None,
+        })
+        .flatten()
+        .collect();
+    let mut next = 0;
+    for first in &seen {
+        let at = lines[next..]
+            .iter()
+            .position(|l| l == first)
+            .expect("in order, once");
+        next += at + 1;
+    }
+
+    // Each record against the run seen two calls before the last.
+    let mut runs: Vec<&[String]> = Vec::new();
+    let (mut rows, mut aligned, mut quoted, mut quoted_aligned) = (0, 0, 0, 0);
+    for event in events {
+        match event {
+            Event::Seen(run) => runs.push(run),
+            Event::Row(id, plain) => {
+                rows += 1;
+                let hit = runs.len() >= 3 && runs[runs.len() - 3].contains(id);
+                aligned += usize::from(hit);
+                if !plain {
+                    quoted += 1;
+                    quoted_aligned += usize::from(hit);
+                }
+            }
+        }
+    }
+    assert_eq!(rows as u64, read.rows());
+    assert!(
+        seen.len() * 100 >= lines.len() * 99,
+        "{} of {} lines seen",
+        seen.len(),
+        lines.len()
+    );
+    assert!(
+        aligned * 100 >= rows * 98,
+        "{aligned} of {rows} records aligned"
+    );
+    assert!(quoted > 500, "{quoted} quoted records");
+    assert!(
+        quoted_aligned * 100 >= quoted * 90,
+        "{quoted_aligned} of {quoted} quoted records aligned"
+    );
+}

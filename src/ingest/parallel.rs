@@ -8,6 +8,7 @@
 //! therefore exactly those of a single sequential read, whatever the number of threads or ranges.
 //! (The file's fingerprint is computed apart: see [`crate::ingest::fingerprint`].)
 
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
@@ -89,12 +90,15 @@ pub trait RowSink: Sync {
         false
     }
 
-    /// Sees a run of whole plain lines (each ending in its line feed) two runs before they are
-    /// handed to [`RowSink::plain_line`] one by one, to look ahead: for instance to start, all at
-    /// once, the memory reads their look-ups will need, in steps a run apart. It is called
-    /// before each run is handed over, with the run two on, or with no lines when there is
-    /// none; so the run handed over after a call is the one seen two calls before it. The
-    /// default does nothing.
+    /// Sees a run of whole lines (each ending in its line feed; quoted or not) two runs before
+    /// the records that start in it are handed to [`RowSink::plain_line`] or [`RowSink::row`]
+    /// one by one, to look ahead: for instance to start, all at once, the memory reads their
+    /// look-ups will need, in steps a run apart. It is called as the records of each run start
+    /// to be handed over, with the run two on, or with no lines when the reading buffer does not
+    /// hold it yet; so the records handed over after a call are those of the run seen two calls
+    /// before it. Where no run seen holds the next record (at the end of a reading buffer, or
+    /// when a record spanned several lines), the runs start again from that record: two calls
+    /// come at once. The default does nothing.
     fn look_ahead(
         &self,
         _header: &Header,
@@ -105,8 +109,8 @@ pub trait RowSink: Sync {
     }
 }
 
-/// Bytes of plain lines a sink looks ahead at, at most (and up to the end of a line): about a
-/// hundred evidence rows.
+/// Bytes of lines a sink looks ahead at, at most (and up to the end of a line): about a hundred
+/// evidence rows.
 const LOOK_AHEAD: usize = 8 << 10;
 
 /// How many runs of lines ahead of the lines handed over a sink looks (see
@@ -344,6 +348,89 @@ fn split(path: &Path, data_start: u64, len: u64, parallelism: Parallelism) -> io
     Ok(bounds)
 }
 
+/// The runs of lines a reading thread's sink looks ahead at (see [`RowSink::look_ahead`]): runs
+/// of about [`LOOK_AHEAD`] bytes of whole lines, quoted or not, each seen two runs before the
+/// records that start in it are handed over.
+#[derive(Debug)]
+struct Runs {
+    /// Where the next run to be seen starts.
+    seen: u64,
+    /// The ends of the runs seen and not yet reached, in file order.
+    ends: VecDeque<u64>,
+    /// The end of the run whose records are being handed over.
+    current: u64,
+}
+
+impl Runs {
+    fn new(from: u64) -> Runs {
+        Runs {
+            seen: from,
+            ends: VecDeque::with_capacity(LOOK_AHEAD_RUNS),
+            current: from,
+        }
+    }
+
+    /// Moves on to the run that holds the record starting at offset `at`, and returns its end.
+    /// `lines` are the whole lines buffered from offset `base` on (`base <= at`). Each run passed
+    /// calls the look-ahead once, with the run two on, or with nothing when the buffer does not
+    /// hold it; a record that no run seen holds (at a buffer's end, or past a record of several
+    /// lines) starts the runs again from its own.
+    #[inline]
+    fn reach<S: RowSink>(
+        &mut self,
+        at: u64,
+        base: u64,
+        lines: &[u8],
+        plan: &Plan<'_, S>,
+        part: &mut S::Part,
+        worker: &mut S::Worker,
+    ) -> u64 {
+        while at >= self.current {
+            if self.ends.is_empty() {
+                self.seen = at;
+                for _ in 1..LOOK_AHEAD_RUNS {
+                    self.see(base, lines, plan, part, worker);
+                }
+                if self.ends.is_empty() {
+                    // Nothing buffered to look at: the record is handed over unseen.
+                    self.current = at + 1;
+                    break;
+                }
+            }
+            self.current = self.ends.pop_front().unwrap_or(at + 1);
+            self.see(base, lines, plan, part, worker);
+        }
+        self.current
+    }
+
+    /// Shows the sink the next run, of the lines buffered from `base`, if they hold it.
+    fn see<S: RowSink>(
+        &mut self,
+        base: u64,
+        lines: &[u8],
+        plan: &Plan<'_, S>,
+        part: &mut S::Part,
+        worker: &mut S::Worker,
+    ) {
+        let rest = self
+            .seen
+            .checked_sub(base)
+            .and_then(|from| usize::try_from(from).ok())
+            .and_then(|from| lines.get(from..))
+            .unwrap_or_default();
+        let len = match rest.get(LOOK_AHEAD..) {
+            Some(after) => memchr::memchr(b'\n', after).map_or(rest.len(), |i| LOOK_AHEAD + i + 1),
+            None => rest.len(),
+        };
+        let run = &rest[..len];
+        plan.sink.look_ahead(&plan.header, run, part, worker);
+        if !run.is_empty() {
+            self.seen += len as u64;
+            self.ends.push_back(self.seen);
+        }
+    }
+}
+
 impl<S: RowSink> Plan<'_, S> {
     /// Reads every range on `parallelism.threads` threads, range `j` parsed from `starts[j]`;
     /// returns the ranges' scans in order and the threads' workers.
@@ -421,6 +508,7 @@ impl<S: RowSink> Plan<'_, S> {
         let mut first = None;
         let mut reported = (parse_from, 0);
         let mut scratch = Record::default();
+        let mut runs = Runs::new(parse_from);
         let stop = loop {
             // Whole plain lines straight from the buffer, as many as are there.
             let plain = reader.plain_lines(end)?;
@@ -429,34 +517,21 @@ impl<S: RowSink> Plan<'_, S> {
                 let bytes = plain.bytes;
                 let mut breaks = plain.breaks;
                 let mut at = 0;
-                // Runs of whole lines of about LOOK_AHEAD bytes, each seen by the look-ahead
-                // LOOK_AHEAD_RUNS - 1 runs before its lines are handed over; the look-ahead is
-                // called before each run is, with nothing once no run is left to see.
-                let run_end = |from: usize| match bytes.get(from + LOOK_AHEAD..) {
-                    Some(rest) => memchr::memchr(b'\n', rest)
-                        .map_or(bytes.len(), |i| from + LOOK_AHEAD + i + 1),
-                    None => bytes.len(),
-                };
-                let mut ahead = 0;
-                let look = |ahead: &mut usize, value: &mut S::Part, worker: &mut S::Worker| {
-                    let cut = if *ahead < bytes.len() {
-                        run_end(*ahead)
-                    } else {
-                        *ahead
-                    };
-                    self.sink
-                        .look_ahead(&self.header, &bytes[*ahead..cut], value, worker);
-                    *ahead = cut;
-                };
-                for _ in 1..LOOK_AHEAD_RUNS {
-                    look(&mut ahead, &mut value, worker);
-                }
                 while at < bytes.len() {
+                    // The lines up to the end of the run the first of them is in (or of the
+                    // stretch), their text checked as UTF-8 at once, not line by line (rarely
+                    // not: then line by line).
                     let run = at;
-                    let cut = run_end(run);
-                    look(&mut ahead, &mut value, worker);
-                    // The run's text checked as UTF-8 at once, not line by line (rarely not:
-                    // then line by line).
+                    let run_end = runs.reach(
+                        plain.offset + run as u64,
+                        plain.offset,
+                        plain.buffered,
+                        self,
+                        &mut value,
+                        worker,
+                    );
+                    let cut = usize::try_from(run_end - plain.offset)
+                        .map_or(bytes.len(), |cut| cut.min(bytes.len()));
                     let text = std::str::from_utf8(&bytes[run..cut]).ok();
                     for nl in memchr::memchr_iter(b'\n', &bytes[run..cut]) {
                         let nl = run + nl;
@@ -486,6 +561,15 @@ impl<S: RowSink> Plan<'_, S> {
                 reader.consume_plain(at, lines);
             } else {
                 // Anything else, record by record.
+                let next = reader.position();
+                runs.reach(
+                    next,
+                    next,
+                    reader.buffered_lines(),
+                    self,
+                    &mut value,
+                    worker,
+                );
                 if !reader.read()? {
                     break self.len;
                 }

@@ -122,6 +122,9 @@ pub struct PlainLines<'a> {
     pub offset: u64,
     /// Line breaks between the reader's start and `bytes[0]`.
     pub breaks: u64,
+    /// Every whole line in the buffer from `bytes[0]` on, `bytes` and those after, quoted or
+    /// not (as [`RecordReader::buffered_lines`]).
+    pub buffered: &'a [u8],
 }
 
 /// A `csv_core` reader that treats every byte as content. `csv_core` drops a byte-order mark at
@@ -389,7 +392,16 @@ impl<R: Read> RecordReader<R> {
             bytes: &self.buf[self.pos..end],
             offset: self.position(),
             breaks: self.breaks,
+            buffered: self.buffered_lines(),
         })
+    }
+
+    /// The whole lines in the buffer from the next byte to be read, quoted or not: for a look
+    /// ahead at what comes next.
+    pub fn buffered_lines(&self) -> &[u8] {
+        let rest = self.buf.get(self.pos..self.filled).unwrap_or_default();
+        let whole = memchr::memrchr(b'\n', rest).map_or(0, |last| last + 1);
+        &rest[..whole]
     }
 
     /// Moves past `len` bytes holding `lines` whole lines that [`RecordReader::plain_lines`]
