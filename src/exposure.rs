@@ -17,7 +17,7 @@ use crate::ingest::folder::Dataset;
 use crate::model::{Claim, ClaimId, Filing, MemberId};
 use crate::money::Cents;
 use crate::report::percent;
-use crate::rules::{self, MemberFacts, Reason, Reasons};
+use crate::rules::{self, ClassList, EmailMatch, MemberFacts, Reason, Reasons};
 use crate::shares;
 
 /// The claims rates of the scenarios, in percent: 1%, 4% (FTC 2019 weighted mean), 9% (FTC 2019
@@ -187,12 +187,38 @@ fn census_of(data: &Dataset, members: &[&MemberFacts]) -> Vec<MemberCensus> {
         .map(|facts| {
             let id = &facts.member.member_id;
             let claim = census_claim(id, case.claims.deadline);
+            let class = Claimant {
+                class: &data.class,
+                facts,
+            };
             MemberCensus {
                 member_id: id.clone(),
-                reasons: rules::evaluate(case, &data.class, &claim).reasons,
+                reasons: rules::evaluate(case, &class, &claim).reasons,
             }
         })
         .collect()
+}
+
+/// The class list as a census claim sees it: the claim's own member, whose facts are at hand,
+/// found without looking its id up (a million look-ups at random in the id tables); any other id
+/// or email looked up in the list.
+struct Claimant<'a, C> {
+    class: &'a C,
+    facts: &'a MemberFacts,
+}
+
+impl<C: ClassList> ClassList for Claimant<'_, C> {
+    fn member(&self, member_id: &str) -> Option<&MemberFacts> {
+        if member_id == self.facts.member.member_id.0 {
+            Some(self.facts)
+        } else {
+            self.class.member(member_id)
+        }
+    }
+
+    fn members_with_email(&self, email_key: &str) -> EmailMatch<'_> {
+        self.class.members_with_email(email_key)
+    }
 }
 
 fn scenario(data: &Dataset, eligible: u64, percent: u32, per_person: Cents) -> Scenario {
