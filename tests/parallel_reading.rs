@@ -306,10 +306,10 @@ impl premium_claims::internals::input::parallel::RowSink for Looks {
 }
 
 /// The look-ahead sees the file's lines in runs, in order, each once, quoted lines included; the
-/// records handed over after a call are (nearly all) those of the run seen two calls before,
+/// records handed over after a call are (nearly all) those of the run seen three calls before,
 /// plain lines and quoted records alike, across reading buffers and records of several lines.
 #[test]
-fn the_look_ahead_sees_each_run_two_calls_before_its_records() {
+fn the_look_ahead_sees_each_run_three_calls_before_its_records() {
     use premium_claims::internals::input::parallel::{read_parallel, Counters};
     use premium_claims::internals::input::InputFile;
     let tmp = tempfile::tempdir().unwrap();
@@ -355,7 +355,7 @@ fn the_look_ahead_sees_each_run_two_calls_before_its_records() {
         next += at + 1;
     }
 
-    // Each record against the run seen two calls before the last.
+    // Each record against the run seen three calls before the last.
     let mut runs: Vec<&[String]> = Vec::new();
     let (mut rows, mut aligned, mut quoted, mut quoted_aligned) = (0, 0, 0, 0);
     for event in events {
@@ -363,7 +363,7 @@ fn the_look_ahead_sees_each_run_two_calls_before_its_records() {
             Event::Seen(run) => runs.push(run),
             Event::Row(id, plain) => {
                 rows += 1;
-                let hit = runs.len() >= 3 && runs[runs.len() - 3].contains(id);
+                let hit = runs.len() >= 4 && runs[runs.len() - 4].contains(id);
                 aligned += usize::from(hit);
                 if !plain {
                     quoted += 1;

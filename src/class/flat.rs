@@ -34,6 +34,17 @@ struct Slot {
 
 const _: () = assert!(std::mem::size_of::<Slot>() == 32);
 
+/// What an id's first bucket says of it (see [`FlatIds::near`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Near {
+    /// The answer: the member, or `None` when the id is not listed.
+    Is(Option<Known>),
+    /// The id may be in its second bucket.
+    Second,
+    /// The id is longer than a slot holds.
+    Long,
+}
+
 /// Two slots in one cache line.
 #[derive(Clone, Copy, Default)]
 #[repr(C, align(64))]
@@ -178,26 +189,47 @@ impl<'a> FlatIds<'a> {
         None
     }
 
-    /// Asks the processor to fetch the two buckets where the ids at `homes` (from
-    /// [`FlatIds::homes`]) may be, without waiting for them: the fetches overlap one another and
-    /// the work that follows, and the look-ups a run later find the slots in cache.
+    /// Asks the processor to fetch the first bucket of each id at `homes` (from
+    /// [`FlatIds::homes`]), without waiting for it: the fetches overlap one another and the work
+    /// that follows, and the look-ups a run later find the slots in cache. Nearly nine ids in
+    /// ten are in their first bucket; [`FlatIds::near`] says which are not.
     pub(crate) fn fetch(&self, homes: impl Iterator<Item = Homes>) {
         for homes in homes {
             mem_prefetch::prefetch_read_data::<_, 3>(&self.buckets[homes.first]);
-            mem_prefetch::prefetch_read_data::<_, 3>(&self.buckets[homes.second]);
         }
     }
 
-    /// What a look-up of the member with buckets `homes` (from [`FlatIds::homes`]) and id `key`
-    /// (from [`FlatIds::key`]) answers, for an id a slot holds whole: for a look-ahead, which
-    /// reads nothing but the buckets [`FlatIds::fetch`] fetched. `None` when the id is not
-    /// listed, or longer than a slot holds.
-    pub(crate) fn near(&self, homes: Homes, key: &Key) -> Option<Known> {
+    /// As [`FlatIds::fetch`], for the second bucket of an id [`FlatIds::near`] did not settle.
+    pub(crate) fn fetch_second(&self, homes: Homes) {
+        mem_prefetch::prefetch_read_data::<_, 3>(&self.buckets[homes.second]);
+    }
+
+    /// What a look-up of the id `key` (from [`FlatIds::key`]), whose buckets are `homes` (from
+    /// [`FlatIds::homes`]), answers from its first bucket alone: for a look-ahead, which reads
+    /// nothing but the bucket [`FlatIds::fetch`] fetched. [`Near::Second`] when the id may be
+    /// in its second bucket (the first is full, and not with it), or is longer than a slot holds
+    /// (then the look-up is the table's).
+    pub(crate) fn near(&self, homes: Homes, key: &Key) -> Near {
         if key.len as usize > INLINE {
-            return None;
+            return Near::Long;
         }
-        self.slots(homes)
-            .find(|slot| slot.len == key.len && slot.id == key.id)
+        let first = &self.buckets[homes.first].0;
+        if let Some(slot) = first.iter().find(|s| s.len == key.len && s.id == key.id) {
+            return Near::Is(Some(known(slot.facts)));
+        }
+        if first[1].len == 0 {
+            return Near::Is(None);
+        }
+        Near::Second
+    }
+
+    /// What [`FlatIds::near`] left to the second bucket: the answer there (fetched by
+    /// [`FlatIds::fetch_second`]).
+    pub(crate) fn near_second(&self, homes: Homes, key: &Key) -> Option<Known> {
+        self.buckets[homes.second]
+            .0
+            .iter()
+            .find(|s| s.len == key.len && s.id == key.id && key.len as usize <= INLINE)
             .map(|slot| known(slot.facts))
     }
 
@@ -276,6 +308,18 @@ mod tests {
     use super::*;
     use crate::class::{Interest, RowBatch, RowKind};
 
+    impl FlatIds<'_> {
+        /// What the look-ahead answers for an id, from the first bucket and, when that does not
+        /// settle it, the second: `None` for an id longer than a slot holds.
+        pub(crate) fn look_ahead_answer(&self, homes: Homes, key: &Key) -> Option<Option<Known>> {
+            match self.near(homes, key) {
+                Near::Is(answer) => Some(answer),
+                Near::Second => Some(self.near_second(homes, key)),
+                Near::Long => None,
+            }
+        }
+    }
+
     /// A class list of `n` listed members `m-0` to `m-{n-1}`, every third id long enough to be
     /// kept in a slot only in part.
     fn listed(n: usize) -> ClassRecords {
@@ -323,18 +367,19 @@ mod tests {
             {
                 in_second += 1;
             }
-            let near = table.near(homes, &FlatIds::key(id.as_bytes()));
-            assert_eq!(near.is_some(), id.len() <= INLINE, "{id}");
+            let (_, facts) = table.find(id.as_bytes()).expect("listed");
+            let answer = table.look_ahead_answer(homes, &FlatIds::key(id.as_bytes()));
+            let expected = (id.len() <= INLINE).then_some(Some(known(facts)));
+            assert_eq!(answer, expected, "{id}");
         }
         // Some ids went to their second bucket (so the search there is tested).
         assert!(in_second > 1_000, "{in_second}");
         for i in 20_000..30_000 {
             let id = id(i);
             assert_eq!(table.find(id.as_bytes()), None);
-            assert_eq!(
-                table.near(table.homes(id.as_bytes()), &FlatIds::key(id.as_bytes())),
-                None
-            );
+            let answer =
+                table.look_ahead_answer(table.homes(id.as_bytes()), &FlatIds::key(id.as_bytes()));
+            assert_eq!(answer, (id.len() <= INLINE).then_some(None), "{id}");
         }
     }
 

@@ -6,10 +6,12 @@
 //! kept in memory, only rejected rows and the summaries.
 //!
 //! Logs come in time order, so consecutive rows are of unrelated members. Members are found in a
-//! flat table of their ids. The reader looks ahead two runs of about a hundred lines: it has the
-//! table slots of a run's members fetched (prefetch instructions, which do not hold the processor
-//! up), a run later finds each member in them and has its rule test and summary fetched, and a
-//! run later still the rows take their members from what it found. Rules 9 and 10 are applied
+//! flat table of their ids, each in one of two cache lines. The reader looks ahead three runs of
+//! about a hundred lines: it has the first line of each of a run's members fetched (prefetch
+//! instructions, which do not hold the processor up); a run later it finds most members there,
+//! has their rule tests and summaries fetched, and has the second line fetched for the others
+//! (about one in eight); a run later it finds those, and has theirs fetched; and a run later still
+//! the rows take their members from what it found. Rules 9 and 10 are applied
 //! through a compact test per member; and each reading thread folds into one compact summary per
 //! kept member, merged into the facts at the end.
 
@@ -17,7 +19,9 @@ use std::cell::{Cell, RefCell};
 use std::path::Path;
 
 use crate::case::Case;
-use crate::class::{same_bytes, CachedLookup, ClassRecords, FlatIds, Homes, Key, RecentMember};
+use crate::class::{
+    same_bytes, CachedLookup, ClassRecords, FlatIds, Homes, Key, Near, RecentMember,
+};
 use crate::ingest::parallel::{read_parallel, Counters, Parallelism, RowSink};
 use crate::ingest::{
     self, EvidenceRow, FileStats, Header, InputError, InputFile, Known, KnownMembers, Record,
@@ -64,14 +68,21 @@ struct Part {
     recent: RefCell<RecentMember>,
     /// Runs of lines not to look ahead at (see [`RowSink::look_ahead`]).
     skip_runs: u32,
-    /// Where the look-ups of the last run looked ahead at start in the id table, and their
-    /// ids: those slots were fetched then, and are read at the next look-ahead.
+    /// The members of the run seen last, whose first buckets in the id table were fetched then,
+    /// and their ids: read at the next look-ahead.
     pending: Vec<(Homes, Key)>,
-    /// The members found for the run handed over now, in the order of its lines (a member's
-    /// run of rows once; ids not listed, or longer than a key holds, left out).
-    found_now: Vec<(Key, Known)>,
-    /// The same for the run after it.
+    /// The members of the run seen before, answered from their first buckets, in the order of
+    /// its lines (a member's run of rows once; ids not listed, or longer than a key holds, left
+    /// out), with those whose second bucket was fetched to be answered at the next look-ahead.
+    found_later: Vec<(Key, Known)>,
+    /// Where those are in `found_later` (each held there as [`Known::Listed`] until answered),
+    /// and their buckets.
+    seconds: Vec<(usize, Homes)>,
+    /// The same, every one answered, for the run handed over after the next look-ahead (their
+    /// tests and summaries fetched).
     found_next: Vec<(Key, Known)>,
+    /// The same for the run handed over now.
+    found_now: Vec<(Key, Known)>,
     /// Where in `found_now` the last row's member was.
     cursor: Cell<usize>,
 }
@@ -91,8 +102,10 @@ impl KnownMembers for Ahead<'_> {
         if self.found.is_empty() {
             return self.lookup.find(member_id);
         }
+        // The next member but one too: a line whose id the look-ahead could not read as the row
+        // has it (a quoted id, say) has none.
         let at = self.cursor.get();
-        for i in [at, at + 1] {
+        for i in [at, at + 1, at + 2] {
             if let Some((key, known)) = self.found.get(i) {
                 if key.is(member_id) {
                     self.cursor.set(i);
@@ -337,13 +350,23 @@ impl RowSink for Sink<'_> {
     }
 
     fn look_ahead(&self, header: &Header, lines: &[u8], part: &mut Part, worker: &mut Summaries) {
-        // Two steps a run apart, so that no read waits for the one before it: the slots of the
-        // run seen last time have arrived, and tell which members its rows name, and where their
-        // tests and summaries are. That run is handed over after the next look-ahead.
+        // Three steps a run apart, so that no read waits for the one before it: the first
+        // buckets of the run seen last time have arrived, and answer for most of its members;
+        // the second buckets of the run seen before that have arrived too, and answer for the
+        // rest. Each member answered has its test and summary fetched, a run before its rows
+        // are handed over.
         std::mem::swap(&mut part.found_now, &mut part.found_next);
         part.cursor.set(0);
         part.found_next.clear();
-        self.fetch_facts(&part.pending, worker, &mut part.found_next);
+        std::mem::swap(&mut part.found_next, &mut part.found_later);
+        self.settle(&mut part.found_next, &part.seconds, worker);
+        part.seconds.clear();
+        self.fetch_facts(
+            &part.pending,
+            worker,
+            &mut part.found_later,
+            &mut part.seconds,
+        );
         part.pending.clear();
         // Worth it when rows of different members alternate (a log in time order); for a file
         // listed member by member, the look-ups are already few: look again only now and then.
@@ -421,27 +444,72 @@ impl Sink<'_> {
         (count, pending.len())
     }
 
-    /// Finds the members whose slots [`Sink::fetch_slots`] fetched, into `found`, and has the
-    /// tests and summaries of those whose facts are kept fetched (without waiting for them).
+    /// Answers for the members whose first buckets [`Sink::fetch_slots`] fetched, into `found`,
+    /// and has the tests and summaries of those whose facts are kept fetched (without waiting
+    /// for them); for the members those buckets do not settle, has their second bucket fetched
+    /// and notes them in `seconds`.
     fn fetch_facts(
         &self,
         pending: &[(Homes, Key)],
         summaries: &Summaries,
         found: &mut Vec<(Key, Known)>,
+        seconds: &mut Vec<(usize, Homes)>,
     ) {
         for (homes, key) in pending {
-            let Some(known) = self.flat.near(*homes, key) else {
-                continue;
-            };
-            found.push((*key, known));
-            let Known::Kept(index) = known else {
-                continue;
-            };
-            for (tests, kept) in self.tests.iter().zip(&summaries.cases) {
-                if let (Some(test), Some(kept)) = (tests.get(index), kept.get(index)) {
-                    mem_prefetch::prefetch_read_data::<_, 3>(test);
-                    mem_prefetch::prefetch_write_data::<_, 3>(kept);
+            match self.flat.near(*homes, key) {
+                Near::Is(Some(known)) => {
+                    found.push((*key, known));
+                    self.fetch_kept(known, summaries);
                 }
+                Near::Second => {
+                    seconds.push((found.len(), *homes));
+                    found.push((*key, Known::Listed));
+                    self.flat.fetch_second(*homes);
+                }
+                Near::Is(None) | Near::Long => {}
+            }
+        }
+    }
+
+    /// Answers for the members of `found` at `seconds` from their second buckets, and has the
+    /// tests and summaries of those whose facts are kept fetched.
+    fn settle(
+        &self,
+        found: &mut Vec<(Key, Known)>,
+        seconds: &[(usize, Homes)],
+        summaries: &Summaries,
+    ) {
+        let mut not_listed = false;
+        for &(i, homes) in seconds {
+            if let Some((key, known)) = found.get_mut(i) {
+                match self.flat.near_second(homes, key) {
+                    Some(answer) => {
+                        *known = answer;
+                        self.fetch_kept(answer, summaries);
+                    }
+                    None => {
+                        // Not listed: left out, as are those the first bucket ruled out.
+                        *key = Key::default();
+                        not_listed = true;
+                    }
+                }
+            }
+        }
+        if not_listed {
+            found.retain(|(key, _)| *key != Key::default());
+        }
+    }
+
+    /// Has the rule tests and summaries of a member whose facts are kept fetched.
+    #[inline]
+    fn fetch_kept(&self, known: Known, summaries: &Summaries) {
+        let Known::Kept(index) = known else {
+            return;
+        };
+        for (tests, kept) in self.tests.iter().zip(&summaries.cases) {
+            if let (Some(test), Some(kept)) = (tests.get(index), kept.get(index)) {
+                mem_prefetch::prefetch_read_data::<_, 3>(test);
+                mem_prefetch::prefetch_write_data::<_, 3>(kept);
             }
         }
     }
@@ -559,8 +627,8 @@ mod tests {
     use super::*;
     use crate::class::{hash_id, RowBatch, RowKind};
 
-    /// A row's member comes from the look-ahead's answers when its id is the last one's or the
-    /// next one's, and from the id table otherwise. The answers here are made unlike the
+    /// A row's member comes from the look-ahead's answers when its id is the last one's, the
+    /// next one's or the one after, and from the id table otherwise. The answers here are made unlike the
     /// table's (kept where the table lists the member only), to see which one is used.
     #[test]
     fn rows_take_their_member_from_the_look_ahead_or_else_the_table() {
@@ -574,7 +642,9 @@ mod tests {
         let recent = RefCell::default();
         let found = [
             (FlatIds::key(b"m-1"), Known::Kept(7)),
+            (FlatIds::key(b"m-2"), Known::Kept(8)),
             (FlatIds::key(b"m-3"), Known::Kept(9)),
+            (FlatIds::key(b"m-4"), Known::Kept(10)),
         ];
         let cursor = Cell::new(0);
         let ahead = Ahead {
@@ -583,13 +653,15 @@ mod tests {
             lookup: class.cached_flat(&recent, &flat),
         };
         assert_eq!(ahead.find(b"m-1"), Some(Known::Kept(7)));
-        // Not among the answers: the table's.
-        assert_eq!(ahead.find(b"m-2"), Some(Known::Listed));
+        assert_eq!(ahead.find(b"m-1"), Some(Known::Kept(7)));
+        // The next member but one (a row between them had no answer).
         assert_eq!(ahead.find(b"m-3"), Some(Known::Kept(9)));
-        assert_eq!(cursor.get(), 1);
+        assert_eq!(cursor.get(), 2);
+        // Behind the cursor, or not among the answers: the table's.
+        assert_eq!(ahead.find(b"m-2"), Some(Known::Listed));
         assert_eq!(ahead.find(b"m-9"), None);
-        // Behind the cursor: the table's again.
-        assert_eq!(ahead.find(b"m-1"), Some(Known::Listed));
+        assert_eq!(ahead.find(b"m-4"), Some(Known::Kept(10)));
+        assert_eq!(cursor.get(), 3);
     }
 
     proptest::proptest! {

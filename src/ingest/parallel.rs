@@ -90,15 +90,15 @@ pub trait RowSink: Sync {
         false
     }
 
-    /// Sees a run of whole lines (each ending in its line feed; quoted or not) two runs before
+    /// Sees a run of whole lines (each ending in its line feed; quoted or not) three runs before
     /// the records that start in it are handed to [`RowSink::plain_line`] or [`RowSink::row`]
     /// one by one, to look ahead: for instance to start, all at once, the memory reads their
     /// look-ups will need, in steps a run apart. It is called as the records of each run start
-    /// to be handed over, with the run two on, or with no lines when the reading buffer does not
-    /// hold it yet; so the records handed over after a call are those of the run seen two calls
-    /// before it. Where no run seen holds the next record (at the end of a reading buffer, or
-    /// when a record spanned several lines), the runs start again from that record: two calls
-    /// come at once. The default does nothing.
+    /// to be handed over, with the run three on, or with no lines when the reading buffer does
+    /// not hold it yet; so the records handed over after a call are those of the run seen three
+    /// calls before it. Where no run seen holds the next record (at the end of a reading buffer,
+    /// or when a record spanned several lines), the runs start again from that record: three
+    /// calls come at once. The default does nothing.
     fn look_ahead(
         &self,
         _header: &Header,
@@ -114,8 +114,8 @@ pub trait RowSink: Sync {
 const LOOK_AHEAD: usize = 8 << 10;
 
 /// How many runs of lines ahead of the lines handed over a sink looks (see
-/// [`RowSink::look_ahead`]): the run about to be handed over, and two more.
-const LOOK_AHEAD_RUNS: usize = 3;
+/// [`RowSink::look_ahead`]): the run about to be handed over, and three more.
+const LOOK_AHEAD_RUNS: usize = 4;
 
 /// A [`RowSink`] that carries nothing from range to range (every file's but the evidence's):
 /// its row handlers without a worker. Every `RangeSink` is a `RowSink` whose worker is `()`.
@@ -349,7 +349,7 @@ fn split(path: &Path, data_start: u64, len: u64, parallelism: Parallelism) -> io
 }
 
 /// The runs of lines a reading thread's sink looks ahead at (see [`RowSink::look_ahead`]): runs
-/// of about [`LOOK_AHEAD`] bytes of whole lines, quoted or not, each seen two runs before the
+/// of about [`LOOK_AHEAD`] bytes of whole lines, quoted or not, each seen three runs before the
 /// records that start in it are handed over.
 #[derive(Debug)]
 struct Runs {
@@ -372,7 +372,7 @@ impl Runs {
 
     /// Moves on to the run that holds the record starting at offset `at`, and returns its end.
     /// `lines` are the whole lines buffered from offset `base` on (`base <= at`). Each run passed
-    /// calls the look-ahead once, with the run two on, or with nothing when the buffer does not
+    /// calls the look-ahead once, with the run three on, or with nothing when the buffer does not
     /// hold it; a record that no run seen holds (at a buffer's end, or past a record of several
     /// lines) starts the runs again from its own.
     #[inline]
