@@ -5,11 +5,12 @@
 //! look-up lands on a random member. In the class list's own tables that costs a cache miss for
 //! the table's control bytes, one for the slot, one for the id's end, one for its bytes and one
 //! for its facts index. Here the id (when it is at most [`INLINE`] bytes, as member ids are) and
-//! the facts index sit in a slot of one of two cache lines that the id's hash names: a look-up
-//! reads those two lines and nothing else, so that a reader which fetches them ahead of time
-//! (see [`FlatIds::fetch`]) finds every member, or learns that the id is not listed, without
-//! waiting. The two lines lie in the same 4 KiB of the table, one page of memory. The table is
-//! built once, read only, for the length of one reading of the file.
+//! the facts index sit in a slot of one of two cache lines that the id's hash names, nearly nine
+//! times in ten the first: a look-up reads those lines and nothing else, so that a reader which
+//! fetches them ahead of time (the first, then the second if need be: see [`FlatIds::fetch`])
+//! finds every member, or learns that the id is not listed, without waiting. The two lines lie
+//! in the same 4 KiB of the table, one page of memory. The table is built once, read only, for
+//! the length of one reading of the file.
 
 use super::{hash_id, known, same_bytes, ClassRecords};
 use crate::ingest::Known;
@@ -34,6 +35,15 @@ struct Slot {
 
 const _: () = assert!(std::mem::size_of::<Slot>() == 32);
 
+impl Slot {
+    /// Whether the slot holds the id `key` was made of (or its first bytes, for a longer id).
+    /// An empty slot holds no id, not even an empty one.
+    #[inline]
+    fn holds(&self, key: &Key) -> bool {
+        self.len != 0 && self.len == key.len && self.id == key.id
+    }
+}
+
 /// What an id's first bucket says of it (see [`FlatIds::near`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Near {
@@ -50,11 +60,30 @@ pub(crate) enum Near {
 #[repr(C, align(64))]
 struct Bucket([Slot; 2]);
 
+impl Bucket {
+    /// Puts `slot` in the bucket's first free slot (slots fill in order: the second is taken
+    /// only once the first is); false when the bucket is full.
+    fn put(&mut self, slot: Slot) -> bool {
+        match self.0.iter_mut().find(|s| s.len == 0) {
+            Some(free) => {
+                *free = slot;
+                true
+            }
+            None => false,
+        }
+    }
+}
+
 /// Buckets in a group: an id's two buckets lie in the same group, 4 KiB of the table.
 const GROUP: usize = 64;
 
 /// Moves tried to make room for one id before the table is rebuilt larger.
 const MAX_MOVES: usize = 512;
+
+/// Tables built, each a quarter larger than the last, before giving up: a class list whose ids
+/// crowd together (more than a group can hold sharing the bits that choose it, which a list made
+/// to defeat the hash could do) is then looked up through its own tables, more slowly.
+const MAX_BUILDS: usize = 8;
 
 /// A member id as a slot holds it, for a look-ahead to keep between the time it fetches the
 /// slots and the time it reads them.
@@ -111,21 +140,24 @@ fn padded(id: &[u8]) -> [u8; INLINE] {
 
 impl<'a> FlatIds<'a> {
     /// The table of `class`'s accepted rows (row positions and facts indexes must fit in `u32`,
-    /// as the class list's own do).
-    pub(crate) fn of(class: &'a ClassRecords) -> Self {
+    /// as the class list's own do); `None` for a list whose ids no table could hold (see
+    /// [`MAX_BUILDS`]).
+    pub(crate) fn of(class: &'a ClassRecords) -> Option<Self> {
         // A bucket per member: the slots half full.
         Self::with_groups(class, class.ids.len().div_ceil(GROUP).max(1))
     }
 
     /// The table in `groups` groups of buckets at least: should the moves for one id fail (a
-    /// group that drew too many ids), it is built again a quarter larger.
-    fn with_groups(class: &'a ClassRecords, mut groups: usize) -> Self {
-        loop {
+    /// group that drew too many ids), it is built again a quarter larger, [`MAX_BUILDS`] times
+    /// at most.
+    fn with_groups(class: &'a ClassRecords, mut groups: usize) -> Option<Self> {
+        for _ in 0..MAX_BUILDS {
             if let Some(table) = Self::build(class, groups * GROUP) {
-                return table;
+                return Some(table);
             }
             groups += groups.div_ceil(4);
         }
+        None
     }
 
     /// The table with `buckets` buckets (a multiple of [`GROUP`]), or `None` when an id found
@@ -156,11 +188,8 @@ impl<'a> FlatIds<'a> {
     /// `None` when [`MAX_MOVES`] moves did not (the table then holds all but one id, and is
     /// dropped).
     fn insert(&mut self, mut slot: Slot, homes: Homes) -> Option<()> {
-        for bucket in [homes.first, homes.second] {
-            if let Some(free) = self.buckets[bucket].0.iter_mut().find(|s| s.len == 0) {
-                *free = slot;
-                return Some(());
-            }
+        if self.buckets[homes.first].put(slot) || self.buckets[homes.second].put(slot) {
+            return Some(());
         }
         let mut bucket = homes.first;
         // Which of a full bucket's slots to take, drawn from a fixed sequence (a walk that
@@ -181,8 +210,7 @@ impl<'a> FlatIds<'a> {
             } else {
                 homes.first
             };
-            if let Some(free) = self.buckets[bucket].0.iter_mut().find(|s| s.len == 0) {
-                *free = slot;
+            if self.buckets[bucket].put(slot) {
                 return Some(());
             }
         }
@@ -207,14 +235,14 @@ impl<'a> FlatIds<'a> {
     /// What a look-up of the id `key` (from [`FlatIds::key`]), whose buckets are `homes` (from
     /// [`FlatIds::homes`]), answers from its first bucket alone: for a look-ahead, which reads
     /// nothing but the bucket [`FlatIds::fetch`] fetched. [`Near::Second`] when the id may be
-    /// in its second bucket (the first is full, and not with it), or is longer than a slot holds
-    /// (then the look-up is the table's).
+    /// in its second bucket (the first is full, and not with it); [`Near::Long`] when it is
+    /// longer than a slot holds (then the look-up is the table's).
     pub(crate) fn near(&self, homes: Homes, key: &Key) -> Near {
         if key.len as usize > INLINE {
             return Near::Long;
         }
         let first = &self.buckets[homes.first].0;
-        if let Some(slot) = first.iter().find(|s| s.len == key.len && s.id == key.id) {
+        if let Some(slot) = first.iter().find(|s| s.holds(key)) {
             return Near::Is(Some(known(slot.facts)));
         }
         if first[1].len == 0 {
@@ -229,7 +257,7 @@ impl<'a> FlatIds<'a> {
         self.buckets[homes.second]
             .0
             .iter()
-            .find(|s| s.len == key.len && s.id == key.id && key.len as usize <= INLINE)
+            .find(|s| s.holds(key) && key.len as usize <= INLINE)
             .map(|slot| known(slot.facts))
     }
 
@@ -277,12 +305,10 @@ impl<'a> FlatIds<'a> {
     /// The position and facts index of the accepted member `id`, if listed.
     #[inline]
     pub(crate) fn find(&self, id: &[u8]) -> Option<(usize, u32)> {
-        let key = padded(id);
-        let len = id.len() as u32;
+        let key = Self::key(id);
         self.slots(self.homes(id))
             .find(|slot| {
-                slot.len == len
-                    && slot.id == key
+                slot.holds(&key)
                     && (id.len() <= INLINE || self.class.ids.id(slot.row as usize) == id)
             })
             .map(|slot| (slot.row as usize, slot.facts))
@@ -351,7 +377,7 @@ mod tests {
     #[test]
     fn every_member_is_in_one_of_its_two_buckets() {
         let class = listed(20_000);
-        let table = FlatIds::of(&class);
+        let table = FlatIds::of(&class).expect("built");
         assert_eq!(table.buckets.len(), 20_032);
         let mut in_second = 0;
         for i in 0..20_000 {
@@ -374,6 +400,10 @@ mod tests {
         }
         // Some ids went to their second bucket (so the search there is tested).
         assert!(in_second > 1_000, "{in_second}");
+        // No id is empty, and an empty slot is no id's.
+        assert_eq!(table.find(b""), None);
+        let empty = table.look_ahead_answer(table.homes(b""), &FlatIds::key(b""));
+        assert_eq!(empty, Some(None));
         for i in 20_000..30_000 {
             let id = id(i);
             assert_eq!(table.find(id.as_bytes()), None);
@@ -389,7 +419,7 @@ mod tests {
     fn a_table_without_room_is_built_again_larger() {
         let class = listed(300);
         assert!(FlatIds::build(&class, GROUP).is_none());
-        let table = FlatIds::with_groups(&class, 1);
+        let table = FlatIds::with_groups(&class, 1).expect("built");
         assert!(table.buckets.len() >= 3 * GROUP);
         for i in 0..300 {
             assert!(table.find(id(i).as_bytes()).is_some());

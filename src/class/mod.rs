@@ -881,16 +881,16 @@ impl ClassRecords {
     }
 
     /// Look-ups that remember the last member in `recent` and find the others in `flat` (a
-    /// table of this list's ids).
+    /// table of this list's ids), or in the list's own tables when there is none.
     pub(crate) fn cached_flat<'a>(
         &'a self,
         recent: &'a RefCell<RecentMember>,
-        flat: &'a FlatIds<'a>,
+        flat: Option<&'a FlatIds<'a>>,
     ) -> CachedLookup<'a> {
         CachedLookup {
             class: self,
             recent,
-            flat: Some(flat),
+            flat,
         }
     }
 
@@ -1204,10 +1204,10 @@ mod tests {
                 batch.push(id.as_bytes(), hash_id(id.as_bytes()), i as u64 + 2, kind);
             }
             class.list_rows(batch);
-            let flat = FlatIds::of(&class);
+            let flat = FlatIds::of(&class).expect("built");
             let (recent, recent_flat) = (RefCell::default(), RefCell::default());
             let cached = class.cached(&recent);
-            let cached_flat = class.cached_flat(&recent_flat, &flat);
+            let cached_flat = class.cached_flat(&recent_flat, Some(&flat));
             for n in lookups {
                 // Runs of the same member, and members in list order, as exports have them.
                 for id in [id_of(n), id_of(n), id_of(n + 1)] {

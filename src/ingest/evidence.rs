@@ -55,7 +55,9 @@ struct Sink<'a> {
     cases: &'a [&'a Case],
     classes: &'a [ClassRecords],
     /// The first class list's ids, for look-ups in any row order.
-    flat: FlatIds<'a>,
+    /// `None` for a list no such table could hold: then rows are looked up in its own tables,
+    /// without looking ahead.
+    flat: Option<FlatIds<'a>>,
     /// For each case, rules 9 and 10's test of each kept member (by facts index).
     tests: Vec<Vec<EvidenceTest>>,
 }
@@ -88,8 +90,8 @@ struct Part {
 }
 
 /// Member look-ups that first try the members the look-ahead found for the run being read, in
-/// the order of its lines: the last row's member or the next one. Any other, or any id longer
-/// than a key holds, is looked up as usual.
+/// the order of its lines: the last row's member, the next one or the one after. Any other, or
+/// any id longer than a key holds, is looked up as usual.
 struct Ahead<'a> {
     found: &'a [(Key, Known)],
     cursor: &'a Cell<usize>,
@@ -336,7 +338,7 @@ impl RowSink for Sink<'_> {
         let lookup = Ahead {
             found: &part.found_now,
             cursor: &part.cursor,
-            lookup: self.classes[0].cached_flat(&part.recent, &self.flat),
+            lookup: self.classes[0].cached_flat(&part.recent, self.flat.as_ref()),
         };
         let row = header.row(record, 0);
         let checked = match row.width_error() {
@@ -394,7 +396,7 @@ impl RowSink for Sink<'_> {
         let lookup = Ahead {
             found: &part.found_now,
             cursor: &part.cursor,
-            lookup: self.classes[0].cached_flat(&part.recent, &self.flat),
+            lookup: self.classes[0].cached_flat(&part.recent, self.flat.as_ref()),
         };
         match ingest::evidence_line(header, line, &lookup) {
             Some(Some(ev)) => {
@@ -408,16 +410,17 @@ impl RowSink for Sink<'_> {
 }
 
 impl Sink<'_> {
-    /// Fetches the id table's slots where the look-ups of the member ids of `lines` will start,
-    /// all at once (one member's run of rows counts once), and notes them in `pending`. Returns
-    /// the numbers of lines and of members fetched.
+    /// Fetches the first buckets in the id table of the member ids of `lines`, all at once (one
+    /// member's run of rows counts once), and notes them in `pending`. Returns the numbers of
+    /// lines and of members fetched.
     fn fetch_slots(
         &self,
         header: &Header,
         lines: &[u8],
         pending: &mut Vec<(Homes, Key)>,
     ) -> (usize, usize) {
-        let Some(Some(column)) = header.columns.get(MEMBER_ID).copied() else {
+        let (Some(Some(column)), Some(flat)) = (header.columns.get(MEMBER_ID).copied(), &self.flat)
+        else {
             return (0, 0);
         };
         let mut count = 0;
@@ -435,12 +438,12 @@ impl Sink<'_> {
             count += 1;
             let id = &line[span];
             if !same_bytes(id, last) {
-                pending.push((self.flat.homes(id), FlatIds::key_at(lines, at, len)));
+                pending.push((flat.homes(id), FlatIds::key_at(lines, at, len)));
                 last = id;
             }
         }
         let homes = pending.iter().map(|&(homes, _)| homes);
-        self.flat.fetch(homes);
+        flat.fetch(homes);
         (count, pending.len())
     }
 
@@ -455,8 +458,11 @@ impl Sink<'_> {
         found: &mut Vec<(Key, Known)>,
         seconds: &mut Vec<(usize, Homes)>,
     ) {
+        let Some(flat) = &self.flat else {
+            return;
+        };
         for (homes, key) in pending {
-            match self.flat.near(*homes, key) {
+            match flat.near(*homes, key) {
                 Near::Is(Some(known)) => {
                     found.push((*key, known));
                     self.fetch_kept(known, summaries);
@@ -464,7 +470,7 @@ impl Sink<'_> {
                 Near::Second => {
                     seconds.push((found.len(), *homes));
                     found.push((*key, Known::Listed));
-                    self.flat.fetch_second(*homes);
+                    flat.fetch_second(*homes);
                 }
                 Near::Is(None) | Near::Long => {}
             }
@@ -479,10 +485,13 @@ impl Sink<'_> {
         seconds: &[(usize, Homes)],
         summaries: &Summaries,
     ) {
+        let Some(flat) = &self.flat else {
+            return;
+        };
         let mut not_listed = false;
         for &(i, homes) in seconds {
             if let Some((key, known)) = found.get_mut(i) {
-                match self.flat.near_second(homes, key) {
+                match flat.near_second(homes, key) {
                     Some(answer) => {
                         *known = answer;
                         self.fetch_kept(answer, summaries);
@@ -626,6 +635,99 @@ pub fn read_evidence(
 mod tests {
     use super::*;
     use crate::class::{hash_id, RowBatch, RowKind};
+    use crate::ingest::Record;
+
+    /// The look-ahead's answers for a run are ready three calls after it saw the run: each
+    /// listed member of the run in the order of its lines (a member's rows in a row once), and
+    /// nothing for an unknown id, an empty one or one longer than a slot holds; members in
+    /// their second bucket, and unknown ids whose first bucket is full, included.
+    #[test]
+    fn the_look_ahead_answers_a_run_three_calls_after_seeing_it() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/data/linkedin-premium/case.toml"
+        );
+        let case: Case = std::fs::read_to_string(path).unwrap().parse().unwrap();
+        let mut class = ClassRecords::new();
+        let mut batch = RowBatch::default();
+        for i in 0..3000u64 {
+            let id = format!("m-{i}");
+            batch.push(
+                id.as_bytes(),
+                hash_id(id.as_bytes()),
+                i + 2,
+                RowKind::Listed,
+            );
+        }
+        class.list_rows(batch);
+        let (classes, cases) = ([class], [&case]);
+        let sink = Sink {
+            cases: &cases,
+            classes: &classes,
+            flat: FlatIds::of(&classes[0]),
+            tests: vec![Vec::new()],
+        };
+        let columns = [
+            "evidence_id",
+            "member_id",
+            "kind",
+            "occurred_at",
+            "counterparty",
+            "reference",
+        ];
+        let header = Header::parse(
+            InputFile::Evidence,
+            &Record::from_fields(columns.map(str::as_bytes)),
+        )
+        .unwrap();
+        let id = |n: usize| match n % 10 {
+            3 => format!("u-{n}"),
+            5 if n % 20 == 5 => String::new(),
+            9 => format!("urn:li:member:long-enough-{n}"),
+            // Now and then the same member as the row before.
+            6 => format!("m-{}", ((n - 1) * 7919) % 3000),
+            _ => format!("m-{}", (n * 7919) % 3000),
+        };
+        let runs: Vec<Vec<String>> = (0..30)
+            .map(|r| (r * 40..r * 40 + 40).map(id).collect())
+            .collect();
+        let flat = sink.flat.as_ref().unwrap();
+        let second = |id: &String| {
+            let homes = flat.homes(id.as_bytes());
+            flat.near(homes, &FlatIds::key(id.as_bytes())) == Near::Second
+        };
+        let all = runs.iter().flatten();
+        assert!(
+            all.clone()
+                .filter(|id| id.starts_with("m-") && second(id))
+                .count()
+                > 50
+        );
+        assert!(all.filter(|id| id.starts_with("u-") && second(id)).count() > 5);
+        let (mut part, mut worker) = (Part::default(), sink.worker());
+        for k in 0..runs.len() + 3 {
+            let lines: String = runs.get(k).map_or_else(String::new, |run| {
+                run.iter()
+                    .map(|id| format!("ev-{k},{id},inmail_sent,2024-01-01T00:00:00Z,,\n"))
+                    .collect()
+            });
+            sink.look_ahead(&header, lines.as_bytes(), &mut part, &mut worker);
+            let Some(seen) = k.checked_sub(3).map(|r| &runs[r]) else {
+                assert!(part.found_now.is_empty());
+                continue;
+            };
+            let mut expected = Vec::new();
+            for (j, id) in seen.iter().enumerate() {
+                if j > 0 && seen[j - 1] == *id {
+                    continue;
+                }
+                if id.starts_with("m-") {
+                    expected.push((FlatIds::key(id.as_bytes()), Known::Listed));
+                }
+            }
+            assert_eq!(part.found_now, expected, "run {}", k - 3);
+        }
+    }
 
     /// A row's member comes from the look-ahead's answers when its id is the last one's, the
     /// next one's or the one after, and from the id table otherwise. The answers here are made unlike the
@@ -650,7 +752,7 @@ mod tests {
         let ahead = Ahead {
             found: &found,
             cursor: &cursor,
-            lookup: class.cached_flat(&recent, &flat),
+            lookup: class.cached_flat(&recent, flat.as_ref()),
         };
         assert_eq!(ahead.find(b"m-1"), Some(Known::Kept(7)));
         assert_eq!(ahead.find(b"m-1"), Some(Known::Kept(7)));

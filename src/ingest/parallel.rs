@@ -97,8 +97,8 @@ pub trait RowSink: Sync {
     /// to be handed over, with the run three on, or with no lines when the reading buffer does
     /// not hold it yet; so the records handed over after a call are those of the run seen three
     /// calls before it. Where no run seen holds the next record (at the end of a reading buffer,
-    /// or when a record spanned several lines), the runs start again from that record: three
-    /// calls come at once. The default does nothing.
+    /// or when a record spanned several lines), the runs start again from that record: four
+    /// calls come at once (three to see the runs ahead, one as the record's run is reached). The default does nothing.
     fn look_ahead(
         &self,
         _header: &Header,
