@@ -36,6 +36,12 @@
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+// Nothing the input can reach may panic: bad input is an error naming its file, line and column.
+// (Tests and examples may unwrap.)
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 mod allocation;
 mod audit;

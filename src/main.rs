@@ -1,6 +1,11 @@
 //! The `premium-claims` command: parses arguments, draws progress, prints. Every decision is made
 //! by the library.
 
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
