@@ -206,37 +206,46 @@ impl premium_claims::internals::input::parallel::RangeSink for CountRows {
     }
 }
 
-#[test]
-fn splits_inside_quoted_fields_are_detected_and_read_again() {
+/// `evidence.csv` at `path` read into `sink` with `parallelism`.
+fn read_evidence<S: premium_claims::internals::input::parallel::RowSink>(
+    path: &Path,
+    sink: &S,
+    parallelism: Parallelism,
+) -> premium_claims::internals::input::parallel::ParallelRead<S::Part, S::Worker> {
     use premium_claims::internals::input::parallel::{read_parallel, Counters};
     use premium_claims::internals::input::InputFile;
+    let counters = Counters::default();
+    read_parallel(
+        path,
+        InputFile::Evidence,
+        sink,
+        parallelism,
+        &counters,
+        &mut |_, _| {},
+    )
+    .unwrap()
+}
+
+/// One range, on one thread: the file read as a whole.
+const WHOLE: Parallelism = Parallelism {
+    threads: 1,
+    min_chunk_bytes: u64::MAX,
+};
+
+#[test]
+fn splits_inside_quoted_fields_are_detected_and_read_again() {
     let tmp = tempfile::tempdir().unwrap();
     folder(tmp.path());
     let path = tmp.path().join("evidence.csv");
-    let whole = read_parallel(
+    let whole = read_evidence(&path, &CountRows, WHOLE);
+    let split = read_evidence(
         &path,
-        InputFile::Evidence,
-        &CountRows,
-        Parallelism {
-            threads: 1,
-            min_chunk_bytes: u64::MAX,
-        },
-        &Counters::default(),
-        &mut |_, _| {},
-    )
-    .unwrap();
-    let split = read_parallel(
-        &path,
-        InputFile::Evidence,
         &CountRows,
         Parallelism {
             threads: 2,
             min_chunk_bytes: 1,
         },
-        &Counters::default(),
-        &mut |_, _| {},
-    )
-    .unwrap();
+    );
     assert_eq!(whole.parts.len(), 1);
     assert!(split.parts.len() > 50, "{} ranges", split.parts.len());
     assert!(split.rereads > 0, "no range started inside a quoted field");
@@ -310,25 +319,12 @@ impl premium_claims::internals::input::parallel::RowSink for Looks {
 /// plain lines and quoted records alike, across reading buffers and records of several lines.
 #[test]
 fn the_look_ahead_sees_each_run_three_calls_before_its_records() {
-    use premium_claims::internals::input::parallel::{read_parallel, Counters};
-    use premium_claims::internals::input::InputFile;
     let tmp = tempfile::tempdir().unwrap();
     folder(tmp.path());
     let path = tmp.path().join("evidence.csv");
     let size = fs::metadata(&path).unwrap().len();
     assert!(size > 1 << 20, "the file spans several reading buffers");
-    let read = read_parallel(
-        &path,
-        InputFile::Evidence,
-        &Looks,
-        Parallelism {
-            threads: 1,
-            min_chunk_bytes: u64::MAX,
-        },
-        &Counters::default(),
-        &mut |_, _| {},
-    )
-    .unwrap();
+    let read = read_evidence(&path, &Looks, WHOLE);
     let events = &read.parts[0].value;
     let text = fs::read_to_string(&path).unwrap();
     let lines: Vec<&str> = text
