@@ -15,6 +15,7 @@ use serde::Serialize;
 use crate::case::Case;
 use crate::model::{normalise, Claim, ClaimId, Cure, Filing, Member, MemberId, Subscription};
 use crate::money::Cents;
+use crate::time::UnixTime;
 
 /// The version of this rule set, recorded in every summary.
 pub const RULE_VERSION: &str = "premium-claims-rules/1 (rules 1-20)";
@@ -488,8 +489,13 @@ impl MemberFacts {
         let mut test = EvidenceTest {
             spans: [(window.end, window.start); 2],
             spans_len: 0,
-            opt_out: self.member.ai_training_opt_out_at,
+            opt_out_nanos: 0,
+            opt_out_seconds: i64::MAX,
         };
+        if let Some(off) = self.member.ai_training_opt_out_at {
+            let off = UnixTime::of(off);
+            (test.opt_out_seconds, test.opt_out_nanos) = (off.seconds, off.nanos);
+        }
         for s in &self.eligible_subscriptions {
             let start = s.start_date.max(window.start);
             let end = s.end_date.map_or(window.end, |e| e.min(window.end));
@@ -530,7 +536,10 @@ pub(crate) struct EvidenceTest {
     spans: [(NaiveDate, NaiveDate); 2],
     /// Spans in use; [`EvidenceTest::MANY`] when there are more than fit (then the facts decide).
     spans_len: u8,
-    opt_out: Option<DateTime<Utc>>,
+    /// The member's AI-training opt-out as a [`UnixTime`], in two fields so that the test fits
+    /// its 32 bytes; `i64::MAX` seconds when the member never switched it off.
+    opt_out_nanos: u32,
+    opt_out_seconds: i64,
 }
 
 const _: () = assert!(std::mem::size_of::<EvidenceTest>() == 32);
@@ -552,10 +561,14 @@ impl EvidenceTest {
     pub(crate) fn disclosure(
         &self,
         case: &Case,
-        occurred_at: DateTime<Utc>,
+        occurred_at: UnixTime,
         local_date: NaiveDate,
     ) -> bool {
-        disclosure_qualifies(case, self.opt_out, occurred_at, local_date)
+        let opt_out = (self.opt_out_seconds != i64::MAX).then_some(UnixTime {
+            seconds: self.opt_out_seconds,
+            nanos: self.opt_out_nanos,
+        });
+        disclosure_qualifies(case, opt_out, occurred_at, local_date)
     }
 }
 
@@ -572,13 +585,15 @@ pub(crate) struct EvidenceSummary {
 
 /// Rule 9's order of two InMails, `(instant, evidence id)`: true when `a` is kept over `b`, the
 /// earlier, or the smaller id on a tie. The one place this tie-break is written.
-pub(crate) fn earlier_message(a: (DateTime<Utc>, &[u8]), b: (DateTime<Utc>, &[u8])) -> bool {
+/// (The instants are the facts' [`DateTime`] or the evidence reader's [`UnixTime`]: both order
+/// instants alike.)
+pub(crate) fn earlier_message<T: Ord>(a: (T, &[u8]), b: (T, &[u8])) -> bool {
     a < b
 }
 
 /// Rule 10's order of two disclosures, `(instant, evidence id)`: true when `a` is kept over `b`,
 /// the later, or the smaller id on a tie. The one place this tie-break is written.
-pub(crate) fn later_disclosure(a: (DateTime<Utc>, &[u8]), b: (DateTime<Utc>, &[u8])) -> bool {
+pub(crate) fn later_disclosure<T: Ord>(a: (T, &[u8]), b: (T, &[u8])) -> bool {
     a.0 > b.0 || (a.0 == b.0 && a.1 < b.1)
 }
 
@@ -896,10 +911,12 @@ fn no_qualifying_disclosure(m: &MemberFacts) -> bool {
 /// Rule 10's test of one disclosure (the summary keeps the latest that passes): on a local date
 /// inside the case's disclosure window, and strictly before the member switched AI training off
 /// (`opt_out`). The one place it is written, for the facts and for the evidence reader's test.
-fn disclosure_qualifies(
+/// (The instants are the facts' [`DateTime`] or the evidence reader's [`UnixTime`]: both order
+/// instants alike.)
+fn disclosure_qualifies<T: Ord>(
     case: &Case,
-    opt_out: Option<DateTime<Utc>>,
-    occurred_at: DateTime<Utc>,
+    opt_out: Option<T>,
+    occurred_at: T,
     local_date: NaiveDate,
 ) -> bool {
     case.class.disclosure_window.contains(local_date) && opt_out.is_none_or(|off| occurred_at < off)
@@ -1428,14 +1445,17 @@ punitive_per_person = "100.00"
         #[test]
         fn evidence_tests_answer_as_the_facts_do(
             subs in proptest::collection::vec((0i64..2000, proptest::option::of(0i64..900)), 0..5),
-            opt_out in proptest::option::of(0i64..2000 * 86_400),
-            days in proptest::collection::vec((0i64..2000, 0i64..86_400), 1..40),
+            opt_out in proptest::option::of((0i64..2000 * 86_400, 0i64..3)),
+            days in proptest::collection::vec((0i64..2000, 0i64..86_400, 0i64..3), 1..40),
         ) {
             let case = case();
             let origin = day("2020-06-01");
             let mut m = member("m-1", None);
-            m.ai_training_opt_out_at = opt_out.map(|s| {
-                origin.and_hms_opt(0, 0, 0).unwrap().and_utc() + chrono::Duration::seconds(s)
+            // Instants a nanosecond apart too: the test keeps the opt-out to the nanosecond.
+            m.ai_training_opt_out_at = opt_out.map(|(s, n)| {
+                origin.and_hms_opt(0, 0, 0).unwrap().and_utc()
+                    + chrono::Duration::seconds(s)
+                    + chrono::Duration::nanoseconds(n)
             });
             let mut facts = MemberFacts::new(m);
             for (start, length) in subs {
@@ -1444,16 +1464,30 @@ punitive_per_person = "100.00"
                 facts.add_subscription(&case, Subscription::new("career", start_date, end_date));
             }
             let test = facts.evidence_test(&case);
-            for (d, s) in days {
+            for (d, s, n) in days {
                 let local = origin + chrono::Duration::days(d);
-                let instant = local.and_hms_opt(0, 0, 0).unwrap().and_utc() + chrono::Duration::seconds(s);
+                let instant = local.and_hms_opt(0, 0, 0).unwrap().and_utc()
+                    + chrono::Duration::seconds(s)
+                    + chrono::Duration::nanoseconds(n);
                 if let Some(answer) = test.message(local) {
                     proptest::prop_assert_eq!(answer, facts.message_qualifies(&case, local));
                 }
                 proptest::prop_assert_eq!(
-                    test.disclosure(&case, instant, local),
+                    test.disclosure(&case, UnixTime::of(instant), local),
                     facts.disclosure_qualifies(&case, instant, local)
                 );
+            }
+            // A disclosure a nanosecond either side of the opt-out, and at it, on a date inside
+            // the window (so that only the opt-out decides).
+            if let Some(off) = facts.member.ai_training_opt_out_at {
+                let local = case.class.disclosure_window.start;
+                for n in [-1, 0, 1] {
+                    let instant = off + chrono::Duration::nanoseconds(n);
+                    proptest::prop_assert_eq!(
+                        test.disclosure(&case, UnixTime::of(instant), local),
+                        facts.disclosure_qualifies(&case, instant, local)
+                    );
+                }
             }
         }
     }

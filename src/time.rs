@@ -288,6 +288,14 @@ pub struct UnixTime {
 }
 
 impl UnixTime {
+    /// A chrono instant as Unix seconds and nanoseconds (ordered as the instants are).
+    pub fn of(instant: DateTime<Utc>) -> UnixTime {
+        UnixTime {
+            seconds: instant.timestamp(),
+            nanos: instant.timestamp_subsec_nanos(),
+        }
+    }
+
     /// The instant as a chrono value (years 0000-9999 always fit).
     pub fn to_utc(self) -> DateTime<Utc> {
         DateTime::from_timestamp(self.seconds, self.nanos).unwrap_or_default()

@@ -33,8 +33,6 @@ use crate::rules::{
 };
 use crate::time::UnixTime;
 
-use chrono::{DateTime, Utc};
-
 /// What reading the evidence file produced.
 #[derive(Debug)]
 pub struct EvidenceOutcome {
@@ -121,9 +119,12 @@ impl KnownMembers for Ahead<'_> {
 
 /// An evidence row a reading thread keeps for a member: its instant and its id, the id in place
 /// when it is short (as ids are), so that a thread's million summaries cost no allocation each.
+/// The instant is kept as Unix seconds and nanoseconds: rows are compared in that form, and only
+/// the pieces of evidence kept at the end are given their calendar form.
 #[derive(Debug, Clone, Copy, Default)]
 struct Found {
-    at: DateTime<Utc>,
+    seconds: i64,
+    nanos: u32,
     /// The id's length; 0 when nothing was found; [`LONG_ID`] when the id is among the thread's
     /// long ids, at the index held in the first four bytes of `id`.
     len: u8,
@@ -132,6 +133,17 @@ struct Found {
 
 /// Id bytes a [`Found`] holds in place.
 const INLINE_ID: usize = 19;
+
+const _: () = assert!(std::mem::size_of::<Found>() == 32);
+
+impl Found {
+    fn at(&self) -> UnixTime {
+        UnixTime {
+            seconds: self.seconds,
+            nanos: self.nanos,
+        }
+    }
+}
 
 /// [`Found::len`] of an id kept apart.
 const LONG_ID: u8 = u8::MAX;
@@ -171,7 +183,7 @@ impl Piece {
         }
     }
 
-    fn better(self, a: (DateTime<Utc>, &[u8]), b: (DateTime<Utc>, &[u8])) -> bool {
+    fn better(self, a: (UnixTime, &[u8]), b: (UnixTime, &[u8])) -> bool {
         match self {
             Piece::Inmail => earlier_message(a, b),
             Piece::Disclosure => later_disclosure(a, b),
@@ -181,9 +193,7 @@ impl Piece {
     /// Whether evidence at `at` cannot be [`Piece::better`] than `kept`, whatever its id: its
     /// instant lies strictly on the wrong side of the kept one's (later for an InMail, earlier
     /// for a disclosure; equal instants go to the ids, so they are not decided here).
-    fn cannot_beat(self, at: UnixTime, kept: DateTime<Utc>) -> bool {
-        let at = (at.seconds, at.nanos);
-        let kept = (kept.timestamp(), kept.timestamp_subsec_nanos());
+    fn cannot_beat(self, at: UnixTime, kept: UnixTime) -> bool {
         match self {
             Piece::Inmail => at > kept,
             Piece::Disclosure => at < kept,
@@ -213,9 +223,10 @@ impl Summaries {
         }
     }
 
-    fn found(&mut self, evidence_id: &str, at: DateTime<Utc>) -> Found {
+    fn found(&mut self, evidence_id: &str, at: UnixTime) -> Found {
         let mut found = Found {
-            at,
+            seconds: at.seconds,
+            nanos: at.nanos,
             len: evidence_id.len() as u8,
             id: [0; INLINE_ID],
         };
@@ -232,20 +243,16 @@ impl Summaries {
     /// Keeps this piece of evidence as the member's `piece` if it is better than the one kept
     /// (the earlier InMail, the later disclosure, the smaller id on a tie), as
     /// [`EvidenceSummary::offer_message`] and [`EvidenceSummary::offer_disclosure`].
-    fn offer(
-        &mut self,
-        piece: Piece,
-        case: usize,
-        index: usize,
-        evidence_id: &str,
-        at: DateTime<Utc>,
-    ) {
+    fn offer(&mut self, piece: Piece, case: usize, index: usize, evidence_id: &str, at: UnixTime) {
         let Some(kept) = self.cases.get(case).and_then(|c| c.get(index)) else {
             return;
         };
         let current = piece.of(kept);
         let better = current.len == 0
-            || piece.better((at, evidence_id.as_bytes()), (current.at, self.id(current)));
+            || piece.better(
+                (at, evidence_id.as_bytes()),
+                (current.at(), self.id(current)),
+            );
         if better {
             let found = self.found(evidence_id, at);
             if let Some(kept) = self.cases.get_mut(case).and_then(|c| c.get_mut(index)) {
@@ -262,7 +269,7 @@ impl Summaries {
             .get(case)
             .and_then(|c| c.get(index))
             .map(|kept| piece.of(kept))
-            .is_some_and(|found| found.len != 0 && piece.cannot_beat(at, found.at))
+            .is_some_and(|found| found.len != 0 && piece.cannot_beat(at, found.at()))
     }
 
     /// The earliest InMail and the latest disclosure that any of `workers` found for the member
@@ -291,8 +298,8 @@ impl Summaries {
             if found.len != 0
                 && best.is_none_or(|(best_worker, best)| {
                     piece.better(
-                        (found.at, worker.id(found)),
-                        (best.at, best_worker.id(best)),
+                        (found.at(), worker.id(found)),
+                        (best.at(), best_worker.id(best)),
                     )
                 })
             {
@@ -304,9 +311,12 @@ impl Summaries {
 
     /// What was found, as the rules keep it.
     fn fact(&self, found: &Found) -> Option<EvidenceFact> {
+        let id = self.id(found);
         (found.len != 0).then(|| EvidenceFact {
-            evidence_id: String::from_utf8_lossy(self.id(found)).into_owned(),
-            occurred_at: found.at,
+            // Ids were kept from text, so the lossy conversion never replaces anything.
+            evidence_id: std::str::from_utf8(id)
+                .map_or_else(|_| String::from_utf8_lossy(id).into_owned(), str::to_owned),
+            occurred_at: found.at().to_utc(),
         })
     }
 }
@@ -529,11 +539,8 @@ impl Sink<'_> {
         let Known::Kept(index) = ev.member else {
             return;
         };
-        // The instant in Unix seconds gives the local date; its calendar form is made once, and
-        // only for a row that needs it (a disclosure's opt-out test, a row offered to a summary).
+        // The instant in Unix seconds gives the local date, and is what is compared and kept.
         let unix = ev.occurred_at.instant();
-        let mut calendar = None;
-        let mut at = || *calendar.get_or_insert_with(|| unix.to_utc());
         let piece = match ev.kind {
             EvidenceKind::Disclosure => Piece::Disclosure,
             EvidenceKind::InmailSent | EvidenceKind::InmailReceived => Piece::Inmail,
@@ -550,7 +557,7 @@ impl Sink<'_> {
             }
             let local = case.clock.local_date_unix(unix);
             let qualifies = match piece {
-                Piece::Disclosure => test.disclosure(case, at(), local),
+                Piece::Disclosure => test.disclosure(case, unix, local),
                 Piece::Inmail => test.message(local).unwrap_or_else(|| {
                     class
                         .facts_at(index)
@@ -558,7 +565,7 @@ impl Sink<'_> {
                 }),
             };
             if qualifies {
-                summaries.offer(piece, k, index, ev.evidence_id, at());
+                summaries.offer(piece, k, index, ev.evidence_id, unix);
             }
         }
     }
@@ -780,8 +787,10 @@ mod tests {
             let (at, kept) = (instant(at), instant(kept));
             let (a, b) = ([ids.0], [ids.1]);
             let piece = if disclosure { Piece::Disclosure } else { Piece::Inmail };
-            if piece.cannot_beat(at, kept.to_utc()) {
-                proptest::prop_assert!(!piece.better((at.to_utc(), &a), (kept.to_utc(), &b)));
+            // The reader compares Unix instants where the facts compare calendar ones.
+            proptest::prop_assert_eq!(at.cmp(&kept), at.to_utc().cmp(&kept.to_utc()));
+            if piece.cannot_beat(at, kept) {
+                proptest::prop_assert!(!piece.better((at, &a), (kept, &b)));
             }
         }
 
@@ -810,13 +819,14 @@ mod tests {
                     2 => format!("{id:0>20}"),
                     _ => format!("{id:0>40}"),
                 };
-                let at = DateTime::from_timestamp(1_700_000_000 + secs, nanos).unwrap();
+                let unix = UnixTime { seconds: 1_700_000_000 + secs, nanos };
+                let at = unix.to_utc();
                 let compact = &mut workers[thread];
                 if disclosure {
-                    compact.offer(Piece::Disclosure, 0, member, &id, at);
+                    compact.offer(Piece::Disclosure, 0, member, &id, unix);
                     EvidenceSummary::offer_disclosure(&mut rules[member].latest_disclosure, &id, at);
                 } else {
-                    compact.offer(Piece::Inmail, 0, member, &id, at);
+                    compact.offer(Piece::Inmail, 0, member, &id, unix);
                     EvidenceSummary::offer_message(&mut rules[member].earliest_inmail, &id, at);
                 }
             }
