@@ -55,6 +55,7 @@ mod exposure;
 mod generate;
 pub mod guide;
 mod hashing;
+mod huge;
 mod ingest;
 mod model;
 mod money;

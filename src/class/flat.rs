@@ -13,6 +13,7 @@
 //! the length of one reading of the file.
 
 use super::{hash_id, known, same_bytes, ClassRecords};
+use crate::huge::HugeArray;
 use crate::ingest::Known;
 
 /// Id bytes kept in a slot. A longer id keeps its first bytes there and is compared in full
@@ -20,7 +21,7 @@ use crate::ingest::Known;
 const INLINE: usize = 20;
 
 /// One slot: 32 bytes.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy, Default, bytemuck::Zeroable, bytemuck::Pod)]
 #[repr(C)]
 struct Slot {
     /// The id's first bytes, zero after its end.
@@ -55,8 +56,8 @@ pub(crate) enum Near {
     Long,
 }
 
-/// Two slots in one cache line.
-#[derive(Clone, Copy, Default)]
+/// Two slots in one cache line (all zero: both empty).
+#[derive(Clone, Copy, Default, bytemuck::Zeroable, bytemuck::Pod)]
 #[repr(C, align(64))]
 struct Bucket([Slot; 2]);
 
@@ -117,7 +118,7 @@ pub(crate) struct Homes {
 /// few members in ten lie further than the two cache lines a look-ahead can fetch, no member lies
 /// outside its two lines.
 pub(crate) struct FlatIds<'a> {
-    buckets: Vec<Bucket>,
+    buckets: HugeArray<Bucket>,
     class: &'a ClassRecords,
 }
 
@@ -165,7 +166,7 @@ impl<'a> FlatIds<'a> {
     fn build(class: &'a ClassRecords, buckets: usize) -> Option<Self> {
         let ids = &class.ids;
         let mut table = FlatIds {
-            buckets: vec![Bucket::default(); buckets],
+            buckets: HugeArray::zeroed(buckets),
             class,
         };
         for row in 0..ids.rows() {

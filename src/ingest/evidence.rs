@@ -22,6 +22,7 @@ use crate::case::Case;
 use crate::class::{
     same_bytes, CachedLookup, ClassRecords, FlatIds, Homes, Key, Near, RecentMember,
 };
+use crate::huge::HugeArray;
 use crate::ingest::parallel::{read_parallel, Counters, Parallelism, RowSink};
 use crate::ingest::{
     self, EvidenceRow, FileStats, Header, InputError, InputFile, Known, KnownMembers, Record,
@@ -121,7 +122,8 @@ impl KnownMembers for Ahead<'_> {
 /// when it is short (as ids are), so that a thread's million summaries cost no allocation each.
 /// The instant is kept as Unix seconds and nanoseconds: rows are compared in that form, and only
 /// the pieces of evidence kept at the end are given their calendar form.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, bytemuck::Zeroable, bytemuck::Pod)]
+#[repr(C)]
 struct Found {
     seconds: i64,
     nanos: u32,
@@ -151,8 +153,8 @@ const LONG_ID: u8 = u8::MAX;
 /// A thread's summary of one kept member under one case: rules 9 and 10's two pieces of
 /// evidence, as [`EvidenceSummary`] has them. 64 bytes, aligned so that one cache line holds
 /// it whole.
-#[derive(Debug, Clone, Copy, Default)]
-#[repr(align(64))]
+#[derive(Debug, Clone, Copy, Default, bytemuck::Zeroable, bytemuck::Pod)]
+#[repr(C, align(64))]
 struct Kept {
     earliest_inmail: Found,
     latest_disclosure: Found,
@@ -207,7 +209,7 @@ impl Piece {
 /// with the tie-breaks of [`EvidenceSummary`].
 #[derive(Debug, Default)]
 struct Summaries {
-    cases: Vec<Vec<Kept>>,
+    cases: Vec<HugeArray<Kept>>,
     long_ids: Vec<Box<str>>,
 }
 
@@ -331,7 +333,7 @@ impl RowSink for Sink<'_> {
             cases: self
                 .classes
                 .iter()
-                .map(|class| vec![Kept::default(); class.kept()])
+                .map(|class| HugeArray::zeroed(class.kept()))
                 .collect(),
             long_ids: Vec::new(),
         }
@@ -601,6 +603,8 @@ pub fn read_evidence(
             .collect(),
     };
     let read = read_parallel(path, file, &sink, parallelism, counters, on_progress)?;
+    // The id table and the rule tests are done with: their memory is free for the facts' text.
+    drop(sink);
     let stats = read.stats();
     let mut rejected = Vec::new();
     for part in read.parts {
@@ -618,7 +622,7 @@ pub fn read_evidence(
     for (case, class) in classes.iter_mut().enumerate() {
         let members = workers
             .iter()
-            .map(|w| w.cases.get(case).map_or(0, Vec::len))
+            .map(|w| w.cases.get(case).map_or(0, |kept| kept.len()))
             .max()
             .unwrap_or(0);
         for index in 0..members {
@@ -805,7 +809,7 @@ mod tests {
             ),
         ) {
             let worker = || Summaries {
-                cases: vec![vec![Kept::default(); 2]],
+                cases: vec![HugeArray::zeroed(2)],
                 long_ids: Vec::new(),
             };
             let mut workers = [worker(), worker(), worker()];
