@@ -618,22 +618,15 @@ pub fn read_evidence(
     }
     // The threads' summaries of a member are compared in place, and only the best of them is
     // made into the facts' text (one allocation per piece of evidence kept, not per thread).
+    // Each member's on its own: the members are shared among the threads.
     let workers = &read.workers;
     for (case, class) in classes.iter_mut().enumerate() {
-        let members = workers
-            .iter()
-            .map(|w| w.cases.get(case).map_or(0, |kept| kept.len()))
-            .max()
-            .unwrap_or(0);
-        for index in 0..members {
+        class.for_each_facts_mut(parallelism.threads, |index, facts| {
             let summary = Summaries::best(workers, case, index);
-            if summary == EvidenceSummary::default() {
-                continue;
-            }
-            if let Some(facts) = class.facts_at_mut(index) {
+            if summary != EvidenceSummary::default() {
                 facts.merge(summary);
             }
-        }
+        });
     }
     Ok(EvidenceOutcome {
         stats: stats.with_rejected(rejected.len() as u64),
