@@ -742,15 +742,26 @@ impl RangeSink for SubscriptionSink<'_> {
             // A member whose facts are not kept, or a tier the case does not cover: nothing to keep.
             Some((Known::Listed, ..)) => true,
             Some((Known::Kept(i), tier, start_date, end_date)) => {
-                let tier = tier.to_lowercase();
-                if self.tiers.contains(&tier) {
-                    let sub = Subscription::new(tier, start_date, end_date);
+                if let Some(tier) = eligible_tier(self.tiers, tier) {
+                    let sub = Subscription::new(tier.clone(), start_date, end_date);
                     part.outcomes.push((breaks, Ok((i, sub))));
                 }
                 true
             }
             None => false,
         }
+    }
+}
+
+/// The eligible tier a subscription row's `tier` names, if any (tiers compare in lower case, and
+/// `tiers` are): without making a lower-case copy of each row's tier when it is ASCII, as
+/// exported tier names are.
+fn eligible_tier<'t>(tiers: &'t [String], tier: &str) -> Option<&'t String> {
+    if tier.is_ascii() {
+        tiers.iter().find(|t| t.eq_ignore_ascii_case(tier))
+    } else {
+        let tier = tier.to_lowercase();
+        tiers.iter().find(|t| **t == tier)
     }
 }
 
@@ -955,6 +966,45 @@ impl Loader {
             _ => Err(format!(
                 "{file} is read by DataFolder::load_distribution, not with the claims"
             )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tiers() -> Vec<String> {
+        ["career", "sales_navigator", "équipe", "straße"]
+            .map(String::from)
+            .to_vec()
+    }
+
+    #[test]
+    fn a_tier_is_eligible_in_any_case() {
+        let tiers = tiers();
+        let found = |tier| eligible_tier(&tiers, tier).map(String::as_str);
+        assert_eq!(found("career"), Some("career"));
+        assert_eq!(found("CAREER"), Some("career"));
+        assert_eq!(found("Sales_Navigator"), Some("sales_navigator"));
+        assert_eq!(found("ÉQUIPE"), Some("équipe"));
+        assert_eq!(found("basic"), None);
+        assert_eq!(found("careers"), None);
+        assert_eq!(found(""), None);
+    }
+
+    proptest::proptest! {
+        /// The same answer as lower-casing the row's tier and looking it up, for any text.
+        #[test]
+        fn eligible_tier_agrees_with_lower_casing(
+            tier in proptest::string::string_regex("(?i)(career|sales_navigator|équipe|straße|ß|[a-zé_ ]{0,12})").unwrap(),
+        ) {
+            let tiers = tiers();
+            let lower = tier.to_lowercase();
+            proptest::prop_assert_eq!(
+                eligible_tier(&tiers, &tier),
+                tiers.iter().find(|t| **t == lower)
+            );
         }
     }
 }
