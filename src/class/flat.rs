@@ -117,8 +117,18 @@ pub(crate) struct Homes {
 /// ids, which moves to its other bucket, and so on). Unlike probing from one home slot, where a
 /// few members in ten lie further than the two cache lines a look-ahead can fetch, no member lies
 /// outside its two lines.
-pub(crate) struct FlatIds<'a> {
+///
+/// The table owns its buckets (on huge pages: see [`crate::huge`]); look-ups go through the view
+/// [`FlatTable::ids`] gives, which holds them as a plain slice.
+pub(crate) struct FlatTable<'a> {
     buckets: HugeArray<Bucket>,
+    class: &'a ClassRecords,
+}
+
+/// Look-ups in a [`FlatTable`].
+#[derive(Clone, Copy)]
+pub(crate) struct FlatIds<'a> {
+    buckets: &'a [Bucket],
     class: &'a ClassRecords,
 }
 
@@ -139,7 +149,19 @@ fn padded(id: &[u8]) -> [u8; INLINE] {
     key
 }
 
-impl<'a> FlatIds<'a> {
+/// [`FlatIds::homes`] in a table of `buckets` buckets.
+#[inline]
+fn homes_in(buckets: usize, id: &[u8]) -> Homes {
+    let hash = hash_id(id);
+    let first = ((u128::from(hash) * buckets as u128) >> 64) as usize;
+    let flip = (hash % (GROUP as u64 - 1)) as usize + 1;
+    Homes {
+        first,
+        second: first ^ flip,
+    }
+}
+
+impl<'a> FlatTable<'a> {
     /// The table of `class`'s accepted rows (row positions and facts indexes must fit in `u32`,
     /// as the class list's own do); `None` for a list whose ids no table could hold (see
     /// [`MAX_BUILDS`]).
@@ -165,10 +187,11 @@ impl<'a> FlatIds<'a> {
     /// no room.
     fn build(class: &'a ClassRecords, buckets: usize) -> Option<Self> {
         let ids = &class.ids;
-        let mut table = FlatIds {
+        let mut table = FlatTable {
             buckets: HugeArray::zeroed(buckets),
             class,
         };
+        let buckets: &mut [Bucket] = &mut table.buckets;
         for row in 0..ids.rows() {
             if !ids.is_member(row) {
                 continue;
@@ -180,44 +203,56 @@ impl<'a> FlatIds<'a> {
                 facts: ids.facts[row],
                 row: row as u32,
             };
-            table.insert(slot, table.homes(id))?;
+            insert(buckets, class, slot, homes_in(buckets.len(), id))?;
         }
         Some(table)
     }
 
-    /// Puts `slot` in one of its buckets, moving others to their other bucket to make room.
-    /// `None` when [`MAX_MOVES`] moves did not (the table then holds all but one id, and is
-    /// dropped).
-    fn insert(&mut self, mut slot: Slot, homes: Homes) -> Option<()> {
-        if self.buckets[homes.first].put(slot) || self.buckets[homes.second].put(slot) {
+    /// Look-ups in the table.
+    pub(crate) fn ids(&self) -> FlatIds<'_> {
+        FlatIds {
+            buckets: &self.buckets,
+            class: self.class,
+        }
+    }
+}
+
+/// Puts `slot` in one of its buckets, moving others to their other bucket to make room.
+/// `None` when [`MAX_MOVES`] moves did not (the table then holds all but one id, and is
+/// dropped).
+fn insert(
+    buckets: &mut [Bucket],
+    class: &ClassRecords,
+    mut slot: Slot,
+    homes: Homes,
+) -> Option<()> {
+    if buckets[homes.first].put(slot) || buckets[homes.second].put(slot) {
+        return Some(());
+    }
+    let mut bucket = homes.first;
+    // Which of a full bucket's slots to take, drawn from a fixed sequence (a walk that
+    // always took the same slot could go round in a circle of a few ids).
+    let mut draw = 0x9e37_79b9_7f4a_7c15_u64 ^ (homes.first as u64);
+    for _ in 0..MAX_MOVES {
+        draw ^= draw << 13;
+        draw ^= draw >> 7;
+        draw ^= draw << 17;
+        std::mem::swap(&mut slot, &mut buckets[bucket].0[(draw >> 32) as usize & 1]);
+        let carried = class.ids.id(slot.row as usize);
+        let homes = homes_in(buckets.len(), carried);
+        bucket = if bucket == homes.first {
+            homes.second
+        } else {
+            homes.first
+        };
+        if buckets[bucket].put(slot) {
             return Some(());
         }
-        let mut bucket = homes.first;
-        // Which of a full bucket's slots to take, drawn from a fixed sequence (a walk that
-        // always took the same slot could go round in a circle of a few ids).
-        let mut draw = 0x9e37_79b9_7f4a_7c15_u64 ^ (homes.first as u64);
-        for _ in 0..MAX_MOVES {
-            draw ^= draw << 13;
-            draw ^= draw >> 7;
-            draw ^= draw << 17;
-            std::mem::swap(
-                &mut slot,
-                &mut self.buckets[bucket].0[(draw >> 32) as usize & 1],
-            );
-            let carried = self.class.ids.id(slot.row as usize);
-            let homes = self.homes(carried);
-            bucket = if bucket == homes.first {
-                homes.second
-            } else {
-                homes.first
-            };
-            if self.buckets[bucket].put(slot) {
-                return Some(());
-            }
-        }
-        None
     }
+    None
+}
 
+impl<'a> FlatIds<'a> {
     /// Asks the processor to fetch the first bucket of each id at `homes` (from
     /// [`FlatIds::homes`]), without waiting for it: the fetches overlap one another and the work
     /// that follows, and the look-ups a run later find the slots in cache. Nearly nine ids in
@@ -320,13 +355,7 @@ impl<'a> FlatIds<'a> {
     /// (each bucket's index with the same low bits flipped: either bucket leads to the other).
     #[inline]
     pub(crate) fn homes(&self, id: &[u8]) -> Homes {
-        let hash = hash_id(id);
-        let first = ((u128::from(hash) * self.buckets.len() as u128) >> 64) as usize;
-        let flip = (hash % (GROUP as u64 - 1)) as usize + 1;
-        Homes {
-            first,
-            second: first ^ flip,
-        }
+        homes_in(self.buckets.len(), id)
     }
 }
 
@@ -378,7 +407,8 @@ mod tests {
     #[test]
     fn every_member_is_in_one_of_its_two_buckets() {
         let class = listed(20_000);
-        let table = FlatIds::of(&class).expect("built");
+        let built = FlatTable::of(&class).expect("built");
+        let table = built.ids();
         assert_eq!(table.buckets.len(), 20_032);
         let mut in_second = 0;
         for i in 0..20_000 {
@@ -419,8 +449,9 @@ mod tests {
     #[test]
     fn a_table_without_room_is_built_again_larger() {
         let class = listed(300);
-        assert!(FlatIds::build(&class, GROUP).is_none());
-        let table = FlatIds::with_groups(&class, 1).expect("built");
+        assert!(FlatTable::build(&class, GROUP).is_none());
+        let built = FlatTable::with_groups(&class, 1).expect("built");
+        let table = built.ids();
         assert!(table.buckets.len() >= 3 * GROUP);
         for i in 0..300 {
             assert!(table.find(id(i).as_bytes()).is_some());

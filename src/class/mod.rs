@@ -18,7 +18,7 @@ use crate::model::{normalise, Member};
 use crate::rules::{ClassList, EmailMatch, MemberFacts};
 
 mod flat;
-pub(crate) use flat::{FlatIds, Homes, Key, Near};
+pub(crate) use flat::{FlatIds, FlatTable, Homes, Key, Near};
 
 /// Which members' facts to keep.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -1274,7 +1274,8 @@ mod tests {
                 batch.push(id.as_bytes(), hash_id(id.as_bytes()), i as u64 + 2, kind);
             }
             class.list_rows(batch);
-            let flat = FlatIds::of(&class).expect("built");
+            let table = FlatTable::of(&class).expect("built");
+            let flat = table.ids();
             let (recent, recent_flat) = (RefCell::default(), RefCell::default());
             let cached = class.cached(&recent);
             let cached_flat = class.cached_flat(&recent_flat, Some(&flat));

@@ -20,7 +20,7 @@ use std::path::Path;
 
 use crate::case::Case;
 use crate::class::{
-    same_bytes, CachedLookup, ClassRecords, FlatIds, Homes, Key, Near, RecentMember,
+    same_bytes, CachedLookup, ClassRecords, FlatIds, FlatTable, Homes, Key, Near, RecentMember,
 };
 use crate::huge::HugeArray;
 use crate::ingest::parallel::{read_parallel, Counters, Parallelism, RowSink};
@@ -210,21 +210,25 @@ impl Piece {
 #[derive(Debug, Default)]
 struct Summaries {
     cases: Vec<HugeArray<Kept>>,
-    long_ids: Vec<Box<str>>,
+    long_ids: LongIds,
 }
 
-impl Summaries {
+/// A thread's evidence ids too long to be kept in place (see [`Found::len`]).
+#[derive(Debug, Default)]
+struct LongIds(Vec<Box<str>>);
+
+impl LongIds {
+    /// The id `found` holds.
     fn id<'s>(&'s self, found: &'s Found) -> &'s [u8] {
         if found.len == LONG_ID {
             let index = u32::from_le_bytes([found.id[0], found.id[1], found.id[2], found.id[3]]);
-            self.long_ids
-                .get(index as usize)
-                .map_or(&[], |id| id.as_bytes())
+            self.0.get(index as usize).map_or(&[], |id| id.as_bytes())
         } else {
             &found.id[..usize::from(found.len)]
         }
     }
 
+    /// What a summary keeps of evidence `evidence_id` at `at` (a long id kept here).
     fn found(&mut self, evidence_id: &str, at: UnixTime) -> Found {
         let mut found = Found {
             seconds: at.seconds,
@@ -236,42 +240,54 @@ impl Summaries {
             found.id[..evidence_id.len()].copy_from_slice(evidence_id.as_bytes());
         } else {
             found.len = LONG_ID;
-            found.id[..4].copy_from_slice(&(self.long_ids.len() as u32).to_le_bytes());
-            self.long_ids.push(evidence_id.into());
+            found.id[..4].copy_from_slice(&(self.0.len() as u32).to_le_bytes());
+            self.0.push(evidence_id.into());
         }
         found
     }
+}
 
-    /// Keeps this piece of evidence as the member's `piece` if it is better than the one kept
-    /// (the earlier InMail, the later disclosure, the smaller id on a tie), as
-    /// [`EvidenceSummary::offer_message`] and [`EvidenceSummary::offer_disclosure`].
-    fn offer(&mut self, piece: Piece, case: usize, index: usize, evidence_id: &str, at: UnixTime) {
-        let Some(kept) = self.cases.get(case).and_then(|c| c.get(index)) else {
-            return;
-        };
-        let current = piece.of(kept);
-        let better = current.len == 0
-            || piece.better(
-                (at, evidence_id.as_bytes()),
-                (current.at(), self.id(current)),
-            );
-        if better {
-            let found = self.found(evidence_id, at);
-            if let Some(kept) = self.cases.get_mut(case).and_then(|c| c.get_mut(index)) {
-                *piece.of_mut(kept) = found;
-            }
-        }
+/// Keeps this piece of evidence as the `piece` of the member at `index` among one case's
+/// summaries `kept` if it is better than the one kept (the earlier InMail, the later disclosure,
+/// the smaller id on a tie), as [`EvidenceSummary::offer_message`] and
+/// [`EvidenceSummary::offer_disclosure`].
+fn offer(
+    kept: &mut [Kept],
+    long_ids: &mut LongIds,
+    piece: Piece,
+    index: usize,
+    evidence_id: &str,
+    at: UnixTime,
+) {
+    let Some(kept) = kept.get_mut(index) else {
+        return;
+    };
+    let current = piece.of(kept);
+    let better = current.len == 0
+        || piece.better(
+            (at, evidence_id.as_bytes()),
+            (current.at(), long_ids.id(current)),
+        );
+    if better {
+        *piece.of_mut(kept) = long_ids.found(evidence_id, at);
     }
+}
 
-    /// Whether the member at `index` under `case` has a `piece` that evidence at `at` cannot
-    /// replace (see [`Piece::cannot_beat`]).
+/// Whether the member at `index` among one case's summaries `kept` has a `piece` that evidence
+/// at `at` cannot replace (see [`Piece::cannot_beat`]).
+#[inline]
+fn kept_beats(kept: &[Kept], piece: Piece, index: usize, at: UnixTime) -> bool {
+    kept.get(index)
+        .map(|kept| piece.of(kept))
+        .is_some_and(|found| found.len != 0 && piece.cannot_beat(at, found.at()))
+}
+
+impl Summaries {
+    /// Case `case`'s summaries, as one slice (looked up once for a row), and the long ids.
     #[inline]
-    fn kept_beats(&self, piece: Piece, case: usize, index: usize, at: UnixTime) -> bool {
-        self.cases
-            .get(case)
-            .and_then(|c| c.get(index))
-            .map(|kept| piece.of(kept))
-            .is_some_and(|found| found.len != 0 && piece.cannot_beat(at, found.at()))
+    fn case_mut(&mut self, case: usize) -> Option<(&mut [Kept], &mut LongIds)> {
+        let Summaries { cases, long_ids } = self;
+        Some((cases.get_mut(case)?, long_ids))
     }
 
     /// The earliest InMail and the latest disclosure that any of `workers` found for the member
@@ -300,8 +316,8 @@ impl Summaries {
             if found.len != 0
                 && best.is_none_or(|(best_worker, best)| {
                     piece.better(
-                        (found.at(), worker.id(found)),
-                        (best.at(), best_worker.id(best)),
+                        (found.at(), worker.long_ids.id(found)),
+                        (best.at(), best_worker.long_ids.id(best)),
                     )
                 })
             {
@@ -313,7 +329,7 @@ impl Summaries {
 
     /// What was found, as the rules keep it.
     fn fact(&self, found: &Found) -> Option<EvidenceFact> {
-        let id = self.id(found);
+        let id = self.long_ids.id(found);
         (found.len != 0).then(|| EvidenceFact {
             // Ids were kept from text, so the lossy conversion never replaces anything.
             evidence_id: std::str::from_utf8(id)
@@ -335,7 +351,7 @@ impl RowSink for Sink<'_> {
                 .iter()
                 .map(|class| HugeArray::zeroed(class.kept()))
                 .collect(),
-            long_ids: Vec::new(),
+            long_ids: LongIds::default(),
         }
     }
 
@@ -373,11 +389,13 @@ impl RowSink for Sink<'_> {
         part.cursor.set(0);
         part.found_next.clear();
         std::mem::swap(&mut part.found_next, &mut part.found_later);
-        self.settle(&mut part.found_next, &part.seconds, worker);
+        // Each case's summaries as a plain slice, once for the run.
+        let kept: Vec<&[Kept]> = worker.cases.iter().map(|kept| &kept[..]).collect();
+        self.settle(&mut part.found_next, &part.seconds, &kept);
         part.seconds.clear();
         self.fetch_facts(
             &part.pending,
-            worker,
+            &kept,
             &mut part.found_later,
             &mut part.seconds,
         );
@@ -466,7 +484,7 @@ impl Sink<'_> {
     fn fetch_facts(
         &self,
         pending: &[(Homes, Key)],
-        summaries: &Summaries,
+        kept: &[&[Kept]],
         found: &mut Vec<(Key, Known)>,
         seconds: &mut Vec<(usize, Homes)>,
     ) {
@@ -477,7 +495,7 @@ impl Sink<'_> {
             match flat.near(*homes, key) {
                 Near::Is(Some(known)) => {
                     found.push((*key, known));
-                    self.fetch_kept(known, summaries);
+                    self.fetch_kept(known, kept);
                 }
                 Near::Second => {
                     seconds.push((found.len(), *homes));
@@ -491,12 +509,7 @@ impl Sink<'_> {
 
     /// Answers for the members of `found` at `seconds` from their second buckets, and has the
     /// tests and summaries of those whose facts are kept fetched.
-    fn settle(
-        &self,
-        found: &mut Vec<(Key, Known)>,
-        seconds: &[(usize, Homes)],
-        summaries: &Summaries,
-    ) {
+    fn settle(&self, found: &mut Vec<(Key, Known)>, seconds: &[(usize, Homes)], kept: &[&[Kept]]) {
         let Some(flat) = &self.flat else {
             return;
         };
@@ -506,7 +519,7 @@ impl Sink<'_> {
                 match flat.near_second(homes, key) {
                     Some(answer) => {
                         *known = answer;
-                        self.fetch_kept(answer, summaries);
+                        self.fetch_kept(answer, kept);
                     }
                     None => {
                         // Not listed: left out, as are those the first bucket ruled out.
@@ -523,11 +536,11 @@ impl Sink<'_> {
 
     /// Has the rule tests and summaries of a member whose facts are kept fetched.
     #[inline]
-    fn fetch_kept(&self, known: Known, summaries: &Summaries) {
+    fn fetch_kept(&self, known: Known, kept: &[&[Kept]]) {
         let Known::Kept(index) = known else {
             return;
         };
-        for (tests, kept) in self.tests.iter().zip(&summaries.cases) {
+        for (tests, kept) in self.tests.iter().zip(kept) {
             if let (Some(test), Some(kept)) = (tests.get(index), kept.get(index)) {
                 mem_prefetch::prefetch_read_data::<_, 3>(test);
                 mem_prefetch::prefetch_write_data::<_, 3>(kept);
@@ -554,7 +567,10 @@ impl Sink<'_> {
             };
             // A row that could not replace what is kept, whatever the rules say of it, is not
             // tested (most rows of a log in time order: a member's first InMail is its earliest).
-            if summaries.kept_beats(piece, k, index, unix) {
+            let Some((kept, long_ids)) = summaries.case_mut(k) else {
+                continue;
+            };
+            if kept_beats(kept, piece, index, unix) {
                 continue;
             }
             let local = case.clock.local_date_unix(unix);
@@ -567,7 +583,7 @@ impl Sink<'_> {
                 }),
             };
             if qualifies {
-                summaries.offer(piece, k, index, ev.evidence_id, unix);
+                offer(kept, long_ids, piece, index, ev.evidence_id, unix);
             }
         }
     }
@@ -587,10 +603,11 @@ pub fn read_evidence(
     on_progress: &mut dyn FnMut(u64, u64),
 ) -> Result<EvidenceOutcome, InputError> {
     let file = InputFile::Evidence;
+    let table = FlatTable::of(&classes[0]);
     let sink = Sink {
         cases,
         classes: &*classes,
-        flat: FlatIds::of(&classes[0]),
+        flat: table.as_ref().map(FlatTable::ids),
         tests: cases
             .iter()
             .zip(classes.iter())
@@ -605,6 +622,7 @@ pub fn read_evidence(
     let read = read_parallel(path, file, &sink, parallelism, counters, on_progress)?;
     // The id table and the rule tests are done with: their memory is free for the facts' text.
     drop(sink);
+    drop(table);
     let stats = read.stats();
     let mut rejected = Vec::new();
     for part in read.parts {
@@ -665,10 +683,11 @@ mod tests {
         }
         class.list_rows(batch);
         let (classes, cases) = ([class], [&case]);
+        let table = FlatTable::of(&classes[0]);
         let sink = Sink {
             cases: &cases,
             classes: &classes,
-            flat: FlatIds::of(&classes[0]),
+            flat: table.as_ref().map(FlatTable::ids),
             tests: vec![Vec::new()],
         };
         let columns = [
@@ -744,7 +763,8 @@ mod tests {
             batch.push(id.as_bytes(), hash_id(id.as_bytes()), line, RowKind::Listed);
         }
         class.list_rows(batch);
-        let flat = FlatIds::of(&class);
+        let table = FlatTable::of(&class);
+        let flat = table.as_ref().map(FlatTable::ids);
         let recent = RefCell::default();
         let found = [
             (FlatIds::key(b"m-1"), Known::Kept(7)),
@@ -803,7 +823,7 @@ mod tests {
         ) {
             let worker = || Summaries {
                 cases: vec![HugeArray::zeroed(2)],
-                long_ids: Vec::new(),
+                long_ids: LongIds::default(),
             };
             let mut workers = [worker(), worker(), worker()];
             let mut rules = [EvidenceSummary::default(), EvidenceSummary::default()];
@@ -818,12 +838,12 @@ mod tests {
                 };
                 let unix = UnixTime { seconds: 1_700_000_000 + secs, nanos };
                 let at = unix.to_utc();
-                let compact = &mut workers[thread];
+                let (kept, long_ids) = workers[thread].case_mut(0).unwrap();
                 if disclosure {
-                    compact.offer(Piece::Disclosure, 0, member, &id, unix);
+                    offer(kept, long_ids, Piece::Disclosure, member, &id, unix);
                     EvidenceSummary::offer_disclosure(&mut rules[member].latest_disclosure, &id, at);
                 } else {
-                    compact.offer(Piece::Inmail, 0, member, &id, unix);
+                    offer(kept, long_ids, Piece::Inmail, member, &id, unix);
                     EvidenceSummary::offer_message(&mut rules[member].earliest_inmail, &id, at);
                 }
             }
