@@ -24,7 +24,8 @@ pub(crate) struct HugeArray<T: Pod> {
 }
 
 enum Storage<T> {
-    Mapped { map: MmapMut, len: usize },
+    /// Exactly the values' bytes, checked to be seen as `[T]` when mapped.
+    Mapped(MmapMut),
     Vec(Vec<T>),
 }
 
@@ -32,13 +33,10 @@ impl<T: Pod> HugeArray<T> {
     /// `len` values, each all zero bytes.
     pub(crate) fn zeroed(len: usize) -> HugeArray<T> {
         let bytes = len.saturating_mul(size_of::<T>());
-        let storage = if bytes >= HUGE_FROM {
-            Self::map(bytes).map_or_else(
-                || Storage::Vec(vec![T::zeroed(); len]),
-                |map| Storage::Mapped { map, len },
-            )
-        } else {
-            Storage::Vec(vec![T::zeroed(); len])
+        let mapped = (bytes >= HUGE_FROM).then(|| Self::map(bytes)).flatten();
+        let storage = match mapped {
+            Some(map) => Storage::Mapped(map),
+            None => Storage::Vec(bytemuck::zeroed_vec(len)),
         };
         HugeArray { storage }
     }
@@ -58,8 +56,8 @@ impl<T: Pod> HugeArray<T> {
 
     /// Whether the values are in a map of their own (false: in an ordinary vector).
     #[cfg(test)]
-    fn is_mapped(&self) -> bool {
-        matches!(self.storage, Storage::Mapped { .. })
+    pub(crate) fn is_mapped(&self) -> bool {
+        matches!(self.storage, Storage::Mapped(_))
     }
 }
 
@@ -69,10 +67,8 @@ impl<T: Pod> Deref for HugeArray<T> {
     #[inline]
     fn deref(&self) -> &[T] {
         match &self.storage {
-            Storage::Mapped { map, len } => {
-                let values: &[T] = bytemuck::cast_slice(map);
-                values.get(..*len).unwrap_or_default()
-            }
+            // The cast was checked when the map was made, and the map never changes.
+            Storage::Mapped(map) => bytemuck::cast_slice(map),
             Storage::Vec(values) => values,
         }
     }
@@ -82,10 +78,7 @@ impl<T: Pod> DerefMut for HugeArray<T> {
     #[inline]
     fn deref_mut(&mut self) -> &mut [T] {
         match &mut self.storage {
-            Storage::Mapped { map, len } => {
-                let values: &mut [T] = bytemuck::cast_slice_mut(map);
-                values.get_mut(..*len).unwrap_or_default()
-            }
+            Storage::Mapped(map) => bytemuck::cast_slice_mut(map),
             Storage::Vec(values) => values,
         }
     }

@@ -533,6 +533,36 @@ impl InclusiveDates {
 mod tests {
     use super::*;
 
+    /// Unix instants order as chrono's do, a leap second (nanoseconds past 1e9) included.
+    #[test]
+    fn unix_instants_order_as_chrono_instants() {
+        let leap = NaiveDate::from_ymd_opt(2016, 12, 31)
+            .unwrap()
+            .and_hms_nano_opt(23, 59, 59, 1_500_000_000)
+            .unwrap()
+            .and_utc();
+        let instants = [
+            leap - chrono::Duration::nanoseconds(1),
+            leap,
+            leap + chrono::Duration::nanoseconds(1),
+            NaiveDate::from_ymd_opt(2017, 1, 1)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap()
+                .and_utc(),
+            NaiveDate::from_ymd_opt(1969, 12, 31)
+                .unwrap()
+                .and_hms_nano_opt(23, 59, 59, 5)
+                .unwrap()
+                .and_utc(),
+        ];
+        for a in instants {
+            for b in instants {
+                assert_eq!(UnixTime::of(a).cmp(&UnixTime::of(b)), a.cmp(&b), "{a} {b}");
+            }
+        }
+    }
+
     fn ts(s: &str) -> Result<DateTime<FixedOffset>, TimestampError> {
         parse_timestamp(s)
     }

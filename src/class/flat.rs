@@ -444,6 +444,21 @@ mod tests {
         }
     }
 
+    /// A table large enough to be on huge pages (a map of its own) finds every member as well.
+    #[test]
+    fn a_mapped_table_finds_every_member() {
+        let class = listed(70_000);
+        let built = FlatTable::of(&class).expect("built");
+        assert!(built.buckets.is_mapped());
+        let table = built.ids();
+        for i in 0..70_000 {
+            let id = id(i);
+            let (row, _) = table.find(id.as_bytes()).expect("listed");
+            assert_eq!(class.ids.id(row), id.as_bytes());
+        }
+        assert_eq!(table.find(b"m-70000"), None);
+    }
+
     /// A table too small for its ids is not built, and the table made for them instead is larger
     /// and holds them all.
     #[test]

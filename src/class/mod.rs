@@ -1045,6 +1045,11 @@ mod tests {
         }
         class.list_rows(batch);
         assert_eq!(class.kept(), 20_000);
+        assert!(
+            class.facts.pieces.len() >= 3,
+            "{}",
+            class.facts.pieces.len()
+        );
         let origin = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap();
         for threads in [1, 2, 3, 8] {
             let visits = std::sync::atomic::AtomicUsize::new(0);
@@ -1055,7 +1060,7 @@ mod tests {
                 visits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             });
             assert_eq!(visits.into_inner(), 20_000, "{threads} threads");
-            for index in [0, 8191, 8192, 16_384, 19_999] {
+            for index in 0..20_000 {
                 let facts = class.facts_at(index).unwrap();
                 let expected = origin + chrono::Days::new(index as u64 + threads as u64);
                 assert_eq!(

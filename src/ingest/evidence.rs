@@ -790,6 +790,49 @@ mod tests {
         assert_eq!(cursor.get(), 3);
     }
 
+    /// Summaries of a class large enough to be on huge pages (a map of their own, zeroed by the
+    /// system) start empty and keep what the rules keep, at either end of the map.
+    #[test]
+    fn mapped_summaries_keep_what_the_rules_keep() {
+        let members = 70_000;
+        let mut summaries = Summaries {
+            cases: vec![HugeArray::zeroed(members)],
+            long_ids: LongIds::default(),
+        };
+        assert!(summaries.cases[0].is_mapped());
+        let at = |s: i64| UnixTime {
+            seconds: 1_700_000_000 + s,
+            nanos: 0,
+        };
+        let long = "a-".repeat(20);
+        let (kept, long_ids) = summaries.case_mut(0).unwrap();
+        for index in [0, members / 2, members - 1] {
+            offer(kept, long_ids, Piece::Inmail, index, "e-9", at(5));
+            offer(kept, long_ids, Piece::Inmail, index, "e-8", at(3));
+            offer(kept, long_ids, Piece::Inmail, index, "e-7", at(4));
+            offer(kept, long_ids, Piece::Disclosure, index, "e-2", at(9));
+            offer(kept, long_ids, Piece::Disclosure, index, "e-3", at(10));
+            offer(kept, long_ids, Piece::Disclosure, index, &long, at(10));
+            offer(kept, long_ids, Piece::Disclosure, index, "e-1", at(8));
+        }
+        let workers = [summaries];
+        for index in [0, members / 2, members - 1] {
+            let summary = Summaries::best(&workers, 0, index);
+            let inmail = summary.earliest_inmail.unwrap();
+            assert_eq!(
+                (inmail.evidence_id.as_str(), inmail.occurred_at),
+                ("e-8", at(3).to_utc())
+            );
+            // Equal instants: the smaller id (a long one, kept apart).
+            let disclosure = summary.latest_disclosure.unwrap();
+            assert_eq!(
+                (disclosure.evidence_id, disclosure.occurred_at),
+                (long.clone(), at(10).to_utc())
+            );
+        }
+        assert_eq!(Summaries::best(&workers, 0, 1), EvidenceSummary::default());
+    }
+
     proptest::proptest! {
         /// What `cannot_beat` rules out, the rules' order never keeps: for either piece, any
         /// instants (equal ones included) and any ids.
