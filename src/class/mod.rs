@@ -438,7 +438,7 @@ pub struct ClassRecords {
     facts: Facts,
     ids: MemberIds,
     /// By normalised email: (facts position of the first member with it, members with it).
-    by_email: HashTable<(u32, u32)>,
+    by_email: EmailIndex,
     interest: Option<Interest>,
     /// The interest's ids and emails, to rule most members out without touching its sets.
     prefilter: Prefilter,
@@ -614,9 +614,6 @@ impl ClassRecords {
         });
 
         // Facts, in file order, for the rows that were listed.
-        let kept = kept_facts.iter().map(Vec::len).sum::<usize>();
-        let all = &self.facts;
-        self.by_email.reserve(kept, |&(i, _)| email_hash_at(all, i));
         let mut earlier_line = vec![None; kinds.len()];
         for (row, earlier) in firsts {
             earlier_line[row] = Some(self.ids.lines[earlier]);
@@ -637,7 +634,8 @@ impl ClassRecords {
                 keep
             });
         }
-        let mut next_index = self.facts.len() as u32;
+        let first_index = self.facts.len() as u32;
+        let mut next_index = first_index;
         for piece in pieces {
             self.facts.push_piece(piece);
         }
@@ -648,7 +646,6 @@ impl ClassRecords {
                 Role::Kept if listed && (next_index as usize) < self.facts.len() => {
                     let index = next_index;
                     next_index += 1;
-                    self.index_email(index);
                     index
                 }
                 Role::Kept if listed => NOT_KEPT,
@@ -657,6 +654,8 @@ impl ClassRecords {
             self.ids.facts[first_row + row] = facts;
             self.ids.accepted += 1;
         }
+        self.by_email
+            .add(&self.facts, first_index..next_index, threads);
         Listing {
             first_row,
             earlier: earlier_line,
@@ -676,22 +675,7 @@ impl ClassRecords {
 
     /// Files the email of the facts at `index` (already in place) in the email index.
     fn index_email(&mut self, index: u32) {
-        let all = &self.facts;
-        let email = all
-            .get(index as usize)
-            .and_then(|facts| facts.email_key.as_deref());
-        if let Some(email) = email {
-            // Entries are facts positions, found by the email's hash and compared with the
-            // facts' own normalised email: no second copy of each email.
-            let key_of = |&(i, _): &(u32, u32)| email_hash_at(all, i);
-            let same = |&(i, _): &(u32, u32)| email_at(all, i) == Some(email);
-            match self.by_email.entry(hash_id(email.as_bytes()), same, key_of) {
-                Entry::Occupied(mut seen) => seen.get_mut().1 += 1,
-                Entry::Vacant(slot) => {
-                    slot.insert((index, 1));
-                }
-            }
-        }
+        self.by_email.add(&self.facts, index..index + 1, 1);
     }
 
     /// The id and line of the `row`-th row listed, accepted or not (for messages).
@@ -791,7 +775,92 @@ impl ClassRecords {
     }
 }
 
-/// The hash by which a member's normalised email is found (see `ClassRecords::by_email`).
+/// Kept members by normalised email: for each email, the facts position of the first member
+/// with it and the number of members with it. Entries are facts positions, found by the email's
+/// hash and compared with the facts' own normalised email: no second copy of each email. The
+/// entries are spread over [`BUCKETS`] tables by hash bits, as the ids are, so that indexing a
+/// class of millions fills one small table at a time, in cache, on several threads.
+#[derive(Debug, Clone, Default)]
+struct EmailIndex {
+    tables: Vec<HashTable<(u32, u32)>>,
+}
+
+impl EmailIndex {
+    /// The entry of `email` (normalised), if a kept member has it.
+    fn find(&self, facts: &Facts, email: &str) -> Option<&(u32, u32)> {
+        let hash = hash_id(email.as_bytes());
+        self.tables
+            .get(bucket(hash))?
+            .find(hash, |&(i, _)| email_at(facts, i) == Some(email))
+    }
+
+    /// Files the emails of the facts at `indexes` (after any filed before), on up to `threads`
+    /// threads: each email's entry keeps the first of them.
+    fn add(&mut self, facts: &Facts, indexes: std::ops::Range<u32>, threads: usize) {
+        if self.tables.is_empty() {
+            self.tables.resize_with(BUCKETS, HashTable::new);
+        }
+        let entries: Vec<(u64, u32)> = indexes
+            .filter_map(|i| Some((hash_id(email_at(facts, i)?.as_bytes()), i)))
+            .collect();
+        // The entries by table, each table's in order (a counting sort).
+        let mut starts = vec![0usize; BUCKETS + 1];
+        for &(hash, _) in &entries {
+            starts[bucket(hash) + 1] += 1;
+        }
+        for b in 0..BUCKETS {
+            starts[b + 1] += starts[b];
+        }
+        let mut order = vec![(0u64, 0u32); entries.len()];
+        let mut next = starts.clone();
+        for &(hash, i) in &entries {
+            order[next[bucket(hash)]] = (hash, i);
+            next[bucket(hash)] += 1;
+        }
+        drop(entries);
+        let fill = |tables: &mut [HashTable<(u32, u32)>], first: usize| {
+            for (b, table) in (first..).zip(tables) {
+                let rows = &order[starts[b]..starts[b + 1]];
+                let key_of = |&(i, _): &(u32, u32)| email_hash_at(facts, i);
+                table.reserve(rows.len(), key_of);
+                for &(hash, index) in rows {
+                    // The emails are read only when an entry's tag matches (rarely but for
+                    // a repeated email): the facts are not walked in the tables' order.
+                    let same = |&(i, _): &(u32, u32)| email_at(facts, i) == email_at(facts, index);
+                    match table.entry(hash, same, key_of) {
+                        Entry::Occupied(mut seen) => seen.get_mut().1 += 1,
+                        Entry::Vacant(slot) => {
+                            slot.insert((index, 1));
+                        }
+                    }
+                }
+            }
+        };
+        if threads <= 1 || order.len() < 4096 {
+            fill(&mut self.tables, 0);
+            return;
+        }
+        // Each thread takes a run of tables holding about an equal share of the entries.
+        let share = order.len().div_ceil(threads).max(1);
+        std::thread::scope(|scope| {
+            let mut rest: &mut [HashTable<(u32, u32)>] = &mut self.tables;
+            let mut from = 0;
+            while from < BUCKETS {
+                let mut to = from + 1;
+                while to < BUCKETS && starts[to] - starts[from] < share {
+                    to += 1;
+                }
+                let (mine, later) = rest.split_at_mut(to - from);
+                rest = later;
+                let fill = &fill;
+                scope.spawn(move || fill(mine, from));
+                from = to;
+            }
+        });
+    }
+}
+
+/// The hash by which a member's normalised email is found (see [`EmailIndex`]).
 fn email_hash(facts: &MemberFacts) -> u64 {
     hash_id(facts.email_key.as_deref().unwrap_or("").as_bytes())
 }
@@ -989,11 +1058,7 @@ impl ClassList for ClassRecords {
     }
 
     fn members_with_email(&self, email_key: &str) -> EmailMatch<'_> {
-        let found = self
-            .by_email
-            .find(hash_id(email_key.as_bytes()), |&(i, _)| {
-                email_at(&self.facts, i) == Some(email_key)
-            });
+        let found = self.by_email.find(&self.facts, email_key);
         match found {
             None => EmailMatch::None,
             Some(&(i, 1)) => self
@@ -1029,6 +1094,59 @@ mod tests {
 
     fn batch_push(batch: &mut RowBatch, id: &str, line: u64, kind: RowKind) {
         batch.push(id.as_bytes(), hash_id(id.as_bytes()), line, kind);
+    }
+
+    /// Emails filed in bulk (in tables chosen by hash bits, on several threads) are found as
+    /// filed one by one: each email's first member, or how many members share it, across two
+    /// batches and members filed one at a time after them.
+    #[test]
+    fn emails_filed_in_bulk_are_found_with_their_first_member_and_count() {
+        let email = |i: u64| match i % 10 {
+            // Every tenth shares one of 90 emails with about twenty others; some are written in
+            // upper case with spaces around.
+            0 => format!("shared-{}@example.com", i % 900),
+            7 => format!("  Member-{i}@Example.COM "),
+            _ => format!("member-{i}@example.com"),
+        };
+        let mut class = ClassRecords::new();
+        for (from, to) in [(0, 12_000), (12_000, 20_000)] {
+            let mut batch = RowBatch::default();
+            for i in from..to {
+                let id = format!("m-{i}");
+                batch_push(
+                    &mut batch,
+                    &id,
+                    i + 2,
+                    RowKind::Kept(member(&id, &email(i))),
+                );
+            }
+            class.list_rows(batch);
+        }
+        for i in 20_000..20_010 {
+            class
+                .insert(member(&format!("m-{i}"), &email(i)), i + 2)
+                .unwrap();
+        }
+        let mut expected: std::collections::HashMap<String, (u64, usize)> = Default::default();
+        for i in 0..20_010 {
+            let key = email(i).trim().to_lowercase();
+            expected.entry(key).or_insert((i, 0)).1 += 1;
+        }
+        assert_eq!(expected.len(), 18_009 + 90);
+        for (key, (first, count)) in &expected {
+            match class.members_with_email(key) {
+                EmailMatch::One(facts) => {
+                    assert_eq!(*count, 1, "{key}");
+                    assert_eq!(facts.member.member_id.0, format!("m-{first}"));
+                }
+                EmailMatch::Many(n) => assert_eq!(n, *count, "{key}"),
+                EmailMatch::None => panic!("{key} not found"),
+            }
+        }
+        assert_eq!(
+            class.members_with_email("nobody@example.com"),
+            EmailMatch::None
+        );
     }
 
     /// Work on every member's facts spread over threads visits each member once, with its own
