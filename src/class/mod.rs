@@ -535,23 +535,11 @@ impl ClassRecords {
         }
         self.ids.facts.resize(first_row + kinds.len(), NOT_LISTED);
 
-        // The rows of each table in file order (a stable counting sort by table), each with its
-        // hash and whether it is to be listed, so that filling a table reads them in sequence.
-        let mut starts = vec![0usize; BUCKETS + 1];
-        for &h in &hashes {
-            starts[bucket(h) + 1] += 1;
-        }
-        for b in 0..BUCKETS {
-            starts[b + 1] += starts[b];
-        }
-        // (hash, row * 2 + 1 if to be listed).
-        let mut order = vec![(0u64, 0usize); hashes.len()];
-        let mut next = starts.clone();
-        for (row, (&h, kind)) in hashes.iter().zip(&kinds).enumerate() {
-            let accept = usize::from(*kind != Role::Rejected);
-            order[next[bucket(h)]] = (h, row << 1 | accept);
-            next[bucket(h)] += 1;
-        }
+        // The rows of each table in file order, each with its hash and whether it is to be
+        // listed (row * 2 + 1 if so), so that filling a table reads them in sequence.
+        let (order, starts) = by_table(&hashes, |row| {
+            row << 1 | usize::from(kinds[row] != Role::Rejected)
+        });
         drop(hashes);
 
         // Each thread takes a run of tables holding about an equal share of the rows.
@@ -568,16 +556,8 @@ impl ClassRecords {
         let mut firsts: Vec<(usize, usize)> = Vec::new();
         std::thread::scope(|scope| {
             let mut handles = Vec::new();
-            let mut rest: &mut [HashTable<usize>] = tables;
-            let mut from = 0;
-            while from < BUCKETS {
-                let mut to = from + 1;
-                while to < BUCKETS && starts[to] - starts[from] < share {
-                    to += 1;
-                }
-                let (mine, later) = rest.split_at_mut(to - from);
-                rest = later;
-                let range = from..to;
+            for (from, mine) in runs_of_tables(tables, starts, share) {
+                let range = from..from + mine.len();
                 handles.push(scope.spawn(move || {
                     let mut found = Vec::new();
                     let id = |i: usize| id_at(bytes, all_ends, i);
@@ -603,7 +583,6 @@ impl ClassRecords {
                     }
                     found
                 }));
-                from = to;
             }
             for handle in handles {
                 let found = handle
@@ -800,24 +779,11 @@ impl EmailIndex {
         if self.tables.is_empty() {
             self.tables.resize_with(BUCKETS, HashTable::new);
         }
-        let entries: Vec<(u64, u32)> = indexes
+        let (hashes, with_email): (Vec<u64>, Vec<u32>) = indexes
             .filter_map(|i| Some((hash_id(email_at(facts, i)?.as_bytes()), i)))
-            .collect();
-        // The entries by table, each table's in order (a counting sort).
-        let mut starts = vec![0usize; BUCKETS + 1];
-        for &(hash, _) in &entries {
-            starts[bucket(hash) + 1] += 1;
-        }
-        for b in 0..BUCKETS {
-            starts[b + 1] += starts[b];
-        }
-        let mut order = vec![(0u64, 0u32); entries.len()];
-        let mut next = starts.clone();
-        for &(hash, i) in &entries {
-            order[next[bucket(hash)]] = (hash, i);
-            next[bucket(hash)] += 1;
-        }
-        drop(entries);
+            .unzip();
+        let (order, starts) = by_table(&hashes, |k| with_email[k]);
+        drop((hashes, with_email));
         let fill = |tables: &mut [HashTable<(u32, u32)>], first: usize| {
             for (b, table) in (first..).zip(tables) {
                 let rows = &order[starts[b]..starts[b + 1]];
@@ -843,21 +809,58 @@ impl EmailIndex {
         // Each thread takes a run of tables holding about an equal share of the entries.
         let share = order.len().div_ceil(threads).max(1);
         std::thread::scope(|scope| {
-            let mut rest: &mut [HashTable<(u32, u32)>] = &mut self.tables;
-            let mut from = 0;
-            while from < BUCKETS {
-                let mut to = from + 1;
-                while to < BUCKETS && starts[to] - starts[from] < share {
-                    to += 1;
-                }
-                let (mine, later) = rest.split_at_mut(to - from);
-                rest = later;
+            for (from, mine) in runs_of_tables(&mut self.tables, &starts, share) {
                 let fill = &fill;
                 scope.spawn(move || fill(mine, from));
-                from = to;
             }
         });
     }
+}
+
+/// The entries `(hashes[k], value(k))` in a stable counting sort by the table each hash
+/// chooses ([`bucket`]), and where each table's entries start: table `b`'s are
+/// `starts[b]..starts[b + 1]`, in the order of `hashes`.
+fn by_table<T: Copy + Default>(
+    hashes: &[u64],
+    value: impl Fn(usize) -> T,
+) -> (Vec<(u64, T)>, Vec<usize>) {
+    let mut starts = vec![0usize; BUCKETS + 1];
+    for &hash in hashes {
+        starts[bucket(hash) + 1] += 1;
+    }
+    for b in 0..BUCKETS {
+        starts[b + 1] += starts[b];
+    }
+    let mut order = vec![(0, T::default()); hashes.len()];
+    let mut next = starts.clone();
+    for (k, &hash) in hashes.iter().enumerate() {
+        order[next[bucket(hash)]] = (hash, value(k));
+        next[bucket(hash)] += 1;
+    }
+    (order, starts)
+}
+
+/// `tables` cut into runs of consecutive tables holding about `share` entries each (table `b`
+/// holding `starts[b]..starts[b + 1]`, as from [`by_table`]), each with the index of its first
+/// table: one run per thread.
+fn runs_of_tables<'t, T>(
+    mut tables: &'t mut [T],
+    starts: &[usize],
+    share: usize,
+) -> Vec<(usize, &'t mut [T])> {
+    let mut runs = Vec::new();
+    let mut from = 0;
+    while !tables.is_empty() {
+        let mut to = from + 1;
+        while to < from + tables.len() && starts[to] - starts[from] < share {
+            to += 1;
+        }
+        let (run, rest) = tables.split_at_mut(to - from);
+        runs.push((from, run));
+        tables = rest;
+        from = to;
+    }
+    runs
 }
 
 /// The hash by which a member's normalised email is found (see [`EmailIndex`]).
@@ -1094,6 +1097,40 @@ mod tests {
 
     fn batch_push(batch: &mut RowBatch, id: &str, line: u64, kind: RowKind) {
         batch.push(id.as_bytes(), hash_id(id.as_bytes()), line, kind);
+    }
+
+    proptest::proptest! {
+        /// The counting sort keeps each table's entries in their order, and the runs handed to
+        /// the threads take every table once, in order, each run about its share.
+        #[test]
+        fn entries_by_table_and_runs_of_tables_cover_everything_once(
+            hashes in proptest::collection::vec(proptest::num::u64::ANY, 0..3000),
+            threads in 1usize..9,
+        ) {
+            let (order, starts) = by_table(&hashes, |k| k);
+            proptest::prop_assert_eq!(starts.len(), BUCKETS + 1);
+            proptest::prop_assert_eq!(starts[BUCKETS], hashes.len());
+            for b in 0..BUCKETS {
+                let mine = &order[starts[b]..starts[b + 1]];
+                proptest::prop_assert!(mine.iter().all(|&(h, k)| bucket(h) == b && hashes[k] == h));
+                proptest::prop_assert!(mine.windows(2).all(|w| w[0].1 < w[1].1));
+            }
+            let mut tables: Vec<usize> = (0..BUCKETS).collect();
+            let share = hashes.len().div_ceil(threads).max(1);
+            let runs = runs_of_tables(&mut tables, &starts, share);
+            let mut next = 0;
+            for (from, run) in &runs {
+                proptest::prop_assert_eq!(*from, next);
+                proptest::prop_assert_eq!(run.first(), Some(&next));
+                next += run.len();
+                // A run stops at the table that would take it past its share.
+                if run.len() > 1 {
+                    let last = from + run.len() - 1;
+                    proptest::prop_assert!(starts[last] - starts[*from] < share);
+                }
+            }
+            proptest::prop_assert_eq!(next, BUCKETS);
+        }
     }
 
     /// Emails filed in bulk (in tables chosen by hash bits, on several threads) are found as
