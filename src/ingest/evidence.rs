@@ -753,8 +753,8 @@ mod tests {
     }
 
     /// A row's member comes from the look-ahead's answers when its id is the last one's, the
-    /// next one's or the one after, and from the id table otherwise. The answers here are made unlike the
-    /// table's (kept where the table lists the member only), to see which one is used.
+    /// next one's or the one after, and from the id table otherwise. The answers here are made
+    /// unlike the table's (kept where the table lists the member only), to see which one is used.
     #[test]
     fn rows_take_their_member_from_the_look_ahead_or_else_the_table() {
         let mut class = ClassRecords::new();

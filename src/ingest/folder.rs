@@ -1007,7 +1007,9 @@ mod tests {
         /// The same answer as lower-casing the row's tier and looking it up, for any text.
         #[test]
         fn eligible_tier_agrees_with_lower_casing(
-            tier in proptest::string::string_regex("(?i)(career|sales_navigator|équipe|straße|ß|[a-zé_ ]{0,12})").unwrap(),
+            tier in proptest::string::string_regex(
+                "(?i)(career|sales_navigator|équipe|straße|ß|[a-zé_ ]{0,12})"
+            ).unwrap(),
         ) {
             let mut tiers = tiers();
             tiers.push("Sales_Navigator".into());

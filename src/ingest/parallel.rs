@@ -98,7 +98,8 @@ pub trait RowSink: Sync {
     /// not hold it yet; so the records handed over after a call are those of the run seen three
     /// calls before it. Where no run seen holds the next record (at the end of a reading buffer,
     /// or when a record spanned several lines), the runs start again from that record: four
-    /// calls come at once (three to see the runs ahead, one as the record's run is reached). The default does nothing.
+    /// calls come at once (three to see the runs ahead, one as the record's run is reached).
+    /// The default does nothing.
     fn look_ahead(
         &self,
         _header: &Header,
