@@ -175,6 +175,9 @@ enum Command {
         /// Print the wall time of loading each file and of setting up the desk on stderr.
         #[arg(long)]
         timings: bool,
+        /// Threads reading large files [default: the number of cores]. Results never depend on it.
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
     },
     /// Counsel's census: every class member evaluated as a would-be claimant (one timely, attested
     /// claim by member id, no actual damages), and the exposure at claims rates of 1%, 4%, 9%,
@@ -191,6 +194,12 @@ enum Command {
         /// No summary on the terminal.
         #[arg(long, short)]
         quiet: bool,
+        /// Threads reading large files [default: the number of cores]. Results never depend on it.
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
+        /// Print the wall time of each phase (reading each file, the census, writing) on stderr.
+        #[arg(long)]
+        timings: bool,
     },
     /// What-if: decide every claim under two case files on one reading of the data, and write
     /// comparison.csv (the claims whose status, reasons or payment differ) and comparison.json
@@ -207,6 +216,12 @@ enum Command {
         /// No table of changes on the terminal.
         #[arg(long, short)]
         quiet: bool,
+        /// Threads reading large files [default: the number of cores]. Results never depend on it.
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
+        /// Print the wall time of each phase (reading each file, deciding, writing) on stderr.
+        #[arg(long)]
+        timings: bool,
     },
     /// Write a deterministic synthetic data folder (with a case.toml) of N members.
     Generate {
@@ -252,10 +267,7 @@ fn main() -> ExitCode {
             threads,
             timings,
         } => {
-            let mut folder = data_folder(data_dir, case_file);
-            if let Some(n) = threads {
-                folder = folder.with_threads(n);
-            }
+            let folder = with_threads(data_folder(data_dir, case_file), threads);
             let options = Options {
                 strict,
                 quiet,
@@ -307,19 +319,38 @@ fn main() -> ExitCode {
             data_dir,
             case_file,
             timings,
-        } => intake(&data_folder(data_dir, case_file), timings),
+            threads,
+        } => intake(
+            &with_threads(data_folder(data_dir, case_file), threads),
+            timings,
+        ),
         Command::Exposure {
             data_dir,
             case_file,
             out,
             quiet,
-        } => exposure(&data_folder(data_dir, case_file), &out, quiet),
+            threads,
+            timings,
+        } => exposure(
+            &with_threads(data_folder(data_dir, case_file), threads),
+            &out,
+            quiet,
+            timings,
+        ),
         Command::Compare {
             data_dir,
             cases,
             out,
             quiet,
-        } => compare(&DataFolder::new(data_dir), &cases, &out, quiet),
+            threads,
+            timings,
+        } => compare(
+            &with_threads(DataFolder::new(data_dir), threads),
+            &cases,
+            &out,
+            quiet,
+            timings,
+        ),
         Command::Generate {
             out_dir,
             members,
@@ -355,6 +386,14 @@ fn data_folder(dir: PathBuf, case_file: Option<PathBuf>) -> DataFolder {
     let folder = DataFolder::new(dir);
     match case_file {
         Some(file) => folder.with_case_file(file),
+        None => folder,
+    }
+}
+
+/// `folder` read on `threads` threads, when given (the number of cores otherwise).
+fn with_threads(folder: DataFolder, threads: Option<usize>) -> DataFolder {
+    match threads {
+        Some(n) => folder.with_threads(n),
         None => folder,
     }
 }
@@ -505,6 +544,7 @@ fn compare(
     cases: &[PathBuf],
     out: &Path,
     quiet: bool,
+    timings: bool,
 ) -> Result<ExitCode, String> {
     if cases.len() != 2 {
         eprintln!(
@@ -515,15 +555,19 @@ fn compare(
     }
     require_folder(folder)?;
     output::check_out_dir(out)?;
+    let mut clock = Stopwatch::new(timings);
     let both = folder
-        .load_cases(cases, &mut NoProgress)
+        .load_cases(cases, &mut clock.watch(&mut NoProgress))
         .map_err(|e| e.to_string())?;
     let (a, b) = (&both[0], &both[1]);
     let decisions_a = premium_claims::decide(a).map_err(|e| e.to_string())?;
     let decisions_b = premium_claims::decide(b).map_err(|e| e.to_string())?;
+    clock.lap("decide");
     let comparison = premium_claims::Comparison::of((a, &decisions_a), (b, &decisions_b));
     let files = comparison.render().map_err(|e| e.to_string())?;
+    clock.lap("compare and render");
     output::write_atomically(out, &files).map_err(|e| format!("cannot write outputs: {e}"))?;
+    clock.lap("write");
     if !quiet {
         let name = |t: &premium_claims::CaseTotals| t.file.clone().unwrap_or_default();
         out!("A: {}", name(&comparison.a));
@@ -563,21 +607,33 @@ fn compare(
 /// `folder` loaded with every member kept, and its census.
 fn census_of(
     folder: &DataFolder,
+    clock: &mut Stopwatch,
 ) -> Result<(premium_claims::Dataset, premium_claims::Exposure), String> {
     let folder = folder
         .clone()
         .with_loading(premium_claims::Loading::EveryMember);
-    let data = folder.load(&mut NoProgress).map_err(|e| e.to_string())?;
+    let data = folder
+        .load(&mut clock.watch(&mut NoProgress))
+        .map_err(|e| e.to_string())?;
     let census = premium_claims::exposure(&data).map_err(|e| e.to_string())?;
+    clock.lap("census");
     Ok((data, census))
 }
 
-fn exposure(folder: &DataFolder, out: &Path, quiet: bool) -> Result<ExitCode, String> {
+fn exposure(
+    folder: &DataFolder,
+    out: &Path,
+    quiet: bool,
+    timings: bool,
+) -> Result<ExitCode, String> {
     require_folder(folder)?;
     output::check_out_dir(out)?;
-    let (data, census) = census_of(folder)?;
+    let mut clock = Stopwatch::new(timings);
+    let (data, census) = census_of(folder, &mut clock)?;
     let files = census.render().map_err(|e| e.to_string())?;
+    clock.lap("render");
     output::write_atomically(out, &files).map_err(|e| format!("cannot write outputs: {e}"))?;
+    clock.lap("write");
     if !quiet {
         out!("{} ({})", data.case.name, data.case.docket);
         out!("class members:        {:>12}", census.class_members());
@@ -825,7 +881,7 @@ fn verify(out: &Path, folder: &DataFolder) -> Result<ExitCode, String> {
     require_folder(folder)?;
     // A folder written by `exposure` is re-made by the census, every member kept.
     if out.join("exposure.json").is_file() {
-        let (_data, census) = census_of(folder)?;
+        let (_data, census) = census_of(folder, &mut Stopwatch::new(false))?;
         let files = census.render().map_err(|e| e.to_string())?;
         return verified(out, folder.dir(), &files);
     }
