@@ -105,8 +105,11 @@ impl Key {
     }
 }
 
+/// Rows a table's build fetches the first bucket of before it puts them in.
+const BUILD_AHEAD: usize = 16;
+
 /// The two buckets where an id may be, from its hash.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Homes {
     first: usize,
     second: usize,
@@ -192,18 +195,29 @@ impl<'a> FlatTable<'a> {
             class,
         };
         let buckets: &mut [Bucket] = &mut table.buckets;
-        for row in 0..ids.rows() {
-            if !ids.is_member(row) {
-                continue;
+        // The rows go in a few places behind the one whose first bucket is fetched: each
+        // insert then finds its bucket in cache instead of waiting for it (the table is tens of
+        // megabytes, read at random).
+        let mut ahead = [(0usize, Homes::default()); BUILD_AHEAD];
+        let members = (0..ids.rows()).filter(|&row| ids.is_member(row));
+        for (n, row) in members.map(Some).chain([None; BUILD_AHEAD]).enumerate() {
+            let at = n % BUILD_AHEAD;
+            if n >= BUILD_AHEAD {
+                let (behind, homes) = ahead[at];
+                let id = ids.id(behind);
+                let slot = Slot {
+                    id: padded(id),
+                    len: id.len() as u32,
+                    facts: ids.facts[behind],
+                    row: behind as u32,
+                };
+                insert(buckets, class, slot, homes)?;
             }
-            let id = ids.id(row);
-            let slot = Slot {
-                id: padded(id),
-                len: id.len() as u32,
-                facts: ids.facts[row],
-                row: row as u32,
-            };
-            insert(buckets, class, slot, homes_in(buckets.len(), id))?;
+            if let Some(row) = row {
+                let homes = homes_in(buckets.len(), ids.id(row));
+                mem_prefetch::prefetch_write_data::<_, 3>(&buckets[homes.first]);
+                ahead[at] = (row, homes);
+            }
         }
         Some(table)
     }
