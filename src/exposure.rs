@@ -448,23 +448,44 @@ impl Exposure {
 }
 
 fn exposure_csv(census: &Exposure) -> std::io::Result<Vec<u8>> {
-    // Sized for the usual row (id, `false`, one code) up front: a buffer of tens of megabytes
-    // grown by doubling would hold its old and new copies at once, at the run's peak memory.
-    let estimate: usize = census
-        .members
-        .iter()
-        .map(|m| m.member_id.0.len() + 32)
-        .sum();
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(Vec::with_capacity(estimate));
-    w.write_record(["member_id", "eligible", "reasons"])?;
-    for m in &census.members {
-        let eligible = if m.eligible() { "true" } else { "false" };
-        w.write_record([m.member_id.0.as_str(), eligible, &m.reasons.to_string()])?;
+    let writer = |capacity: usize| {
+        csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(Vec::with_capacity(capacity))
+    };
+    let mut header = writer(64);
+    header.write_record(["member_id", "eligible", "reasons"])?;
+    let mut out = header
+        .into_inner()
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    // A million rows are written in shares on several threads, each into its own buffer, put
+    // together in order: each row's bytes depend on that row alone.
+    let shares = shares::map_shares(
+        &census.members,
+        shares::share_size(census.members.len()),
+        |members| -> std::io::Result<Vec<u8>> {
+            // Sized for the usual row (id, `false`, one code) up front: a buffer grown by
+            // doubling would hold its old and new copies at once, at the run's peak memory.
+            let estimate = members.iter().map(|m| m.member_id.0.len() + 32).sum();
+            let mut w = writer(estimate);
+            let mut reasons = String::new();
+            for m in members {
+                use std::fmt::Write as _;
+                let eligible = if m.eligible() { "true" } else { "false" };
+                reasons.clear();
+                let _ = write!(reasons, "{}", m.reasons);
+                w.write_record([m.member_id.0.as_str(), eligible, &reasons])?;
+            }
+            w.into_inner()
+                .map_err(|e| std::io::Error::other(e.to_string()))
+        },
+    );
+    let shares = shares.into_iter().collect::<std::io::Result<Vec<_>>>()?;
+    out.reserve_exact(shares.iter().map(Vec::len).sum());
+    for share in shares {
+        out.extend_from_slice(&share);
     }
-    w.into_inner()
-        .map_err(|e| std::io::Error::other(e.to_string()))
+    Ok(out)
 }
 
 impl Serialize for Exposure {
