@@ -448,6 +448,11 @@ impl Exposure {
 }
 
 fn exposure_csv(census: &Exposure) -> std::io::Result<Vec<u8>> {
+    exposure_csv_in_shares(census, shares::share_size(census.members.len()))
+}
+
+/// [`exposure_csv`], the rows written in shares of `share` members, one thread per share.
+fn exposure_csv_in_shares(census: &Exposure, share: usize) -> std::io::Result<Vec<u8>> {
     let writer = |capacity: usize| {
         csv::WriterBuilder::new()
             .terminator(csv::Terminator::Any(b'\n'))
@@ -462,7 +467,7 @@ fn exposure_csv(census: &Exposure) -> std::io::Result<Vec<u8>> {
     // together in order: each row's bytes depend on that row alone.
     let shares = shares::map_shares(
         &census.members,
-        shares::share_size(census.members.len()),
+        share,
         |members| -> std::io::Result<Vec<u8>> {
             // Sized for the usual row (id, `false`, one code) up front: a buffer grown by
             // doubling would hold its old and new copies at once, at the run's peak memory.
@@ -511,6 +516,46 @@ mod tests {
     use super::*;
     use crate::{DataFolder, Loading, NoProgress};
 
+    /// Each member's row as written by hand: an id that needs quoting quoted, reasons joined by
+    /// `;`, and the rows in order whatever the shares.
+    #[test]
+    fn exposure_rows_are_written_in_order_whatever_the_shares() {
+        let member = |id: &str, reasons: &[Reason]| MemberCensus {
+            member_id: MemberId(id.to_string()),
+            reasons: reasons.iter().fold(Reasons::NONE, |mut r, &code| {
+                r.insert(code);
+                r
+            }),
+        };
+        let census = Exposure {
+            members: vec![
+                member("m-1", &[]),
+                member("m,2", &[Reason::NoEligiblePremium]),
+                member("m-3", &[Reason::NoEligiblePremium, Reason::OptedOutOfClass]),
+                member("m-4", &[]),
+            ],
+            by_reason: [0; 20],
+            eligible: 2,
+            statutory_exposure: Cents::ZERO,
+            scenarios: Vec::new(),
+            report: String::new(),
+        };
+        // Codes in the canonical order, whatever order they were found in.
+        let expected = "member_id,eligible,reasons\n\
+                        m-1,true,\n\
+                        \"m,2\",false,NO_ELIGIBLE_PREMIUM\n\
+                        m-3,false,OPTED_OUT_OF_CLASS;NO_ELIGIBLE_PREMIUM\n\
+                        m-4,true,\n";
+        for share in [1, 2, 3, usize::MAX] {
+            let file = exposure_csv_in_shares(&census, share).unwrap();
+            assert_eq!(
+                String::from_utf8(file).unwrap(),
+                expected,
+                "shares of {share}"
+            );
+        }
+    }
+
     /// However the class is shared among threads, each member keeps its own evaluation, in the
     /// class list's order.
     #[test]
@@ -538,6 +583,16 @@ mod tests {
         // Both kinds of answer are there to be put out of order.
         assert!(whole.iter().any(MemberCensus::eligible));
         assert!(!whole.iter().all(MemberCensus::eligible));
+        // The file, from rows written in shares, is the same bytes as from one share.
+        let census = exposure(&data).unwrap();
+        let whole_file = exposure_csv_in_shares(&census, usize::MAX).unwrap();
+        for share in [1, 2, 7, 46] {
+            assert_eq!(
+                exposure_csv_in_shares(&census, share).unwrap(),
+                whole_file,
+                "exposure.csv in shares of {share}"
+            );
+        }
         for share in [1, 2, 7, 46] {
             let shared = census_in_shares(&data, share);
             assert_eq!(shared.len(), whole.len(), "shares of {share}");

@@ -144,3 +144,70 @@ fn exposure_says_how_many_input_rows_were_rejected() {
         .unwrap_or_else(|| panic!("no rejected rows line in\n{stdout}"));
     assert_eq!(line.split_whitespace().nth(3), Some("20"), "{line}");
 }
+
+/// `exposure` and `compare` read on one thread write the same files as on several, and
+/// `--timings` names each phase on stderr (nothing on stdout with `--quiet`).
+#[test]
+fn exposure_and_compare_take_threads_and_timings() {
+    let dir = reference();
+    let input = dir.join("input");
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |args: &[&str], out: &Path| {
+        let o = bin().args(args).arg("--out").arg(out).output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        o
+    };
+    let input_arg = input.to_str().unwrap();
+    let (one, many) = (tmp.path().join("e1"), tmp.path().join("e2"));
+    let o = run(
+        &["exposure", input_arg, "--threads", "1", "--timings", "-q"],
+        &one,
+    );
+    assert!(o.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    for phase in ["members.csv", "evidence.csv", "census", "render", "write"] {
+        assert!(stderr.contains(&format!("timing: {phase}")), "{stderr}");
+    }
+    run(&["exposure", input_arg, "-q"], &many);
+    for file in ["exposure.csv", "exposure.json", "report.md"] {
+        assert_eq!(
+            std::fs::read(one.join(file)).unwrap(),
+            std::fs::read(many.join(file)).unwrap(),
+            "{file}"
+        );
+    }
+    let case_a = input.join("case.toml");
+    let case_b = dir.join("case-b.toml");
+    let (a, b) = (case_a.to_str().unwrap(), case_b.to_str().unwrap());
+    let (one, many) = (tmp.path().join("c1"), tmp.path().join("c2"));
+    let o = run(
+        &[
+            "compare",
+            input_arg,
+            "--case",
+            a,
+            "--case",
+            b,
+            "--threads",
+            "1",
+            "--timings",
+            "-q",
+        ],
+        &one,
+    );
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    for phase in ["evidence.csv", "decide", "compare and render", "write"] {
+        assert!(stderr.contains(&format!("timing: {phase}")), "{stderr}");
+    }
+    run(
+        &["compare", input_arg, "--case", a, "--case", b, "-q"],
+        &many,
+    );
+    for file in ["comparison.csv", "comparison.json"] {
+        assert_eq!(
+            std::fs::read(one.join(file)).unwrap(),
+            std::fs::read(many.join(file)).unwrap(),
+            "{file}"
+        );
+    }
+}
