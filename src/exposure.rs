@@ -448,49 +448,29 @@ impl Exposure {
 }
 
 fn exposure_csv(census: &Exposure) -> std::io::Result<Vec<u8>> {
-    exposure_csv_in_shares(census, shares::share_size(census.members.len()))
-}
-
-/// [`exposure_csv`], the rows written in shares of `share` members, one thread per share.
-fn exposure_csv_in_shares(census: &Exposure, share: usize) -> std::io::Result<Vec<u8>> {
-    let writer = |capacity: usize| {
-        csv::WriterBuilder::new()
-            .terminator(csv::Terminator::Any(b'\n'))
-            .from_writer(Vec::with_capacity(capacity))
-    };
-    let mut header = writer(64);
-    header.write_record(["member_id", "eligible", "reasons"])?;
-    let mut out = header
-        .into_inner()
-        .map_err(|e| std::io::Error::other(e.to_string()))?;
-    // A million rows are written in shares on several threads, each into its own buffer, put
-    // together in order: each row's bytes depend on that row alone.
-    let shares = shares::map_shares(
-        &census.members,
-        share,
-        |members| -> std::io::Result<Vec<u8>> {
-            // Sized for the usual row (id, `false`, one code) up front: a buffer grown by
-            // doubling would hold its old and new copies at once, at the run's peak memory.
-            let estimate = members.iter().map(|m| m.member_id.0.len() + 32).sum();
-            let mut w = writer(estimate);
-            let mut reasons = String::new();
-            for m in members {
-                use std::fmt::Write as _;
-                let eligible = if m.eligible() { "true" } else { "false" };
-                reasons.clear();
-                let _ = write!(reasons, "{}", m.reasons);
-                w.write_record([m.member_id.0.as_str(), eligible, &reasons])?;
-            }
-            w.into_inner()
-                .map_err(|e| std::io::Error::other(e.to_string()))
-        },
-    );
-    let shares = shares.into_iter().collect::<std::io::Result<Vec<_>>>()?;
-    out.reserve_exact(shares.iter().map(Vec::len).sum());
-    for share in shares {
-        out.extend_from_slice(&share);
+    use std::fmt::Write as _;
+    // Sized for the usual row (id, `false`, one code) up front: a buffer of tens of megabytes
+    // grown by doubling, or put together from pieces, would hold two copies at once, at the
+    // run's peak memory.
+    let estimate: usize = census
+        .members
+        .iter()
+        .map(|m| m.member_id.0.len() + 32)
+        .sum();
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::with_capacity(estimate));
+    w.write_record(["member_id", "eligible", "reasons"])?;
+    // One string for every row's reasons, not one made per row.
+    let mut reasons = String::new();
+    for m in &census.members {
+        let eligible = if m.eligible() { "true" } else { "false" };
+        reasons.clear();
+        let _ = write!(reasons, "{}", m.reasons);
+        w.write_record([m.member_id.0.as_str(), eligible, &reasons])?;
     }
-    Ok(out)
+    w.into_inner()
+        .map_err(|e| std::io::Error::other(e.to_string()))
 }
 
 impl Serialize for Exposure {
@@ -517,9 +497,9 @@ mod tests {
     use crate::{DataFolder, Loading, NoProgress};
 
     /// Each member's row as written by hand: an id that needs quoting quoted, reasons joined by
-    /// `;`, and the rows in order whatever the shares.
+    /// `;` in the canonical order, the rows in the census's order.
     #[test]
-    fn exposure_rows_are_written_in_order_whatever_the_shares() {
+    fn exposure_rows_are_as_written_by_hand() {
         let member = |id: &str, reasons: &[Reason]| MemberCensus {
             member_id: MemberId(id.to_string()),
             reasons: reasons.iter().fold(Reasons::NONE, |mut r, &code| {
@@ -546,14 +526,8 @@ mod tests {
                         \"m,2\",false,NO_ELIGIBLE_PREMIUM\n\
                         m-3,false,OPTED_OUT_OF_CLASS;NO_ELIGIBLE_PREMIUM\n\
                         m-4,true,\n";
-        for share in [1, 2, 3, usize::MAX] {
-            let file = exposure_csv_in_shares(&census, share).unwrap();
-            assert_eq!(
-                String::from_utf8(file).unwrap(),
-                expected,
-                "shares of {share}"
-            );
-        }
+        let file = exposure_csv(&census).unwrap();
+        assert_eq!(String::from_utf8(file).unwrap(), expected);
     }
 
     /// However the class is shared among threads, each member keeps its own evaluation, in the
@@ -583,16 +557,6 @@ mod tests {
         // Both kinds of answer are there to be put out of order.
         assert!(whole.iter().any(MemberCensus::eligible));
         assert!(!whole.iter().all(MemberCensus::eligible));
-        // The file, from rows written in shares, is the same bytes as from one share.
-        let census = exposure(&data).unwrap();
-        let whole_file = exposure_csv_in_shares(&census, usize::MAX).unwrap();
-        for share in [1, 2, 7, 46] {
-            assert_eq!(
-                exposure_csv_in_shares(&census, share).unwrap(),
-                whole_file,
-                "exposure.csv in shares of {share}"
-            );
-        }
         for share in [1, 2, 7, 46] {
             let shared = census_in_shares(&data, share);
             assert_eq!(shared.len(), whole.len(), "shares of {share}");

@@ -172,12 +172,12 @@ enum Command {
         /// Case file [default: DATA_DIR/case.toml].
         #[arg(long = "case", value_name = "FILE")]
         case_file: Option<PathBuf>,
-        /// Print the wall time of loading each file and of setting up the desk on stderr.
-        #[arg(long)]
-        timings: bool,
         /// Threads reading large files [default: the number of cores]. Results never depend on it.
         #[arg(long, value_name = "N")]
         threads: Option<usize>,
+        /// Print the wall time of loading each file and of setting up the desk on stderr.
+        #[arg(long)]
+        timings: bool,
     },
     /// Counsel's census: every class member evaluated as a would-be claimant (one timely, attested
     /// claim by member id, no actual damages), and the exposure at claims rates of 1%, 4%, 9%,
@@ -318,8 +318,8 @@ fn main() -> ExitCode {
         Command::Intake {
             data_dir,
             case_file,
-            timings,
             threads,
+            timings,
         } => intake(
             &with_threads(data_folder(data_dir, case_file), threads),
             timings,

@@ -100,7 +100,10 @@ mod tests {
         fn kinds_from_bytes_agree_with_kinds_from_text(
             name in proptest::sample::select(vec!["inmail_received", "inmail_sent", "disclosure"]),
             upper in proptest::collection::vec(proptest::bool::ANY, 15),
-            change in proptest::option::of((0usize..15, proptest::sample::select(vec![b'a', b'E', b'_', b'-', b' ', b'@', b'`', 0x7f, 0xff]))),
+            change in proptest::option::of((
+                0usize..15,
+                proptest::sample::select(vec![b'a', b'E', b'_', b'-', b' ', b'@', b'`', 0x7f, 0xff]),
+            )),
             other in "[a-zA-Z_]{8,16}",
         ) {
             let mut text: Vec<u8> = name
@@ -366,23 +369,32 @@ impl EvidenceKind {
             table[10] = Some((b"disclosure", EvidenceKind::Disclosure));
             table
         };
-        let &(name, kind) = BY_LENGTH.get(text.len())?.as_ref()?;
-        // Every name is 8 bytes long at least: its first and last 8 bytes, as two words, cover
-        // it (a byte-by-byte comparison branches on each byte).
-        let word = |bytes: &[u8], at: usize| {
-            bytes
-                .get(at..at + 8)
-                .and_then(|b| b.try_into().ok())
-                .map_or(0, u64::from_le_bytes)
+        // Each name sits at its own length, and is 8 bytes long at least: its first and last 8
+        // bytes, as two words, cover it (a byte-by-byte comparison branches on each byte).
+        const _: () = {
+            let mut length = 0;
+            while length < BY_LENGTH.len() {
+                if let Some((name, _)) = BY_LENGTH[length] {
+                    assert!(name.len() == length && length >= 8);
+                }
+                length += 1;
+            }
         };
         // Names are lower-case letters and `_`. A letter's byte has the 0x20 bit set and `_`'s
         // has not: setting that bit in the text's bytes where the name has a letter makes an
         // upper-case letter lower-case and leaves any other byte unlike the name's, so the
         // words are equal exactly when the text is the name in any case.
         const CASE: u64 = 0x2020_2020_2020_2020;
+        let &(name, kind) = BY_LENGTH.get(text.len())?.as_ref()?;
+        let word = |bytes: &[u8], at: usize| {
+            bytes
+                .get(at..at + 8)
+                .and_then(|b| b.try_into().ok())
+                .map_or(0, u64::from_le_bytes)
+        };
         let matches = |at: usize| {
             let name = word(name, at);
-            word(text, at) | (name & CASE) == name
+            (word(text, at) | (name & CASE)) == name
         };
         (matches(0) && matches(text.len() - 8)).then_some(kind)
     }

@@ -145,8 +145,10 @@ fn exposure_says_how_many_input_rows_were_rejected() {
     assert_eq!(line.split_whitespace().nth(3), Some("20"), "{line}");
 }
 
-/// `exposure` and `compare` read on one thread write the same files as on several, and
-/// `--timings` names each phase on stderr (nothing on stdout with `--quiet`).
+/// `exposure` and `compare` take `--threads` and `--timings`: with one thread they write the
+/// same files as by default (at this size no file is split among threads, so this checks that
+/// the flag is taken and changes nothing; splitting is tested in tests/parallel_reading.rs), and
+/// `--timings` names each phase on stderr, nothing on stdout with `--quiet`.
 #[test]
 fn exposure_and_compare_take_threads_and_timings() {
     let dir = reference();
@@ -195,6 +197,7 @@ fn exposure_and_compare_take_threads_and_timings() {
         ],
         &one,
     );
+    assert!(o.stdout.is_empty());
     let stderr = String::from_utf8_lossy(&o.stderr);
     for phase in ["evidence.csv", "decide", "compare and render", "write"] {
         assert!(stderr.contains(&format!("timing: {phase}")), "{stderr}");
