@@ -654,7 +654,7 @@ impl ClassRecords {
 
     /// Files the email of the facts at `index` (already in place) in the email index.
     fn index_email(&mut self, index: u32) {
-        self.by_email.add(&self.facts, index..index + 1, 1);
+        self.by_email.add_one(&self.facts, index);
     }
 
     /// The id and line of the `row`-th row listed, accepted or not (for messages).
@@ -787,18 +787,9 @@ impl EmailIndex {
         let fill = |tables: &mut [HashTable<(u32, u32)>], first: usize| {
             for (b, table) in (first..).zip(tables) {
                 let rows = &order[starts[b]..starts[b + 1]];
-                let key_of = |&(i, _): &(u32, u32)| email_hash_at(facts, i);
-                table.reserve(rows.len(), key_of);
+                table.reserve(rows.len(), |&(i, _)| email_hash_at(facts, i));
                 for &(hash, index) in rows {
-                    // The emails are read only when an entry's tag matches (rarely but for
-                    // a repeated email): the facts are not walked in the tables' order.
-                    let same = |&(i, _): &(u32, u32)| email_at(facts, i) == email_at(facts, index);
-                    match table.entry(hash, same, key_of) {
-                        Entry::Occupied(mut seen) => seen.get_mut().1 += 1,
-                        Entry::Vacant(slot) => {
-                            slot.insert((index, 1));
-                        }
-                    }
+                    file_email(table, facts, hash, index);
                 }
             }
         };
@@ -814,6 +805,35 @@ impl EmailIndex {
                 scope.spawn(move || fill(mine, from));
             }
         });
+    }
+
+    /// Files the email (if any) of the facts at `index` (after any filed before): for members
+    /// kept one at a time, without the sort by table a batch goes through.
+    fn add_one(&mut self, facts: &Facts, index: u32) {
+        let Some(email) = email_at(facts, index) else {
+            return;
+        };
+        if self.tables.is_empty() {
+            self.tables.resize_with(BUCKETS, HashTable::new);
+        }
+        let hash = hash_id(email.as_bytes());
+        if let Some(table) = self.tables.get_mut(bucket(hash)) {
+            file_email(table, facts, hash, index);
+        }
+    }
+}
+
+/// Files the facts at `index`, whose email has `hash`, in `table` (the one [`bucket`] chooses):
+/// a new entry, or one more member for the entry of an email already filed.
+fn file_email(table: &mut HashTable<(u32, u32)>, facts: &Facts, hash: u64, index: u32) {
+    // The emails are read only when an entry's tag matches (rarely but for a repeated email):
+    // the facts are not walked in the table's order.
+    let same = |&(i, _): &(u32, u32)| email_at(facts, i) == email_at(facts, index);
+    match table.entry(hash, same, |&(i, _)| email_hash_at(facts, i)) {
+        Entry::Occupied(mut seen) => seen.get_mut().1 += 1,
+        Entry::Vacant(slot) => {
+            slot.insert((index, 1));
+        }
     }
 }
 
