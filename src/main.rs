@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 // Loading a class of millions allocates millions of small strings on several threads; mimalloc
@@ -86,9 +86,8 @@ enum Command {
         /// No progress bar and no summary on the terminal.
         #[arg(long, short)]
         quiet: bool,
-        /// Threads reading large files [default: the number of cores]. Results never depend on it.
-        #[arg(long, value_name = "N")]
-        threads: Option<usize>,
+        #[command(flatten)]
+        threads: Threads,
         /// Print the wall time of each phase (reading each file, deciding, writing) on stderr.
         #[arg(long)]
         timings: bool,
@@ -172,9 +171,8 @@ enum Command {
         /// Case file [default: DATA_DIR/case.toml].
         #[arg(long = "case", value_name = "FILE")]
         case_file: Option<PathBuf>,
-        /// Threads reading large files [default: the number of cores]. Results never depend on it.
-        #[arg(long, value_name = "N")]
-        threads: Option<usize>,
+        #[command(flatten)]
+        threads: Threads,
         /// Print the wall time of loading each file and of setting up the desk on stderr.
         #[arg(long)]
         timings: bool,
@@ -194,9 +192,8 @@ enum Command {
         /// No summary on the terminal.
         #[arg(long, short)]
         quiet: bool,
-        /// Threads reading large files [default: the number of cores]. Results never depend on it.
-        #[arg(long, value_name = "N")]
-        threads: Option<usize>,
+        #[command(flatten)]
+        threads: Threads,
         /// Print the wall time of each phase (reading each file, the census, writing) on stderr.
         #[arg(long)]
         timings: bool,
@@ -216,9 +213,8 @@ enum Command {
         /// No table of changes on the terminal.
         #[arg(long, short)]
         quiet: bool,
-        /// Threads reading large files [default: the number of cores]. Results never depend on it.
-        #[arg(long, value_name = "N")]
-        threads: Option<usize>,
+        #[command(flatten)]
+        threads: Threads,
         /// Print the wall time of each phase (reading each file, deciding, writing) on stderr.
         #[arg(long)]
         timings: bool,
@@ -267,7 +263,7 @@ fn main() -> ExitCode {
             threads,
             timings,
         } => {
-            let folder = with_threads(data_folder(data_dir, case_file), threads);
+            let folder = threads.on(data_folder(data_dir, case_file));
             let options = Options {
                 strict,
                 quiet,
@@ -320,10 +316,7 @@ fn main() -> ExitCode {
             case_file,
             threads,
             timings,
-        } => intake(
-            &with_threads(data_folder(data_dir, case_file), threads),
-            timings,
-        ),
+        } => intake(&threads.on(data_folder(data_dir, case_file)), timings),
         Command::Exposure {
             data_dir,
             case_file,
@@ -332,7 +325,7 @@ fn main() -> ExitCode {
             threads,
             timings,
         } => exposure(
-            &with_threads(data_folder(data_dir, case_file), threads),
+            &threads.on(data_folder(data_dir, case_file)),
             &out,
             quiet,
             timings,
@@ -345,7 +338,7 @@ fn main() -> ExitCode {
             threads,
             timings,
         } => compare(
-            &with_threads(DataFolder::new(data_dir), threads),
+            &threads.on(DataFolder::new(data_dir)),
             &cases,
             &out,
             quiet,
@@ -390,11 +383,21 @@ fn data_folder(dir: PathBuf, case_file: Option<PathBuf>) -> DataFolder {
     }
 }
 
-/// `folder` read on `threads` threads, when given (the number of cores otherwise).
-fn with_threads(folder: DataFolder, threads: Option<usize>) -> DataFolder {
-    match threads {
-        Some(n) => folder.with_threads(n),
-        None => folder,
+/// `--threads`, taken by every command that reads the large files.
+#[derive(Args, Clone, Copy)]
+struct Threads {
+    /// Threads reading large files [default: the number of cores]. Results never depend on it.
+    #[arg(long = "threads", value_name = "N")]
+    count: Option<usize>,
+}
+
+impl Threads {
+    /// `folder` read on this many threads, when given (the number of cores otherwise).
+    fn on(self, folder: DataFolder) -> DataFolder {
+        match self.count {
+            Some(n) => folder.with_threads(n),
+            None => folder,
+        }
     }
 }
 
