@@ -174,7 +174,7 @@ fn decide_in_shares(data: &Dataset, share: usize) -> Result<(Decisions, CrossCla
         cures_ignored += piece.cures_ignored;
     }
     let mut reasons: Vec<Reasons> = determinations.iter().map(|d| d.reasons).collect();
-    let index = rules::apply_cross_claim_rules(case, &facts, &mut reasons);
+    let index = rules::apply_cross_claim_rules(case, &facts, &mut reasons, share);
     for (d, r) in determinations.iter_mut().zip(reasons) {
         d.reasons = r;
         d.entitlement = rules::entitlement(case, &d.claim, r.status());

@@ -15,6 +15,7 @@ use serde::Serialize;
 use crate::case::Case;
 use crate::model::{normalise, Claim, ClaimId, Cure, Filing, Member, MemberId, Subscription};
 use crate::money::Cents;
+use crate::shares;
 use crate::time::UnixTime;
 
 /// The version of this rule set, recorded in every summary.
@@ -1309,27 +1310,10 @@ impl CrossClaimIndex {
     /// deficient code.
     pub(crate) fn add(&mut self, facts: &CrossClaimFacts, clean: bool) {
         if let (true, Some(member)) = (clean, &facts.member) {
-            let first = self
-                .first_clean
-                .entry(member.clone())
-                .or_insert(facts.receipt_key);
-            if facts.receipt_key < *first {
-                *first = facts.receipt_key;
-            }
+            note_first_clean(&mut self.first_clean, member, facts.receipt_key);
         }
-        for (clusters, key) in [
-            (&mut self.accounts, &facts.payment_account),
-            (&mut self.ips, &facts.ip_address),
-        ] {
-            if let Some(key) = key {
-                match clusters.get_mut(key) {
-                    Some(identities) => identities.insert(&facts.identity),
-                    None => {
-                        clusters.insert(key.clone(), Identities::One(facts.identity.clone()));
-                    }
-                }
-            }
-        }
+        note_identity(&mut self.accounts, &facts.payment_account, &facts.identity);
+        note_identity(&mut self.ips, &facts.ip_address, &facts.identity);
     }
 
     /// Rules 16-18 for a claim already added: the codes it gets from the claims added so far.
@@ -1366,29 +1350,89 @@ impl CrossClaimIndex {
     }
 }
 
-/// Rules 16-18 over every determined claim: adds codes to `reasons[i]` for `facts[i]`. Returns
-/// the index of every claim, which a claims desk goes on adding to.
+/// Rule 16's index: keeps `key` for `member` when it comes before the one kept so far.
+fn note_first_clean(
+    first_clean: &mut Map<MemberId, (DateTime<Utc>, ClaimId)>,
+    member: &MemberId,
+    key: (DateTime<Utc>, ClaimId),
+) {
+    match first_clean.get_mut(member) {
+        Some(first) => *first = (*first).min(key),
+        None => {
+            first_clean.insert(member.clone(), key);
+        }
+    }
+}
+
+/// Rules 17-18's index: counts `identity` behind `key` (a payment account or IP address), when
+/// the claim gives one.
+fn note_identity(
+    clusters: &mut Map<String, Identities>,
+    key: &Option<String>,
+    identity: &Identity,
+) {
+    if let Some(key) = key {
+        match clusters.get_mut(key) {
+            Some(identities) => identities.insert(identity),
+            None => {
+                clusters.insert(key.clone(), Identities::One(identity.clone()));
+            }
+        }
+    }
+}
+
+/// Rules 16-18 over every determined claim: adds codes to `reasons[i]` for `facts[i]`, judging
+/// shares of `share` claims on threads of their own. Returns the index of every claim, which a
+/// claims desk goes on adding to.
 pub(crate) fn apply_cross_claim_rules(
     case: &Case,
     facts: &[CrossClaimFacts],
     reasons: &mut [Reasons],
+    share: usize,
 ) -> CrossClaimIndex {
     let index = cross_claim_index(facts, reasons);
-    for (f, r) in facts.iter().zip(reasons.iter_mut()) {
-        for code in index.reasons(case, f, r.is_clean()).iter() {
-            r.insert(code);
+    // Each claim is judged against the whole index alone: the sharing changes nothing.
+    shares::zip_shares_mut(facts, reasons, share, |facts, reasons| {
+        for (f, r) in facts.iter().zip(reasons) {
+            for code in index.reasons(case, f, r.is_clean()).iter() {
+                r.insert(code);
+            }
         }
-    }
+    });
     index
 }
 
-/// The index of every determined claim (`reasons` as rules 1-15 and cures left them).
+/// The index of every determined claim (`reasons` as rules 1-15 and cures left them). Its three
+/// maps do not depend on one another, nor on the order claims are added in: each is built on a
+/// thread of its own.
 pub(crate) fn cross_claim_index(facts: &[CrossClaimFacts], reasons: &[Reasons]) -> CrossClaimIndex {
-    let mut index = CrossClaimIndex::default();
-    for (f, r) in facts.iter().zip(reasons) {
-        index.add(f, r.is_clean());
+    let first_clean = || {
+        let mut first_clean = Map::default();
+        for (f, r) in facts.iter().zip(reasons) {
+            if let (true, Some(member)) = (r.is_clean(), &f.member) {
+                note_first_clean(&mut first_clean, member, f.receipt_key);
+            }
+        }
+        first_clean
+    };
+    let clusters = |key: fn(&CrossClaimFacts) -> &Option<String>| {
+        let mut clusters = Map::default();
+        for f in facts {
+            note_identity(&mut clusters, key(f), &f.identity);
+        }
+        clusters
+    };
+    let (first_clean, (accounts, ips)) = shares::join(first_clean, || {
+        shares::join(
+            || clusters(|f| &f.payment_account),
+            || clusters(|f| &f.ip_address),
+        )
+    });
+    CrossClaimIndex {
+        first_clean,
+        accounts,
+        ips,
     }
-    index
 }
 
 // ---- Entitlement ----------------------------------------------------------------------------
@@ -2192,8 +2236,13 @@ punitive_per_person = "100.00"
             .zip(&evals)
             .map(|(cl, e)| CrossClaimFacts::of(&c.case, cl, e.member.map(|m| &m.member.member_id)))
             .collect();
-        let mut reasons: Vec<_> = evals.iter().map(|e| e.reasons).collect();
-        apply_cross_claim_rules(&c.case, &facts, &mut reasons);
+        let before: Vec<_> = evals.iter().map(|e| e.reasons).collect();
+        // Claims judged one per thread get the codes they get all on one.
+        let mut reasons = before.clone();
+        apply_cross_claim_rules(&c.case, &facts, &mut reasons, usize::MAX);
+        let mut shared = before;
+        apply_cross_claim_rules(&c.case, &facts, &mut shared, 1);
+        assert_eq!(shared, reasons);
         reasons
             .iter()
             .map(|r| format!("{}:{}", r.status(), r))

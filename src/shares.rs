@@ -32,3 +32,44 @@ pub(crate) fn map_shares<T: Sync, R: Send>(
             .collect()
     })
 }
+
+/// `work` applied to `items` and the matching `out` entries in shares of `share` items, one
+/// thread per share: `out[i]` is written from `items[i]` alone, so the outcome does not depend
+/// on the sharing. A panic in a thread is passed on to the caller.
+pub(crate) fn zip_shares_mut<T: Sync, U: Send>(
+    items: &[T],
+    out: &mut [U],
+    share: usize,
+    work: impl Fn(&[T], &mut [U]) + Sync,
+) {
+    let work = &work;
+    let share = share.max(1);
+    if items.len() <= share {
+        work(items, out);
+        return;
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(share)
+            .zip(out.chunks_mut(share))
+            .map(|(items, out)| scope.spawn(move || work(items, out)))
+            .collect();
+        for h in handles {
+            h.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        }
+    });
+}
+
+/// `a` and `b` at the same time, `a` on a thread of its own; both results. A panic in either is
+/// passed on to the caller.
+pub(crate) fn join<A: Send, B>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B) -> (A, B) {
+    std::thread::scope(|scope| {
+        let a = scope.spawn(a);
+        let b = b();
+        let a = a
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (a, b)
+    })
+}
