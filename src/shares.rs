@@ -34,8 +34,9 @@ pub(crate) fn map_shares<T: Sync, R: Send>(
 }
 
 /// `work` applied to `items` and the matching `out` entries in shares of `share` items, one
-/// thread per share: `out[i]` is written from `items[i]` alone, so the outcome does not depend
-/// on the sharing. A panic in a thread is passed on to the caller.
+/// thread per share (on the caller's thread when there is one share). `work` must write
+/// `out[i]` from `items[i]` alone; the outcome then does not depend on the sharing. A panic in a
+/// thread is passed on to the caller.
 pub(crate) fn zip_shares_mut<T: Sync, U: Send>(
     items: &[T],
     out: &mut [U],
