@@ -156,7 +156,7 @@ pub fn decide(data: &Dataset) -> Result<Decisions, Error> {
 pub(crate) fn decide_with_index(data: &Dataset) -> Result<(Decisions, CrossClaimIndex), Error> {
     // Rules 1-15 and cures look at one claim at a time: shares of the claims are evaluated on
     // several threads and put back in file order.
-    decide_in_shares(data, shares::share_size(data.claims.len()))
+    decide_in_shares(data, shares::share_size(data.claims.len(), data.threads))
 }
 
 /// [`decide_with_index`], evaluating the claims in shares of `share` claims, one thread per
@@ -174,7 +174,7 @@ fn decide_in_shares(data: &Dataset, share: usize) -> Result<(Decisions, CrossCla
         cures_ignored += piece.cures_ignored;
     }
     let mut reasons: Vec<Reasons> = determinations.iter().map(|d| d.reasons).collect();
-    let index = rules::apply_cross_claim_rules(case, &facts, &mut reasons, share);
+    let index = rules::apply_cross_claim_rules(case, &facts, &mut reasons, share, data.threads);
     for (d, r) in determinations.iter_mut().zip(reasons) {
         d.reasons = r;
         d.entitlement = rules::entitlement(case, &d.claim, r.status());
@@ -319,6 +319,18 @@ mod tests {
             }
             assert_eq!(decide(&data).unwrap(), whole);
             assert!(whole.cures_applied > 0);
+            // Read and decided on one thread, or on more threads than cores.
+            for threads in [1, 5] {
+                let data = DataFolder::new(&dir)
+                    .with_case_file(dir.join(case))
+                    .with_threads(threads)
+                    .load(&mut NoProgress)
+                    .unwrap();
+                assert_eq!(data.threads(), threads);
+                assert_eq!(decide(&data).unwrap(), whole, "{case}, {threads} threads");
+                let data = data.with_threads(1);
+                assert_eq!(decide(&data).unwrap(), whole, "{case}, then one thread");
+            }
         }
     }
 }

@@ -140,7 +140,7 @@ pub fn exposure(data: &Dataset) -> Result<Exposure, Error> {
     let case = &data.case;
     // Each member is evaluated on its own: shares of the class on several threads, put back in
     // the class list's order.
-    let members = census_in_shares(data, shares::share_size(data.class.kept()));
+    let members = census_in_shares(data, shares::share_size(data.class.kept(), data.threads));
     let mut by_reason = [0u64; 20];
     let mut eligible = 0u64;
     for member in &members {

@@ -386,13 +386,15 @@ fn data_folder(dir: PathBuf, case_file: Option<PathBuf>) -> DataFolder {
 /// `--threads`, taken by every command that reads the large files.
 #[derive(Args, Clone, Copy)]
 struct Threads {
-    /// Threads reading large files [default: the number of cores]. Results never depend on it.
+    /// Threads reading the large files and deciding [default: the number of cores]. Results
+    /// never depend on it.
     #[arg(long = "threads", value_name = "N")]
     count: Option<usize>,
 }
 
 impl Threads {
-    /// `folder` read on this many threads, when given (the number of cores otherwise).
+    /// `folder` read, and its data decided, on this many threads when given (the number of
+    /// cores otherwise).
     fn on(self, folder: DataFolder) -> DataFolder {
         match self.count {
             Some(n) => folder.with_threads(n),

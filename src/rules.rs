@@ -1382,15 +1382,16 @@ fn note_identity(
 }
 
 /// Rules 16-18 over every determined claim: adds codes to `reasons[i]` for `facts[i]`, judging
-/// shares of `share` claims on threads of their own. Returns the index of every claim, which a
-/// claims desk goes on adding to.
+/// shares of `share` claims on threads of their own (the index built on several threads unless
+/// `threads` is one). Returns the index of every claim, which a claims desk goes on adding to.
 pub(crate) fn apply_cross_claim_rules(
     case: &Case,
     facts: &[CrossClaimFacts],
     reasons: &mut [Reasons],
     share: usize,
+    threads: usize,
 ) -> CrossClaimIndex {
-    let index = cross_claim_index(facts, reasons);
+    let index = cross_claim_index(facts, reasons, threads);
     // Each claim is judged against the whole index alone: the sharing changes nothing.
     shares::zip_shares_mut(facts, reasons, share, |facts, reasons| {
         for (f, r) in facts.iter().zip(reasons) {
@@ -1404,8 +1405,12 @@ pub(crate) fn apply_cross_claim_rules(
 
 /// The index of every determined claim (`reasons` as rules 1-15 and cures left them). Its three
 /// maps do not depend on one another, nor on the order claims are added in: each is built on a
-/// thread of its own.
-pub(crate) fn cross_claim_index(facts: &[CrossClaimFacts], reasons: &[Reasons]) -> CrossClaimIndex {
+/// thread of its own, or all on the calling thread when `threads` is one.
+pub(crate) fn cross_claim_index(
+    facts: &[CrossClaimFacts],
+    reasons: &[Reasons],
+    threads: usize,
+) -> CrossClaimIndex {
     let first_clean = || {
         let mut first_clean = Map::default();
         for (f, r) in facts.iter().zip(reasons) {
@@ -1422,12 +1427,13 @@ pub(crate) fn cross_claim_index(facts: &[CrossClaimFacts], reasons: &[Reasons]) 
         }
         clusters
     };
-    let (first_clean, (accounts, ips)) = shares::join(first_clean, || {
-        shares::join(
-            || clusters(|f| &f.payment_account),
-            || clusters(|f| &f.ip_address),
-        )
-    });
+    let accounts = || clusters(|f| &f.payment_account);
+    let ips = || clusters(|f| &f.ip_address);
+    let (first_clean, (accounts, ips)) = if threads > 1 {
+        shares::join(first_clean, || shares::join(accounts, ips))
+    } else {
+        (first_clean(), (accounts(), ips()))
+    };
     CrossClaimIndex {
         first_clean,
         accounts,
@@ -2239,9 +2245,9 @@ punitive_per_person = "100.00"
         let before: Vec<_> = evals.iter().map(|e| e.reasons).collect();
         // Claims judged one per thread get the codes they get all on one.
         let mut reasons = before.clone();
-        apply_cross_claim_rules(&c.case, &facts, &mut reasons, usize::MAX);
+        apply_cross_claim_rules(&c.case, &facts, &mut reasons, usize::MAX, 1);
         let mut shared = before;
-        apply_cross_claim_rules(&c.case, &facts, &mut shared, 1);
+        apply_cross_claim_rules(&c.case, &facts, &mut shared, 1, 3);
         assert_eq!(shared, reasons);
         reasons
             .iter()

@@ -4,10 +4,10 @@
 /// Fewest items worth a thread of their own.
 const MIN_SHARE: usize = 4096;
 
-/// Items per share for `len` items: one share per core, at least [`MIN_SHARE`].
-pub(crate) fn share_size(len: usize) -> usize {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    len.div_ceil(threads).max(MIN_SHARE)
+/// Items per share for `len` items on `threads` threads: one share per thread, at least
+/// [`MIN_SHARE`] items.
+pub(crate) fn share_size(len: usize, threads: usize) -> usize {
+    len.div_ceil(threads.max(1)).max(MIN_SHARE)
 }
 
 /// `work` applied to `items` in shares of `share` items, one thread per share, the results in

@@ -404,7 +404,7 @@ mod tests {
                 RowKind::Listed,
             );
         }
-        class.list_rows(batch);
+        class.list_rows(batch, 2);
         class
     }
 

@@ -508,11 +508,11 @@ impl ClassRecords {
     /// Lists many member rows at once, with the outcome of listing them one by one in order
     /// ([`RowKind::Listed`] as `ClassRecords::insert_listed`, [`RowKind::Kept`] as
     /// [`ClassRecords::insert`], [`RowKind::Rejected`] as [`ClassRecords::line_of`]), but
-    /// faster: the duplicate checks run table by table, on several threads. Returns, for each
-    /// row, the line of the earlier accepted row with the same id, if any (for an accepted kind,
-    /// the row is then a duplicate and not listed), and where the batch's rows start among the
-    /// rows listed so far (see [`ClassRecords::row`]).
-    pub(crate) fn list_rows(&mut self, batch: RowBatch) -> Listing {
+    /// faster: the duplicate checks run table by table, on up to `threads` threads. Returns, for
+    /// each row, the line of the earlier accepted row with the same id, if any (for an accepted
+    /// kind, the row is then a duplicate and not listed), and where the batch's rows start among
+    /// the rows listed so far (see [`ClassRecords::row`]).
+    pub(crate) fn list_rows(&mut self, batch: RowBatch, threads: usize) -> Listing {
         let RowBatch {
             ids,
             ends,
@@ -543,7 +543,7 @@ impl ClassRecords {
         drop(hashes);
 
         // Each thread takes a run of tables holding about an equal share of the rows.
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let threads = threads.max(1);
         let share = order.len().div_ceil(threads).max(1);
         let MemberIds {
             bytes,
@@ -1177,7 +1177,7 @@ mod tests {
                     RowKind::Kept(member(&id, &email(i))),
                 );
             }
-            class.list_rows(batch);
+            class.list_rows(batch, 2);
         }
         for i in 20_000..20_010 {
             class
@@ -1218,7 +1218,7 @@ mod tests {
             let kind = RowKind::Kept(member(&id, &format!("{i}@example.com")));
             batch_push(&mut batch, &id, i + 2, kind);
         }
-        class.list_rows(batch);
+        class.list_rows(batch, 2);
         assert_eq!(class.kept(), 20_000);
         assert!(
             class.facts.pieces.len() >= 3,
@@ -1317,7 +1317,7 @@ mod tests {
                 batch_push(&mut part, &id, line - part_start as u64, kind);
             }
             batch.append(part, part_start as u64);
-            bulk.list_rows(batch);
+            bulk.list_rows(batch, 2);
             proptest::prop_assert_eq!(bulk.kept(), one.kept());
             let ids = |c: &ClassRecords| c.every_member().map(|f| f.member.member_id.0.clone()).collect::<Vec<_>>();
             proptest::prop_assert_eq!(ids(&bulk), ids(&one));
@@ -1382,7 +1382,7 @@ mod tests {
                 };
                 batch.push(id.as_bytes(), hash_id(id.as_bytes()), line, kind);
             }
-            let listing = bulk.list_rows(batch);
+            let listing = bulk.list_rows(batch, 2);
             proptest::prop_assert_eq!(listing.earlier, expected);
             proptest::prop_assert_eq!(bulk.len(), one.len());
             proptest::prop_assert_eq!(bulk.kept(), one.kept());
@@ -1453,7 +1453,7 @@ mod tests {
                 };
                 batch.push(id.as_bytes(), hash_id(id.as_bytes()), i as u64 + 2, kind);
             }
-            class.list_rows(batch);
+            class.list_rows(batch, 2);
             let table = FlatTable::of(&class).expect("built");
             let flat = table.ids();
             let (recent, recent_flat) = (RefCell::default(), RefCell::default());
@@ -1493,7 +1493,7 @@ mod tests {
             let line = batch.len() as u64 + 2;
             batch.push(id.as_bytes(), hash_id(id.as_bytes()), line, kind);
         }
-        let listing = class.list_rows(batch);
+        let listing = class.list_rows(batch, 2);
         assert_eq!(listing.earlier, vec![None, None, None, Some(4), None]);
         let recent = RefCell::new(RecentMember::default());
         let lookup = class.cached(&recent);

@@ -24,6 +24,7 @@ use crate::ingest::fields::{
     claim_values, cure_values, evidence_values, member_values, subscription_values,
 };
 use crate::ingest::folder::{ClaimRecord, Dataset, OptOutCounts};
+use crate::ingest::parallel::Parallelism;
 use crate::ingest::{
     check_fields, claim, claim_id_of, cure, evidence, member, member_id_of, opt_out, subscription,
     FileStats, InputFile, Known, KnownClaims, RejectedRow,
@@ -135,6 +136,34 @@ fn slot(file: InputFile) -> usize {
 }
 
 impl Dataset {
+    /// The dataset, with `threads` threads (at least one) to share the work of deciding its
+    /// claims ([`crate::decide()`], [`crate::Desk::new`]) and taking its census
+    /// ([`crate::exposure()`]). By default one per core, or as many as
+    /// [`crate::DataFolder::with_threads`] read the folder with. With one, that work runs on the
+    /// calling thread. Results never depend on it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use premium_claims::{decide, DataFolder, NoProgress};
+    ///
+    /// let data = DataFolder::new("examples/data/linkedin-premium").load(&mut NoProgress)?;
+    /// let on_all_cores = decide(&data)?;
+    /// let on_one = decide(&data.with_threads(1))?;
+    /// assert_eq!(on_one, on_all_cores);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_threads(mut self, threads: usize) -> Self {
+        self.threads = threads.max(1);
+        self
+    }
+
+    /// Threads deciding the claims and taking the census share the work among (see
+    /// [`Dataset::with_threads`]).
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
     /// A builder of a dataset for `case` from records given one by one.
     pub fn builder(case: Case) -> DatasetBuilder {
         DatasetBuilder {
@@ -295,6 +324,7 @@ impl DatasetBuilder {
             inputs: build.inputs,
             rejected: build.rejected,
             opt_outs: build.opt_outs,
+            threads: Parallelism::default().threads,
         }
     }
 }

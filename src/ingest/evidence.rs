@@ -681,7 +681,7 @@ mod tests {
                 RowKind::Listed,
             );
         }
-        class.list_rows(batch);
+        class.list_rows(batch, 2);
         let (classes, cases) = ([class], [&case]);
         let table = FlatTable::of(&classes[0]);
         let sink = Sink {
@@ -762,7 +762,7 @@ mod tests {
         for (line, id) in (2..).zip(["m-1", "m-2", "m-3"]) {
             batch.push(id.as_bytes(), hash_id(id.as_bytes()), line, RowKind::Listed);
         }
-        class.list_rows(batch);
+        class.list_rows(batch, 2);
         let table = FlatTable::of(&class);
         let flat = table.as_ref().map(FlatTable::ids);
         let recent = RefCell::default();

@@ -175,6 +175,9 @@ pub struct Dataset {
     pub rejected: Vec<RejectedRow>,
     /// Opt-out rows by timeliness.
     pub opt_outs: OptOutCounts,
+    /// Threads deciding the claims and taking the census share the work among (see
+    /// [`Dataset::with_threads`]).
+    pub(crate) threads: usize,
 }
 
 /// The largest case file read: a case file is a page of settings.
@@ -311,8 +314,9 @@ impl DataFolder {
         self
     }
 
-    /// Reads each large file with `threads` threads (by default one per core). Results never
-    /// depend on it.
+    /// Reads each large file with `threads` threads (by default one per core), and gives the
+    /// dataset as many to decide the claims and take the census with (see
+    /// [`Dataset::with_threads`]). Results never depend on it.
     pub fn with_threads(mut self, threads: usize) -> Self {
         self.parallelism.threads = threads.max(1);
         self
@@ -484,7 +488,7 @@ impl DataFolder {
                         &counters,
                         &mut advance,
                     )?;
-                    let stats = loader.add_members(read);
+                    let stats = loader.add_members(read, self.parallelism.threads);
                     // Each further case gets its own copy of the class list, to fold its facts in
                     // (none is made for a single case: a copy of a million members' facts is
                     // half a gigabyte and a quarter of a second).
@@ -573,6 +577,7 @@ impl DataFolder {
                 inputs: inputs.clone(),
                 rejected: rejected.clone(),
                 opt_outs,
+                threads: self.parallelism.threads,
             });
         }
         Ok(each)
@@ -809,7 +814,7 @@ impl Loader {
     }
 
     /// Lists the checked members in file order: the first accepted row of an id wins.
-    fn add_members(&mut self, read: ParallelRead<MemberPart>) -> FileStats {
+    fn add_members(&mut self, read: ParallelRead<MemberPart>, threads: usize) -> FileStats {
         let stats = read.stats();
         let rejected_before = self.rejected.len();
         let mut batch = RowBatch::default();
@@ -824,7 +829,7 @@ impl Loader {
             problems.extend(part_problems.into_iter().map(|(row, p)| (first + row, p)));
             batch.append(rows, part.lines_before + 1);
         }
-        let listing = self.classes[0].list_rows(batch);
+        let listing = self.classes[0].list_rows(batch, threads);
         let mut problems = problems.into_iter().peekable();
         for (row, earlier) in listing.earlier.into_iter().enumerate() {
             let problem = problems.next_if(|(r, _)| *r == row).map(|(_, p)| p);

@@ -157,7 +157,8 @@ pub fn explain(data: &Dataset, decisions: &Decisions, claim_id: ClaimId) -> Opti
         .map(|x| CrossClaimFacts::of(case, &x.claim, x.member.as_ref()))
         .collect();
     let reasons: Vec<rules::Reasons> = decisions.determinations.iter().map(|x| x.reasons).collect();
-    let (accounts, ips) = rules::cross_claim_index(&all, &reasons).cluster_sizes(&all[index]);
+    let (accounts, ips) =
+        rules::cross_claim_index(&all, &reasons, data.threads).cluster_sizes(&all[index]);
     let account_size = accounts.map(|identities| Cluster {
         identities,
         allowed: case.claims.max_identities_per_payment_account,
