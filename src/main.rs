@@ -113,6 +113,8 @@ enum Command {
         /// No progress bar and no summary on the terminal.
         #[arg(long, short)]
         quiet: bool,
+        #[command(flatten)]
+        threads: Threads,
         /// Print the wall time of each phase on stderr.
         #[arg(long)]
         timings: bool,
@@ -125,6 +127,8 @@ enum Command {
         /// Case file [default: DATA_DIR/case.toml].
         #[arg(long = "case", value_name = "FILE")]
         case_file: Option<PathBuf>,
+        #[command(flatten)]
+        threads: Threads,
     },
     /// Show the rule-by-rule trace of one claim: each rule's id, legal source, outcome and the
     /// facts it used.
@@ -143,6 +147,8 @@ enum Command {
         /// stands at [default: the date of the latest event].
         #[arg(long = "as-of", value_name = "DATE")]
         as_of: Option<String>,
+        #[command(flatten)]
+        threads: Threads,
     },
     /// Re-run the rules on DATA_DIR and check that OUT_DIR holds exactly what they produce, and
     /// that its files match the fingerprints its summary.json recorded (exit 0 only if all match).
@@ -157,6 +163,8 @@ enum Command {
         /// Case file [default: DATA_DIR/case.toml].
         #[arg(long = "case", value_name = "FILE")]
         case_file: Option<PathBuf>,
+        #[command(flatten)]
+        threads: Threads,
     },
     /// Claims desk: read new claims as JSON Lines on standard input and answer each on standard
     /// output, as `process` would decide it with the claims before it appended to claims.csv.
@@ -277,6 +285,7 @@ fn main() -> ExitCode {
             case_file,
             out,
             quiet,
+            threads,
             timings,
         } => {
             let Ok(as_of) = premium_claims::parse_date(as_of.trim()) else {
@@ -288,18 +297,21 @@ fn main() -> ExitCode {
                 quiet,
                 timings,
             };
-            distribute(&data_folder(data_dir, case_file), as_of, &out, options)
+            let folder = threads.on(data_folder(data_dir, case_file));
+            distribute(&folder, as_of, &out, options)
         }
         Command::Check {
             data_dir,
             case_file,
-        } => check(&data_folder(data_dir, case_file)),
+            threads,
+        } => check(&threads.on(data_folder(data_dir, case_file))),
         Command::Explain {
             data_dir,
             claim_id,
             case_file,
             json,
             as_of,
+            threads,
         } => {
             let as_of = match as_of.map(|d| premium_claims::parse_date(d.trim())) {
                 None => None,
@@ -309,7 +321,8 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            explain(&data_folder(data_dir, case_file), &claim_id, json, as_of)
+            let folder = threads.on(data_folder(data_dir, case_file));
+            explain(&folder, &claim_id, json, as_of)
         }
         Command::Intake {
             data_dir,
@@ -363,7 +376,8 @@ fn main() -> ExitCode {
             out_dir,
             data_dir,
             case_file,
-        } => verify(&out_dir, &data_folder(data_dir, case_file)),
+            threads,
+        } => verify(&out_dir, &threads.on(data_folder(data_dir, case_file))),
     };
     match result {
         Ok(code) => code,
@@ -383,11 +397,11 @@ fn data_folder(dir: PathBuf, case_file: Option<PathBuf>) -> DataFolder {
     }
 }
 
-/// `--threads`, taken by every command that reads the large files.
+/// `--threads`, taken by every command that reads the data folder.
 #[derive(Args, Clone, Copy)]
 struct Threads {
-    /// Threads reading the large files and deciding [default: the number of cores]. Results
-    /// never depend on it.
+    /// Threads reading the large files and deciding the claims or taking the census [default:
+    /// the number of cores]. Results never depend on it.
     #[arg(long = "threads", value_name = "N")]
     count: Option<usize>,
 }

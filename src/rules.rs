@@ -1404,8 +1404,8 @@ pub(crate) fn apply_cross_claim_rules(
 }
 
 /// The index of every determined claim (`reasons` as rules 1-15 and cures left them). Its three
-/// maps do not depend on one another, nor on the order claims are added in: each is built on a
-/// thread of its own, or all on the calling thread when `threads` is one.
+/// maps do not depend on one another, nor on the order claims are added in: they are built on
+/// up to `threads` threads at once (three at most).
 pub(crate) fn cross_claim_index(
     facts: &[CrossClaimFacts],
     reasons: &[Reasons],
@@ -1429,10 +1429,15 @@ pub(crate) fn cross_claim_index(
     };
     let accounts = || clusters(|f| &f.payment_account);
     let ips = || clusters(|f| &f.ip_address);
-    let (first_clean, (accounts, ips)) = if threads > 1 {
-        shares::join(first_clean, || shares::join(accounts, ips))
-    } else {
-        (first_clean(), (accounts(), ips()))
+    let (first_clean, (accounts, ips)) = match threads {
+        0 | 1 => (first_clean(), (accounts(), ips())),
+        // Every claim that gives an account or address goes into those maps; only clean claims
+        // of members into the first: one thread for the accounts, one for the rest.
+        2 => {
+            let (accounts, (first_clean, ips)) = shares::join(accounts, || (first_clean(), ips()));
+            (first_clean, (accounts, ips))
+        }
+        _ => shares::join(first_clean, || shares::join(accounts, ips)),
     };
     CrossClaimIndex {
         first_clean,
@@ -2246,8 +2251,13 @@ punitive_per_person = "100.00"
         // Claims judged one per thread get the codes they get all on one.
         let mut reasons = before.clone();
         apply_cross_claim_rules(&c.case, &facts, &mut reasons, usize::MAX, 1);
-        let mut shared = before;
+        let mut shared = before.clone();
         apply_cross_claim_rules(&c.case, &facts, &mut shared, 1, 3);
+        for threads in [0, 2] {
+            let mut again = before.clone();
+            apply_cross_claim_rules(&c.case, &facts, &mut again, 2, threads);
+            assert_eq!(again, reasons, "{threads} threads");
+        }
         assert_eq!(shared, reasons);
         reasons
             .iter()

@@ -10,17 +10,22 @@ pub(crate) fn share_size(len: usize, threads: usize) -> usize {
     len.div_ceil(threads.max(1)).max(MIN_SHARE)
 }
 
-/// `work` applied to `items` in shares of `share` items, one thread per share, the results in
-/// the items' order. A panic in a thread is passed on to the caller.
+/// `work` applied to `items` in shares of `share` items, one thread per share (on the caller's
+/// thread when there is one share), the results in the items' order. A panic in a thread is
+/// passed on to the caller.
 pub(crate) fn map_shares<T: Sync, R: Send>(
     items: &[T],
     share: usize,
     work: impl Fn(&[T]) -> R + Sync,
 ) -> Vec<R> {
     let work = &work;
+    let share = share.max(1);
+    if items.len() <= share {
+        return vec![work(items)];
+    }
     std::thread::scope(|scope| {
         let handles: Vec<_> = items
-            .chunks(share.max(1))
+            .chunks(share)
             .map(|items| scope.spawn(move || work(items)))
             .collect();
         handles
@@ -73,4 +78,53 @@ pub(crate) fn join<A: Send, B>(a: impl FnOnce() -> A + Send, b: impl FnOnce() ->
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (a, b)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::thread;
+
+    #[test]
+    fn shares_are_one_per_thread_and_never_below_the_minimum() {
+        assert_eq!(share_size(1_000_000, 1), 1_000_000);
+        assert_eq!(share_size(1_000_000, 4), 250_000);
+        assert_eq!(share_size(1_000_001, 4), 250_001);
+        assert_eq!(share_size(1_000_000, 0), 1_000_000);
+        assert_eq!(share_size(10, 4), MIN_SHARE);
+    }
+
+    /// One share is worked on the caller's thread; several each on a thread of their own, the
+    /// results in the items' order.
+    #[test]
+    fn one_share_stays_on_the_calling_thread() {
+        let caller = thread::current().id();
+        let items: Vec<u32> = (0..10).collect();
+        let whole = map_shares(&items, 10, |s| (thread::current().id(), s.to_vec()));
+        assert_eq!(whole, vec![(caller, items.clone())]);
+        let split = map_shares(&items, 4, |s| (thread::current().id(), s.to_vec()));
+        let parts: Vec<Vec<u32>> = split.iter().map(|(_, s)| s.clone()).collect();
+        assert_eq!(parts, vec![vec![0, 1, 2, 3], vec![4, 5, 6, 7], vec![8, 9]]);
+        assert!(split.iter().all(|(id, _)| *id != caller));
+
+        let mut out = vec![(caller, 0); 10];
+        zip_shares_mut(&items, &mut out, 10, |s, o| {
+            for (x, o) in s.iter().zip(o) {
+                *o = (thread::current().id(), x * 2);
+            }
+        });
+        assert!(out.iter().all(|(id, _)| *id == caller));
+        zip_shares_mut(&items, &mut out, 3, |s, o| {
+            for (x, o) in s.iter().zip(o) {
+                *o = (thread::current().id(), x * 3);
+            }
+        });
+        let values: Vec<u32> = out.iter().map(|(_, v)| *v).collect();
+        assert_eq!(values, items.iter().map(|x| x * 3).collect::<Vec<_>>());
+        assert!(out.iter().all(|(id, _)| *id != caller));
+
+        let (a, b) = join(|| thread::current().id(), || thread::current().id());
+        assert_ne!(a, caller);
+        assert_eq!(b, caller);
+    }
 }

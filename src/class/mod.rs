@@ -553,44 +553,51 @@ impl ClassRecords {
         } = &mut self.ids;
         let (bytes, all_ends) = (&*bytes, &*all_ends);
         let (order, starts) = (&order, &starts);
-        let mut firsts: Vec<(usize, usize)> = Vec::new();
-        std::thread::scope(|scope| {
-            let mut handles = Vec::new();
-            for (from, mine) in runs_of_tables(tables, starts, share) {
-                let range = from..from + mine.len();
-                handles.push(scope.spawn(move || {
-                    let mut found = Vec::new();
-                    let id = |i: usize| id_at(bytes, all_ends, i);
-                    for (table, b) in mine.iter_mut().zip(range) {
-                        let rows = &order[starts[b]..starts[b + 1]];
-                        table.reserve(rows.len(), |&i| hash_id(id(i)));
-                        for &(hash, packed) in rows {
-                            let (row, accept) = (packed >> 1, packed & 1 == 1);
-                            let at = first_row + row;
-                            // The ids are compared only when a table entry's tag matches.
-                            let same = |&i: &usize| id(i) == id(at);
-                            if accept {
-                                match table.entry(hash, same, |&i| hash_id(id(i))) {
-                                    Entry::Occupied(earlier) => found.push((row, *earlier.get())),
-                                    Entry::Vacant(slot) => {
-                                        slot.insert(at);
-                                    }
-                                }
-                            } else if let Some(&earlier) = table.find(hash, same) {
-                                found.push((row, earlier));
+        // The duplicate checks of a run of tables, on the thread it is given to.
+        let fill = move |(from, mine): (usize, &mut [HashTable<usize>])| {
+            let mut found = Vec::new();
+            let id = |i: usize| id_at(bytes, all_ends, i);
+            for (table, b) in mine.iter_mut().zip(from..) {
+                let rows = &order[starts[b]..starts[b + 1]];
+                table.reserve(rows.len(), |&i| hash_id(id(i)));
+                for &(hash, packed) in rows {
+                    let (row, accept) = (packed >> 1, packed & 1 == 1);
+                    let at = first_row + row;
+                    // The ids are compared only when a table entry's tag matches.
+                    let same = |&i: &usize| id(i) == id(at);
+                    if accept {
+                        match table.entry(hash, same, |&i| hash_id(id(i))) {
+                            Entry::Occupied(earlier) => found.push((row, *earlier.get())),
+                            Entry::Vacant(slot) => {
+                                slot.insert(at);
                             }
                         }
+                    } else if let Some(&earlier) = table.find(hash, same) {
+                        found.push((row, earlier));
                     }
-                    found
-                }));
+                }
             }
-            for handle in handles {
-                let found = handle
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                firsts.extend(found);
-            }
-        });
+            found
+        };
+        let runs = runs_of_tables(tables, starts, share, threads);
+        let firsts: Vec<(usize, usize)> = if runs.len() <= 1 {
+            runs.into_iter().flat_map(fill).collect()
+        } else {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = runs
+                    .into_iter()
+                    .map(|run| scope.spawn(move || fill(run)))
+                    .collect();
+                let mut firsts = Vec::new();
+                for handle in handles {
+                    let found = handle
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                    firsts.extend(found);
+                }
+                firsts
+            })
+        };
 
         // Facts, in file order, for the rows that were listed.
         let mut earlier_line = vec![None; kinds.len()];
@@ -800,7 +807,7 @@ impl EmailIndex {
         // Each thread takes a run of tables holding about an equal share of the entries.
         let share = order.len().div_ceil(threads).max(1);
         std::thread::scope(|scope| {
-            for (from, mine) in runs_of_tables(&mut self.tables, &starts, share) {
+            for (from, mine) in runs_of_tables(&mut self.tables, &starts, share, threads) {
                 let fill = &fill;
                 scope.spawn(move || fill(mine, from));
             }
@@ -860,17 +867,22 @@ fn by_table<T: Copy + Default>(
     (order, starts)
 }
 
-/// `tables` cut into runs of consecutive tables holding about `share` entries each (table `b`
-/// holding `starts[b]..starts[b + 1]`, as from [`by_table`]), each with the index of its first
-/// table: one run per thread.
+/// `tables` cut into at most `threads` runs of consecutive tables holding about `share` entries
+/// each (table `b` holding `starts[b]..starts[b + 1]`, as from [`by_table`]; the last run takes
+/// whatever is left), each with the index of its first table: one run per thread.
 fn runs_of_tables<'t, T>(
     mut tables: &'t mut [T],
     starts: &[usize],
     share: usize,
+    threads: usize,
 ) -> Vec<(usize, &'t mut [T])> {
     let mut runs = Vec::new();
     let mut from = 0;
     while !tables.is_empty() {
+        if runs.len() + 1 >= threads {
+            runs.push((from, tables));
+            break;
+        }
         let mut to = from + 1;
         while to < from + tables.len() && starts[to] - starts[from] < share {
             to += 1;
@@ -1137,14 +1149,16 @@ mod tests {
             }
             let mut tables: Vec<usize> = (0..BUCKETS).collect();
             let share = hashes.len().div_ceil(threads).max(1);
-            let runs = runs_of_tables(&mut tables, &starts, share);
+            let runs = runs_of_tables(&mut tables, &starts, share, threads);
+            proptest::prop_assert!(runs.len() <= threads);
             let mut next = 0;
-            for (from, run) in &runs {
+            for (k, (from, run)) in runs.iter().enumerate() {
                 proptest::prop_assert_eq!(*from, next);
                 proptest::prop_assert_eq!(run.first(), Some(&next));
                 next += run.len();
-                // A run stops at the table that would take it past its share.
-                if run.len() > 1 {
+                // A run stops at the table that would take it past its share (the last run
+                // takes what is left).
+                if run.len() > 1 && k + 1 < runs.len() {
                     let last = from + run.len() - 1;
                     proptest::prop_assert!(starts[last] - starts[*from] < share);
                 }

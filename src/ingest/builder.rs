@@ -137,8 +137,9 @@ fn slot(file: InputFile) -> usize {
 
 impl Dataset {
     /// The dataset, with `threads` threads (at least one) to share the work of deciding its
-    /// claims ([`crate::decide()`], [`crate::Desk::new`]) and taking its census
-    /// ([`crate::exposure()`]). By default one per core, or as many as
+    /// claims ([`crate::decide()`], [`crate::Desk::new`]), taking its census
+    /// ([`crate::exposure()`]), explaining a claim and rendering the outputs
+    /// ([`crate::render()`]). By default one per core, or as many as
     /// [`crate::DataFolder::with_threads`] read the folder with. With one, that work runs on the
     /// calling thread. Results never depend on it.
     ///

@@ -577,7 +577,7 @@ impl DataFolder {
                 inputs: inputs.clone(),
                 rejected: rejected.clone(),
                 opt_outs,
-                threads: self.parallelism.threads,
+                threads: self.parallelism.threads.max(1),
             });
         }
         Ok(each)

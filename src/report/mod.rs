@@ -632,15 +632,15 @@ pub(crate) fn inputs_table(data: &Dataset, r: &mut String) {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn render(data: &Dataset, decisions: &Decisions) -> io::Result<Vec<(&'static str, Vec<u8>)>> {
-    // The two large files are written side by side.
-    let (determinations, payments) = std::thread::scope(|scope| {
-        let determinations = scope.spawn(|| determinations_csv(decisions));
-        let payments = payments_csv(data, decisions);
-        let determinations = determinations
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (determinations, payments)
-    });
+    // The two large files are written side by side, given two threads.
+    let (determinations, payments) = if data.threads > 1 {
+        crate::shares::join(
+            || determinations_csv(decisions),
+            || payments_csv(data, decisions),
+        )
+    } else {
+        (determinations_csv(decisions), payments_csv(data, decisions))
+    };
     let mut files = vec![
         ("determinations.csv", determinations?),
         ("payments.csv", payments?),
