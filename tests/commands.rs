@@ -214,3 +214,64 @@ fn exposure_and_compare_take_threads_and_timings() {
         );
     }
 }
+
+/// `check`, `explain`, `verify` and `distribute` take `--threads` as the other commands that read
+/// a data folder do, and with one thread say and write what they do by default.
+#[test]
+fn every_command_reading_a_folder_takes_threads() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data");
+    let data = examples.join("linkedin-premium");
+    let d = data.to_str().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let made = bin()
+        .args(["process", d, "-q", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(made.status.success());
+    let o = out.to_str().unwrap();
+    let claim = "00000000-0000-4000-8000-000000000001";
+    for args in [
+        vec!["check", d],
+        vec!["explain", d, claim],
+        vec!["verify", o, d],
+    ] {
+        let by_default = bin().args(&args).output().unwrap();
+        let one = bin().args(&args).args(["--threads", "1"]).output().unwrap();
+        assert_eq!(one.status.code(), by_default.status.code(), "{args:?}");
+        assert_eq!(one.stdout, by_default.stdout, "{args:?}");
+        assert!(!one.stdout.is_empty(), "{args:?}");
+    }
+    let paid = examples.join("distribution");
+    let p = paid.to_str().unwrap();
+    let (one, many) = (tmp.path().join("d1"), tmp.path().join("d2"));
+    for (dir, threads) in [(&one, "1"), (&many, "3")] {
+        let ran = bin()
+            .args([
+                "distribute",
+                p,
+                "--as-of",
+                "2027-12-31",
+                "-q",
+                "--threads",
+                threads,
+            ])
+            .arg("--out")
+            .arg(dir)
+            .output()
+            .unwrap();
+        assert!(
+            ran.status.success(),
+            "{}",
+            String::from_utf8_lossy(&ran.stderr)
+        );
+    }
+    for file in ["ledger.csv", "accounting.json", "determinations.csv"] {
+        assert_eq!(
+            std::fs::read(one.join(file)).unwrap(),
+            std::fs::read(many.join(file)).unwrap(),
+            "{file}"
+        );
+    }
+}
