@@ -20,6 +20,9 @@ pub(crate) fn map_shares<T: Sync, R: Send>(
 ) -> Vec<R> {
     let work = &work;
     let share = share.max(1);
+    if items.is_empty() {
+        return Vec::new();
+    }
     if items.len() <= share {
         return vec![work(items)];
     }
@@ -102,6 +105,7 @@ mod tests {
         let items: Vec<u32> = (0..10).collect();
         let whole = map_shares(&items, 10, |s| (thread::current().id(), s.to_vec()));
         assert_eq!(whole, vec![(caller, items.clone())]);
+        assert!(map_shares(&items[..0], 4, |s| s.len()).is_empty());
         let split = map_shares(&items, 4, |s| (thread::current().id(), s.to_vec()));
         let parts: Vec<Vec<u32>> = split.iter().map(|(_, s)| s.clone()).collect();
         assert_eq!(parts, vec![vec![0, 1, 2, 3], vec![4, 5, 6, 7], vec![8, 9]]);
