@@ -721,7 +721,15 @@ fn unbalanced_quote_to_the_end_of_the_file_loses_no_row() {
         "m-3,\"Cat Three,cat@example.com,US,,\nm-4,Dan Four,dan@example.com,US,,\n",
     );
     match run_hostile(folder, &[("members.csv", 3)]) {
-        Outcome::Ran(ran) => ran.assert_only_rejected("members.csv", 4, None),
+        Outcome::Ran(ran) => {
+            ran.assert_only_rejected("members.csv", 4, None);
+            // The message points at the likely cause, the field that ran on.
+            let (_, _, error) = &ran.rejected[0];
+            assert!(
+                error.contains("field 2 runs over several lines: is a closing quote missing?"),
+                "{error}"
+            );
+        }
         Outcome::Fatal(err) => assert_eq!(line_named(&err, "members.csv"), Some(4), "{err}"),
     }
 }

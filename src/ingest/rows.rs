@@ -567,14 +567,29 @@ impl From<Problems> for String {
 }
 
 impl<'a> Row<'a> {
-    /// `Some(message)` when the record's field count differs from the header's.
+    /// `Some(message)` when the record's field count differs from the header's. With too few
+    /// fields, one of which runs over several lines, the message asks about a missing closing
+    /// quote: by CSV rules a quote never closed runs its field on to the end of the file.
     pub fn width_error(&self) -> Option<String> {
         (self.record.len() != self.width).then(|| {
-            format!(
-                "row has {} fields, the header has {}",
-                self.record.len(),
+            let fields = self.record.len();
+            let plural = if fields == 1 { "" } else { "s" };
+            let mut message = format!(
+                "row has {fields} field{plural}, the header has {}",
                 self.width
-            )
+            );
+            let over_lines = (0..self.record.len()).find(|&i| {
+                self.record
+                    .get(i)
+                    .is_some_and(|f| f.iter().any(|&b| b == b'\n' || b == b'\r'))
+            });
+            if let (true, Some(i)) = (self.record.len() < self.width, over_lines) {
+                message.push_str(&format!(
+                    " (field {} runs over several lines: is a closing quote missing?)",
+                    i + 1
+                ));
+            }
+            message
         })
     }
 
