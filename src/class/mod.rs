@@ -385,25 +385,15 @@ impl Facts {
     /// Calls `f` with the index and the facts of each member, on up to `threads` threads, each
     /// taking a run of pieces (in order within each run).
     fn for_each_mut(&mut self, threads: usize, f: &(impl Fn(usize, &mut MemberFacts) + Sync)) {
-        let mut pieces: Vec<(usize, &mut Vec<MemberFacts>)> =
-            self.starts.iter().copied().zip(&mut self.pieces).collect();
-        let each = |run: &mut [(usize, &mut Vec<MemberFacts>)]| {
-            for (start, piece) in run {
+        let per_thread = self.pieces.len().div_ceil(threads.max(1));
+        let each = |starts: &[usize], pieces: &mut [Vec<MemberFacts>]| {
+            for (start, piece) in starts.iter().zip(pieces) {
                 for (i, facts) in piece.iter_mut().enumerate() {
-                    f(*start + i, facts);
+                    f(start + i, facts);
                 }
             }
         };
-        if threads <= 1 || pieces.len() <= 1 {
-            each(&mut pieces);
-            return;
-        }
-        let per_thread = pieces.len().div_ceil(threads);
-        std::thread::scope(|scope| {
-            for run in pieces.chunks_mut(per_thread) {
-                scope.spawn(move || each(run));
-            }
-        });
+        crate::shares::zip_shares_mut(&self.starts, &mut self.pieces, per_thread, each);
     }
 }
 
