@@ -10,26 +10,18 @@ pub(crate) fn share_size(len: usize, threads: usize) -> usize {
     len.div_ceil(threads.max(1)).max(MIN_SHARE)
 }
 
-/// `work` applied to `items` in shares of `share` items, one thread per share (on the caller's
-/// thread when there is one share), the results in the items' order. A panic in a thread is
-/// passed on to the caller.
-pub(crate) fn map_shares<T: Sync, R: Send>(
-    items: &[T],
-    share: usize,
-    work: impl Fn(&[T]) -> R + Sync,
-) -> Vec<R> {
+/// `work` applied to each of `items`, each on a thread of its own (on the caller's thread when
+/// there is only one), the results in the items' order. A panic in a thread is passed on to the
+/// caller.
+pub(crate) fn map_each<I: Send, R: Send>(items: Vec<I>, work: impl Fn(I) -> R + Sync) -> Vec<R> {
+    if items.len() <= 1 {
+        return items.into_iter().map(work).collect();
+    }
     let work = &work;
-    let share = share.max(1);
-    if items.is_empty() {
-        return Vec::new();
-    }
-    if items.len() <= share {
-        return vec![work(items)];
-    }
     std::thread::scope(|scope| {
         let handles: Vec<_> = items
-            .chunks(share)
-            .map(|items| scope.spawn(move || work(items)))
+            .into_iter()
+            .map(|item| scope.spawn(move || work(item)))
             .collect();
         handles
             .into_iter()
@@ -39,6 +31,17 @@ pub(crate) fn map_shares<T: Sync, R: Send>(
             })
             .collect()
     })
+}
+
+/// `work` applied to `items` in shares of `share` items, one thread per share (on the caller's
+/// thread when there is one share), the results in the items' order. A panic in a thread is
+/// passed on to the caller.
+pub(crate) fn map_shares<T: Sync, R: Send>(
+    items: &[T],
+    share: usize,
+    work: impl Fn(&[T]) -> R + Sync,
+) -> Vec<R> {
+    map_each(items.chunks(share.max(1)).collect(), work)
 }
 
 /// `work` applied to `items` and the matching `out` entries in shares of `share` items, one
@@ -51,23 +54,9 @@ pub(crate) fn zip_shares_mut<T: Sync, U: Send>(
     share: usize,
     work: impl Fn(&[T], &mut [U]) + Sync,
 ) {
-    let work = &work;
     let share = share.max(1);
-    if items.len() <= share {
-        work(items, out);
-        return;
-    }
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(share)
-            .zip(out.chunks_mut(share))
-            .map(|(items, out)| scope.spawn(move || work(items, out)))
-            .collect();
-        for h in handles {
-            h.join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        }
-    });
+    let shares: Vec<_> = items.chunks(share).zip(out.chunks_mut(share)).collect();
+    map_each(shares, |(items, out)| work(items, out));
 }
 
 /// `a` and `b` at the same time, `a` on a thread of its own; both results. A panic in either is

@@ -570,24 +570,10 @@ impl ClassRecords {
             found
         };
         let runs = runs_of_tables(tables, starts, share, threads);
-        let firsts: Vec<(usize, usize)> = if runs.len() <= 1 {
-            runs.into_iter().flat_map(fill).collect()
-        } else {
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = runs
-                    .into_iter()
-                    .map(|run| scope.spawn(move || fill(run)))
-                    .collect();
-                let mut firsts = Vec::new();
-                for handle in handles {
-                    let found = handle
-                        .join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                    firsts.extend(found);
-                }
-                firsts
-            })
-        };
+        let firsts: Vec<(usize, usize)> = crate::shares::map_each(runs, fill)
+            .into_iter()
+            .flatten()
+            .collect();
 
         // Facts, in file order, for the rows that were listed.
         let mut earlier_line = vec![None; kinds.len()];
@@ -796,12 +782,8 @@ impl EmailIndex {
         }
         // Each thread takes a run of tables holding about an equal share of the entries.
         let share = order.len().div_ceil(threads).max(1);
-        std::thread::scope(|scope| {
-            for (from, mine) in runs_of_tables(&mut self.tables, &starts, share, threads) {
-                let fill = &fill;
-                scope.spawn(move || fill(mine, from));
-            }
-        });
+        let runs = runs_of_tables(&mut self.tables, &starts, share, threads);
+        crate::shares::map_each(runs, |(from, mine)| fill(mine, from));
     }
 
     /// Files the email (if any) of the facts at `index` (after any filed before): for members
