@@ -150,8 +150,9 @@ impl Dataset {
     ///
     /// let data = DataFolder::new("examples/data/linkedin-premium").load(&mut NoProgress)?;
     /// let on_all_cores = decide(&data)?;
-    /// let on_one = decide(&data.with_threads(1))?;
-    /// assert_eq!(on_one, on_all_cores);
+    /// let data = data.with_threads(1);
+    /// assert_eq!(data.threads(), 1);
+    /// assert_eq!(decide(&data)?, on_all_cores);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn with_threads(mut self, threads: usize) -> Self {
