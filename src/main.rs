@@ -628,9 +628,12 @@ fn census_of(
     folder: &DataFolder,
     clock: &mut Stopwatch,
 ) -> Result<(premium_claims::Dataset, premium_claims::Exposure), String> {
+    // The desk's answers never name the input files: their SHA-256 would be a second reading of
+    // every file for nothing.
     let folder = folder
         .clone()
-        .with_loading(premium_claims::Loading::EveryMember);
+        .with_loading(premium_claims::Loading::EveryMember)
+        .with_fingerprints(false);
     let data = folder
         .load(&mut clock.watch(&mut NoProgress))
         .map_err(|e| e.to_string())?;
@@ -698,9 +701,12 @@ const MAX_INTAKE_LINE: usize = 1 << 20;
 fn intake(folder: &DataFolder, timings: bool) -> Result<ExitCode, String> {
     require_folder(folder)?;
     let mut clock = Stopwatch::new(timings);
+    // The desk's answers never name the input files: their SHA-256 would be a second reading of
+    // every file for nothing.
     let folder = folder
         .clone()
-        .with_loading(premium_claims::Loading::EveryMember);
+        .with_loading(premium_claims::Loading::EveryMember)
+        .with_fingerprints(false);
     let data = folder
         .load(&mut clock.watch(&mut NoProgress))
         .map_err(|e| e.to_string())?;
@@ -795,7 +801,12 @@ fn intake_line(
 
 fn check(folder: &DataFolder) -> Result<ExitCode, String> {
     require_folder(folder)?;
-    let mut data = folder.load(&mut NoProgress).map_err(|e| e.to_string())?;
+    // What is checked is every row; the files' SHA-256 is printed by nothing here.
+    let mut data = folder
+        .clone()
+        .with_fingerprints(false)
+        .load(&mut NoProgress)
+        .map_err(|e| e.to_string())?;
     // The distribution's files too, row by row (whether events fit their payments depends on a
     // date: `distribute` judges that).
     let files = folder.load_distribution(&data).map_err(|e| e.to_string())?;

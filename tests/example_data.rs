@@ -88,6 +88,54 @@ fn determinations_match_the_hand_written_expectation() {
 }
 
 #[test]
+fn a_load_without_fingerprints_decides_the_same_and_names_no_hash() {
+    use sha2::{Digest, Sha256};
+    let (hashed, decisions) = run(None);
+    let quick = DataFolder::new(example_dir())
+        .with_fingerprints(false)
+        .load(&mut NoProgress)
+        .expect("the example folder loads");
+    // With fingerprints, each is the SHA-256 of the file's bytes; without, none is computed.
+    assert_eq!(
+        hashed.inputs.len(),
+        6,
+        "the example has all six input files"
+    );
+    for (file, stats) in &hashed.inputs {
+        let bytes = std::fs::read(example_dir().join(file.name())).unwrap();
+        let expected: String = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(stats.sha256, expected, "{}", file.name());
+    }
+    assert_eq!(quick.inputs.len(), hashed.inputs.len());
+    for ((file, with), (same, without)) in hashed.inputs.iter().zip(&quick.inputs) {
+        assert_eq!(file, same);
+        assert_eq!(without.sha256, "", "{}", file.name());
+        assert_eq!(
+            (without.rows, without.accepted, without.rejected),
+            (with.rows, with.accepted, with.rejected),
+            "{}",
+            file.name()
+        );
+    }
+    assert_eq!(
+        quick.case_file, hashed.case_file,
+        "the case file is still hashed"
+    );
+    let again = decide(&quick).expect("decided");
+    assert_eq!(
+        determinations_csv(&again).unwrap(),
+        determinations_csv(&decisions).unwrap()
+    );
+    assert_eq!(
+        rejected_rows_csv(&quick).unwrap(),
+        rejected_rows_csv(&hashed).unwrap()
+    );
+}
+
+#[test]
 fn rejected_rows_match_the_hand_written_expectation() {
     let (data, _) = run(None);
     let actual = String::from_utf8(rejected_rows_csv(&data).unwrap()).unwrap();

@@ -58,6 +58,8 @@ pub(crate) fn stamp(path: &Path) -> io::Result<Stamp> {
 pub struct Fingerprints {
     /// The files, with their stamps taken before any of them was read.
     files: Vec<(InputFile, PathBuf, Stamp)>,
+    /// Whether the files are hashed (not for [`Fingerprints::stamps_only`]).
+    hashing: bool,
     worker: Option<JoinHandle<Vec<io::Result<String>>>>,
     /// Tells the thread to stop early: the run ended without needing the hashes.
     cancel: Arc<AtomicBool>,
@@ -77,11 +79,7 @@ impl Fingerprints {
     /// # Errors
     /// [`InputError`] when a file's metadata cannot be read.
     pub fn start(files: Vec<(InputFile, PathBuf)>) -> Result<Fingerprints, InputError> {
-        let mut stamped = Vec::with_capacity(files.len());
-        for (file, path) in files {
-            let before = stamp(&path).map_err(|e| read_error(file, 0, e))?;
-            stamped.push((file, path, before));
-        }
+        let stamped = stamp_all(files)?;
         let paths: Vec<PathBuf> = stamped.iter().map(|(_, p, _)| p.clone()).collect();
         let cancel = Arc::new(AtomicBool::new(false));
         let stop = Arc::clone(&cancel);
@@ -91,19 +89,36 @@ impl Fingerprints {
             .ok();
         Ok(Fingerprints {
             files: stamped,
+            hashing: true,
             worker,
             cancel,
         })
     }
 
+    /// Notes each file's length and modification time, to be checked at the end like the
+    /// fingerprints', without hashing anything: for a load whose results never name the files'
+    /// SHA-256 (each comes back empty from [`Fingerprints::finish`]).
+    ///
+    /// # Errors
+    /// [`InputError`] when a file's metadata cannot be read.
+    pub fn stamps_only(files: Vec<(InputFile, PathBuf)>) -> Result<Fingerprints, InputError> {
+        Ok(Fingerprints {
+            files: stamp_all(files)?,
+            hashing: false,
+            worker: None,
+            cancel: Arc::new(AtomicBool::new(false)),
+        })
+    }
+
     /// Waits for the hashes and checks that no file changed since the run began. Lower-case hex
-    /// SHA-256 per file.
+    /// SHA-256 per file (empty for [`Fingerprints::stamps_only`]).
     ///
     /// # Errors
     /// [`InputError`] when a file could not be read, or changed while the run read it.
     pub fn finish(mut self) -> Result<Vec<(InputFile, String)>, InputError> {
         let hashes = match self.worker.take().map(JoinHandle::join) {
             Some(Ok(hashes)) => hashes,
+            None if !self.hashing => self.files.iter().map(|_| Ok(String::new())).collect(),
             // No thread could be started (or it stopped): hash here instead.
             _ => self
                 .files
@@ -127,6 +142,19 @@ impl Fingerprints {
         }
         Ok(out)
     }
+}
+
+/// Each file with its stamp, taken now.
+fn stamp_all(
+    files: Vec<(InputFile, PathBuf)>,
+) -> Result<Vec<(InputFile, PathBuf, Stamp)>, InputError> {
+    files
+        .into_iter()
+        .map(|(file, path)| {
+            let before = stamp(&path).map_err(|e| read_error(file, 0, e))?;
+            Ok((file, path, before))
+        })
+        .collect()
 }
 
 /// The SHA-256 of a file's bytes (an error if `stop` is set meanwhile).
@@ -184,6 +212,28 @@ mod tests {
         let prints = Fingerprints::start(vec![(InputFile::Members, path.clone())]).unwrap();
         std::fs::write(&path, b"member_id\nm-1\nm-2\n").unwrap();
         let error = prints.finish().unwrap_err().to_string();
+        assert!(error.contains("members.csv"), "{error}");
+        assert!(error.contains("changed while it was being read"), "{error}");
+    }
+
+    #[test]
+    fn stamps_only_hash_nothing_but_still_catch_a_changed_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
+        std::fs::write(&a, b"member_id\nm-1\n").unwrap();
+        std::fs::write(&b, b"member_id\nm-2\n").unwrap();
+        let files = vec![(InputFile::Members, a.clone()), (InputFile::Evidence, b)];
+        let unchanged = Fingerprints::stamps_only(files.clone()).unwrap();
+        assert_eq!(
+            unchanged.finish().unwrap(),
+            vec![
+                (InputFile::Members, String::new()),
+                (InputFile::Evidence, String::new())
+            ]
+        );
+        let changed = Fingerprints::stamps_only(files).unwrap();
+        std::fs::write(&a, b"member_id\nm-1\nm-3\n").unwrap();
+        let error = changed.finish().unwrap_err().to_string();
         assert!(error.contains("members.csv"), "{error}");
         assert!(error.contains("changed while it was being read"), "{error}");
     }

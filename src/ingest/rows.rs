@@ -269,7 +269,8 @@ pub struct RejectedRow {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 #[non_exhaustive]
 pub struct FileStats {
-    /// SHA-256 of the file's bytes, lower-case hex.
+    /// SHA-256 of the file's bytes, lower-case hex; empty when the load did without it
+    /// ([`crate::DataFolder::with_fingerprints`]) and for a [`crate::DatasetBuilder`]'s dataset.
     pub sha256: String,
     /// Data rows read.
     pub rows: u64,
