@@ -628,12 +628,10 @@ fn census_of(
     folder: &DataFolder,
     clock: &mut Stopwatch,
 ) -> Result<(premium_claims::Dataset, premium_claims::Exposure), String> {
-    // The desk's answers never name the input files: their SHA-256 would be a second reading of
-    // every file for nothing.
+    // The census's report names each input by its SHA-256, as `process`'s does.
     let folder = folder
         .clone()
-        .with_loading(premium_claims::Loading::EveryMember)
-        .with_fingerprints(false);
+        .with_loading(premium_claims::Loading::EveryMember);
     let data = folder
         .load(&mut clock.watch(&mut NoProgress))
         .map_err(|e| e.to_string())?;
@@ -802,11 +800,8 @@ fn intake_line(
 fn check(folder: &DataFolder) -> Result<ExitCode, String> {
     require_folder(folder)?;
     // What is checked is every row; the files' SHA-256 is printed by nothing here.
-    let mut data = folder
-        .clone()
-        .with_fingerprints(false)
-        .load(&mut NoProgress)
-        .map_err(|e| e.to_string())?;
+    let folder = folder.clone().with_fingerprints(false);
+    let mut data = folder.load(&mut NoProgress).map_err(|e| e.to_string())?;
     // The distribution's files too, row by row (whether events fit their payments depends on a
     // date: `distribute` judges that).
     let files = folder.load_distribution(&data).map_err(|e| e.to_string())?;

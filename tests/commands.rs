@@ -145,6 +145,67 @@ fn exposure_says_how_many_input_rows_were_rejected() {
     assert_eq!(line.split_whitespace().nth(3), Some("20"), "{line}");
 }
 
+/// The census's report names each input by the SHA-256 of its bytes, so `verify` of a census
+/// folder catches an input changed since, even one whose change leaves the census and the row
+/// counts as they were (a cure's date: cures play no part in the census).
+#[test]
+fn the_census_report_names_each_input_by_its_sha256_and_verify_sees_a_change() {
+    use sha2::{Digest, Sha256};
+    let tmp = tempfile::tempdir().unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data/linkedin-premium");
+    let data = tmp.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    for entry in std::fs::read_dir(&example).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, data.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let out = tmp.path().join("census");
+    let o = bin()
+        .arg("exposure")
+        .arg(&data)
+        .arg("--out")
+        .arg(&out)
+        .arg("-q")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    for name in [
+        "members.csv",
+        "subscriptions.csv",
+        "evidence.csv",
+        "opt_outs.csv",
+        "claims.csv",
+        "cures.csv",
+    ] {
+        let bytes = std::fs::read(data.join(name)).unwrap();
+        let hex: String = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let row = report
+            .lines()
+            .find(|l| l.starts_with(&format!("| {name} |")))
+            .unwrap_or_else(|| panic!("no row for {name} in\n{report}"));
+        assert!(row.contains(&format!("`{hex}`")), "{name}: {row}");
+    }
+    let verify = |expect_ok: bool| {
+        let o = bin().arg("verify").arg(&out).arg(&data).output().unwrap();
+        let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+        assert_eq!(o.status.success(), expect_ok, "{stdout}");
+        stdout
+    };
+    verify(true);
+    let cures = std::fs::read_to_string(data.join("cures.csv")).unwrap();
+    let moved = cures.replacen("2026-02-01", "2026-02-02", 1);
+    assert_ne!(moved, cures);
+    std::fs::write(data.join("cures.csv"), moved).unwrap();
+    let stdout = verify(false);
+    assert!(stdout.contains("DIFFERENT report.md"), "{stdout}");
+}
+
 /// `exposure` and `compare` take `--threads` and `--timings`: with one thread they write the
 /// same files as by default (at this size no file is split among threads, so this checks that
 /// the flag is taken and changes nothing; splitting is tested in tests/parallel_reading.rs), and

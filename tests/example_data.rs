@@ -135,6 +135,43 @@ fn a_load_without_fingerprints_decides_the_same_and_names_no_hash() {
     );
 }
 
+/// Rewrites `members.csv` (already read) as soon as `evidence.csv` is about to be.
+struct ChangeMembersMidway(PathBuf);
+
+impl premium_claims::Progress for ChangeMembersMidway {
+    fn start(&mut self, file: premium_claims::InputFile, _bytes: u64) {
+        if file == premium_claims::InputFile::Evidence {
+            let mut text = std::fs::read(&self.0).unwrap();
+            text.extend_from_slice(b"m-late,,,US,,\n");
+            std::fs::write(&self.0, text).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_file_changed_during_the_load_fails_it_with_or_without_fingerprints() {
+    for fingerprints in [true, false] {
+        let tmp = tempfile::tempdir().unwrap();
+        for entry in std::fs::read_dir(example_dir()).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                std::fs::copy(&path, tmp.path().join(path.file_name().unwrap())).unwrap();
+            }
+        }
+        let folder = DataFolder::new(tmp.path()).with_fingerprints(fingerprints);
+        let mut progress = ChangeMembersMidway(tmp.path().join("members.csv"));
+        let error = folder
+            .load(&mut progress)
+            .expect_err("members.csv changed during the load")
+            .to_string();
+        assert!(error.contains("members.csv"), "{fingerprints}: {error}");
+        assert!(
+            error.contains("changed while it was being read"),
+            "{fingerprints}: {error}"
+        );
+    }
+}
+
 #[test]
 fn rejected_rows_match_the_hand_written_expectation() {
     let (data, _) = run(None);

@@ -159,6 +159,8 @@ impl DataFolder {
     /// Reads the distribution's optional files of the folder: payment events, tax forms, notices
     /// and objections. Members are looked up in `data`'s class list (an unknown member rejects
     /// the row); whether an event fits its payment is for [`crate::Ledger::build`] to judge.
+    /// Their SHA-256 are computed unless the folder does without
+    /// ([`DataFolder::with_fingerprints`]).
     ///
     /// # Errors
     /// [`Error::Input`] for a file that is present but unusable (not a regular file, unreadable,
@@ -196,8 +198,13 @@ impl DataFolder {
                 Ok(_) => present.push((file, path)),
             }
         }
-        // Fingerprinted on the side while read, and checked unchanged at the end.
-        let fingerprints = Fingerprints::start(present.clone())?;
+        // Fingerprinted on the side while read (unless the folder does without), and checked
+        // unchanged at the end.
+        let fingerprints = if self.fingerprints() {
+            Fingerprints::start(present.clone())?
+        } else {
+            Fingerprints::stamps_only(present.clone())?
+        };
         let parallelism = self.parallelism();
         let class = &data.class;
         for (file, path) in &present {

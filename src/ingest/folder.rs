@@ -321,8 +321,12 @@ impl DataFolder {
     /// processor time of a load on two cores (a second reading of every file, hashed at about
     /// 1 GB/s); a load whose results never name the files, such as a claims desk or a check of
     /// the rows, can do without them. Without, every [`FileStats::sha256`] of the dataset is
-    /// empty, and the files are still checked at the end to be as they were when the load
-    /// began (length, times and identity).
+    /// empty (and of [`DataFolder::load_distribution`]'s files), and the files are still checked
+    /// at the end to be as they were when the load began (length, times and identity).
+    ///
+    /// Outputs written from such a dataset name no input: `summary.json` and `report.md` carry
+    /// empty hashes, and `verify`, which always computes them, reports each as a difference.
+    /// Load with fingerprints whatever will be written, filed or verified.
     ///
     /// # Examples
     ///
