@@ -1008,9 +1008,10 @@ fn print_rejected(data: &Dataset, limit: usize) {
             premium_claims::internals::input::withhold_values(&r.error)
         );
     }
+    // Neither `check` nor `process --strict` writes an output folder: say where the full list is.
     if data.rejected.len() > limit {
         eprintln!(
-            "rejected: ... and {} more (see rejected_rows.csv)",
+            "rejected: ... and {} more (`process` without --strict lists every one in rejected_rows.csv)",
             data.rejected.len() - limit
         );
     }

@@ -492,6 +492,45 @@ fn assert_rejected_row(file: &'static str, record: impl AsRef<[u8]>, column: Opt
     );
 }
 
+/// `check` and `process --strict` list the first rejected rows on the terminal and, as neither
+/// writes an output folder, say where the whole list is to be had instead of pointing at a
+/// `rejected_rows.csv` that is not there.
+#[test]
+fn many_rejected_rows_point_to_where_the_whole_list_is_written() {
+    let folder = Folder::valid();
+    let first = folder.next_line("evidence.csv");
+    let bad: String = (0..25)
+        .map(|i| format!("ev-bad-{i},m-nobody-{i},inmail_sent,2024-06-01T12:00:00Z,,\n"))
+        .collect();
+    let env = folder.append("evidence.csv", bad).write();
+    for o in [env.check(&[]), env.process(&["--strict"])] {
+        assert_exit(&o, 3);
+        let err = stderr(&o);
+        let listed = err
+            .lines()
+            .filter(|l| l.starts_with("rejected: evidence.csv:"))
+            .count();
+        assert!(listed >= 10, "{err}");
+        assert!(
+            err.contains(&format!("rejected: evidence.csv:{first}: member_id")),
+            "{err}"
+        );
+        let more = err
+            .lines()
+            .find(|l| l.starts_with("rejected: ... and "))
+            .unwrap_or_else(|| panic!("no count of the rest in\n{err}"));
+        assert!(
+            more.contains("`process` without --strict lists every one in rejected_rows.csv"),
+            "{more}"
+        );
+        let rest: usize = more.split_whitespace().nth(3).unwrap().parse().unwrap();
+        assert_eq!(listed + rest, 25, "{err}");
+        assert!(!env.out().exists(), "{}", describe(&o));
+    }
+    assert_exit(&env.process(&[]), 0);
+    assert_eq!(env.rejected_rows().len(), 25);
+}
+
 macro_rules! rejected_row_tests {
     ($(
         $(#[$meta:meta])*
