@@ -172,14 +172,8 @@ fn the_census_report_names_each_input_by_its_sha256_and_verify_sees_a_change() {
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
-    for name in [
-        "members.csv",
-        "subscriptions.csv",
-        "evidence.csv",
-        "opt_outs.csv",
-        "claims.csv",
-        "cures.csv",
-    ] {
+    for file in premium_claims::InputFile::ALL {
+        let name = file.name();
         let bytes = std::fs::read(data.join(name)).unwrap();
         let hex: String = Sha256::digest(&bytes)
             .iter()
