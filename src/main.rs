@@ -321,7 +321,10 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            let folder = threads.on(data_folder(data_dir, case_file));
+            // The trace names no input file's SHA-256.
+            let folder = threads
+                .on(data_folder(data_dir, case_file))
+                .with_fingerprints(false);
             explain(&folder, &claim_id, json, as_of)
         }
         Command::Intake {
@@ -445,7 +448,11 @@ fn process(folder: &DataFolder, out: &Path, options: Options) -> Result<ExitCode
             "error: {} input rows rejected (--strict: nothing written)",
             data.rejected.len()
         );
-        print_rejected(&data, 10);
+        print_rejected(
+            &data,
+            10,
+            "`process` without --strict lists every one in rejected_rows.csv",
+        );
         return Ok(ExitCode::from(REJECTED_ROWS));
     }
     let decisions = premium_claims::decide(&data).map_err(|e| e.to_string())?;
@@ -575,7 +582,10 @@ fn compare(
     require_folder(folder)?;
     output::check_out_dir(out)?;
     let mut clock = Stopwatch::new(timings);
+    // comparison.json names the case files by their SHA-256, never the data's files.
     let both = folder
+        .clone()
+        .with_fingerprints(false)
         .load_cases(cases, &mut clock.watch(&mut NoProgress))
         .map_err(|e| e.to_string())?;
     let (a, b) = (&both[0], &both[1]);
@@ -659,7 +669,7 @@ fn exposure(
         out!("class members:        {:>12}", census.class_members());
         if !data.rejected.is_empty() {
             out!(
-                "rejected input rows:  {:>12}  (`check` lists them; `process` writes rejected_rows.csv)",
+                "rejected input rows:  {:>12}  (`check` lists the first; `process` writes them all to rejected_rows.csv)",
                 data.rejected.len()
             );
         }
@@ -805,6 +815,7 @@ fn check(folder: &DataFolder) -> Result<ExitCode, String> {
     // The distribution's files too, row by row (whether events fit their payments depends on a
     // date: `distribute` judges that).
     let files = folder.load_distribution(&data).map_err(|e| e.to_string())?;
+    let distribution_rejected = !files.rejected.is_empty();
     data.rejected.extend(files.rejected);
     out!(
         "{:<20} {:>12} {:>12} {:>12}",
@@ -826,7 +837,13 @@ fn check(folder: &DataFolder) -> Result<ExitCode, String> {
         out!("no rows rejected");
         Ok(ExitCode::SUCCESS)
     } else {
-        print_rejected(&data, 20);
+        // The distribution's files are read by `distribute`, not by `process`.
+        let rest = if distribution_rejected {
+            "`process` lists every one of the six input files' in rejected_rows.csv, `distribute` those of the distribution's files"
+        } else {
+            "`process` lists every one in rejected_rows.csv"
+        };
+        print_rejected(&data, 20, rest);
         Ok(ExitCode::from(REJECTED_ROWS))
     }
 }
@@ -998,7 +1015,9 @@ fn require_folder(folder: &DataFolder) -> Result<(), String> {
     }
 }
 
-fn print_rejected(data: &Dataset, limit: usize) {
+/// Prints the first `limit` rejected rows on stderr, then how many more there are and where
+/// the whole list is written (`rest`: neither `check` nor `process --strict` writes it).
+fn print_rejected(data: &Dataset, limit: usize, rest: &str) {
     for r in data.rejected.iter().take(limit) {
         // Values are withheld on the terminal: a misplaced one may be personal data.
         eprintln!(
@@ -1008,10 +1027,9 @@ fn print_rejected(data: &Dataset, limit: usize) {
             premium_claims::internals::input::withhold_values(&r.error)
         );
     }
-    // Neither `check` nor `process --strict` writes an output folder: say where the full list is.
     if data.rejected.len() > limit {
         eprintln!(
-            "rejected: ... and {} more (`process` without --strict lists every one in rejected_rows.csv)",
+            "rejected: ... and {} more ({rest})",
             data.rejected.len() - limit
         );
     }

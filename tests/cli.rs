@@ -520,15 +520,39 @@ fn many_rejected_rows_point_to_where_the_whole_list_is_written() {
             .find(|l| l.starts_with("rejected: ... and "))
             .unwrap_or_else(|| panic!("no count of the rest in\n{err}"));
         assert!(
-            more.contains("`process` without --strict lists every one in rejected_rows.csv"),
+            more.contains("`process`") && more.contains("lists every one in rejected_rows.csv"),
             "{more}"
         );
+        assert!(!more.contains("distribute"), "{more}");
         let rest: usize = more.split_whitespace().nth(3).unwrap().parse().unwrap();
         assert_eq!(listed + rest, 25, "{err}");
         assert!(!env.out().exists(), "{}", describe(&o));
     }
     assert_exit(&env.process(&[]), 0);
     assert_eq!(env.rejected_rows().len(), 25);
+}
+
+/// When some of `check`'s rejected rows are the distribution's, the rest are not all in
+/// `process`'s rejected_rows.csv: `distribute` lists those.
+#[test]
+fn rejected_distribution_rows_point_to_distribute() {
+    let events: String =
+        std::iter::once("claim_id,distribution,event,on,method,reference\n".to_string())
+            .chain((0..25).map(|_| format!("{CLAIM_1},1,bogus,2026-01-20,,\n")))
+            .collect();
+    let env = Folder::valid().with("payment_events.csv", events).write();
+    let o = env.check(&[]);
+    assert_exit(&o, 3);
+    let err = stderr(&o);
+    assert!(err.contains("rejected: payment_events.csv:2: "), "{err}");
+    let more = err
+        .lines()
+        .find(|l| l.starts_with("rejected: ... and 5 more"))
+        .unwrap_or_else(|| panic!("no count of the rest in\n{err}"));
+    assert!(
+        more.contains("`distribute` those of the distribution's files"),
+        "{more}"
+    );
 }
 
 macro_rules! rejected_row_tests {

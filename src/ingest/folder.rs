@@ -324,9 +324,10 @@ impl DataFolder {
     /// empty (and of [`DataFolder::load_distribution`]'s files), and the files are still checked
     /// at the end to be as they were when the load began (length, times and identity).
     ///
-    /// Outputs written from such a dataset name no input: `summary.json` and `report.md` carry
-    /// empty hashes, and `verify`, which always computes them, reports each as a difference.
-    /// Load with fingerprints whatever will be written, filed or verified.
+    /// Outputs written from such a dataset name no input: `summary.json`, `report.md` and the
+    /// distribution's `accounting.json` carry empty hashes, and the `verify` command, which
+    /// always computes them, reports them as differences. Load with fingerprints whatever will be
+    /// written, filed or verified.
     ///
     /// # Examples
     ///
