@@ -200,11 +200,7 @@ impl DataFolder {
         }
         // Fingerprinted on the side while read (unless the folder does without), and checked
         // unchanged at the end.
-        let fingerprints = if self.fingerprints() {
-            Fingerprints::start(present.clone())?
-        } else {
-            Fingerprints::stamps_only(present.clone())?
-        };
+        let fingerprints = Fingerprints::start(present.clone(), self.fingerprints())?;
         let parallelism = self.parallelism();
         let class = &data.class;
         for (file, path) in &present {

@@ -58,7 +58,7 @@ pub(crate) fn stamp(path: &Path) -> io::Result<Stamp> {
 pub struct Fingerprints {
     /// The files, with their stamps taken before any of them was read.
     files: Vec<(InputFile, PathBuf, Stamp)>,
-    /// Whether the files are hashed (not for [`Fingerprints::stamps_only`]).
+    /// Whether the files are hashed (see [`Fingerprints::start`]).
     hashing: bool,
     worker: Option<JoinHandle<Vec<io::Result<String>>>>,
     /// Tells the thread to stop early: the run ended without needing the hashes.
@@ -73,45 +73,36 @@ impl Drop for Fingerprints {
 }
 
 impl Fingerprints {
-    /// Notes each file's length and modification time, then starts hashing the files, in order,
-    /// on a thread of its own.
+    /// Notes each file's length and modification time (checked again by
+    /// [`Fingerprints::finish`]) and, when `hash` is set, starts hashing the files, in order, on a
+    /// thread of its own. Without, each hash comes back empty: for a load whose results never
+    /// name the files' SHA-256.
     ///
     /// # Errors
     /// [`InputError`] when a file's metadata cannot be read.
-    pub fn start(files: Vec<(InputFile, PathBuf)>) -> Result<Fingerprints, InputError> {
+    pub fn start(files: Vec<(InputFile, PathBuf)>, hash: bool) -> Result<Fingerprints, InputError> {
         let stamped = stamp_all(files)?;
-        let paths: Vec<PathBuf> = stamped.iter().map(|(_, p, _)| p.clone()).collect();
         let cancel = Arc::new(AtomicBool::new(false));
-        let stop = Arc::clone(&cancel);
-        let worker = std::thread::Builder::new()
-            .name("fingerprints".into())
-            .spawn(move || paths.iter().map(|p| hash_file(p, &stop)).collect())
-            .ok();
+        let worker = if hash {
+            let paths: Vec<PathBuf> = stamped.iter().map(|(_, p, _)| p.clone()).collect();
+            let stop = Arc::clone(&cancel);
+            std::thread::Builder::new()
+                .name("fingerprints".into())
+                .spawn(move || paths.iter().map(|p| hash_file(p, &stop)).collect())
+                .ok()
+        } else {
+            None
+        };
         Ok(Fingerprints {
             files: stamped,
-            hashing: true,
+            hashing: hash,
             worker,
             cancel,
         })
     }
 
-    /// Notes each file's length and modification time, to be checked at the end like the
-    /// fingerprints', without hashing anything: for a load whose results never name the files'
-    /// SHA-256 (each comes back empty from [`Fingerprints::finish`]).
-    ///
-    /// # Errors
-    /// [`InputError`] when a file's metadata cannot be read.
-    pub fn stamps_only(files: Vec<(InputFile, PathBuf)>) -> Result<Fingerprints, InputError> {
-        Ok(Fingerprints {
-            files: stamp_all(files)?,
-            hashing: false,
-            worker: None,
-            cancel: Arc::new(AtomicBool::new(false)),
-        })
-    }
-
     /// Waits for the hashes and checks that no file changed since the run began. Lower-case hex
-    /// SHA-256 per file (empty for [`Fingerprints::stamps_only`]).
+    /// SHA-256 per file (empty when started without hashing).
     ///
     /// # Errors
     /// [`InputError`] when a file could not be read, or changed while the run read it.
@@ -186,8 +177,11 @@ mod tests {
         let (a, b) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
         std::fs::write(&a, b"member_id\nm-1\n").unwrap();
         std::fs::write(&b, b"").unwrap();
-        let prints =
-            Fingerprints::start(vec![(InputFile::Members, a), (InputFile::Evidence, b)]).unwrap();
+        let prints = Fingerprints::start(
+            vec![(InputFile::Members, a), (InputFile::Evidence, b)],
+            true,
+        )
+        .unwrap();
         let hashes = prints.finish().unwrap();
         assert_eq!(
             hashes,
@@ -205,37 +199,38 @@ mod tests {
     }
 
     #[test]
-    fn a_file_changed_during_the_run_fails_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("members.csv");
-        std::fs::write(&path, b"member_id\nm-1\n").unwrap();
-        let prints = Fingerprints::start(vec![(InputFile::Members, path.clone())]).unwrap();
-        std::fs::write(&path, b"member_id\nm-1\nm-2\n").unwrap();
-        let error = prints.finish().unwrap_err().to_string();
-        assert!(error.contains("members.csv"), "{error}");
-        assert!(error.contains("changed while it was being read"), "{error}");
+    fn a_file_changed_during_the_run_fails_it_hashed_or_not() {
+        for hash in [true, false] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("members.csv");
+            std::fs::write(&path, b"member_id\nm-1\n").unwrap();
+            let prints =
+                Fingerprints::start(vec![(InputFile::Members, path.clone())], hash).unwrap();
+            std::fs::write(&path, b"member_id\nm-1\nm-2\n").unwrap();
+            let error = prints.finish().unwrap_err().to_string();
+            assert!(error.contains("members.csv"), "{hash}: {error}");
+            assert!(
+                error.contains("changed while it was being read"),
+                "{hash}: {error}"
+            );
+        }
     }
 
     #[test]
-    fn stamps_only_hash_nothing_but_still_catch_a_changed_file() {
+    fn without_hashing_each_hash_is_empty() {
         let dir = tempfile::tempdir().unwrap();
         let (a, b) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
         std::fs::write(&a, b"member_id\nm-1\n").unwrap();
         std::fs::write(&b, b"member_id\nm-2\n").unwrap();
-        let files = vec![(InputFile::Members, a.clone()), (InputFile::Evidence, b)];
-        let unchanged = Fingerprints::stamps_only(files.clone()).unwrap();
+        let files = vec![(InputFile::Members, a), (InputFile::Evidence, b)];
+        let prints = Fingerprints::start(files, false).unwrap();
         assert_eq!(
-            unchanged.finish().unwrap(),
+            prints.finish().unwrap(),
             vec![
                 (InputFile::Members, String::new()),
                 (InputFile::Evidence, String::new())
             ]
         );
-        let changed = Fingerprints::stamps_only(files).unwrap();
-        std::fs::write(&a, b"member_id\nm-1\nm-3\n").unwrap();
-        let error = changed.finish().unwrap_err().to_string();
-        assert!(error.contains("members.csv"), "{error}");
-        assert!(error.contains("changed while it was being read"), "{error}");
     }
 
     #[test]
@@ -244,7 +239,7 @@ mod tests {
         let path = dir.path().join("members.csv");
         std::fs::write(&path, b"member_id,country\nm-1,US\n").unwrap();
         let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
-        let prints = Fingerprints::start(vec![(InputFile::Members, path.clone())]).unwrap();
+        let prints = Fingerprints::start(vec![(InputFile::Members, path.clone())], true).unwrap();
         std::thread::sleep(std::time::Duration::from_millis(20));
         std::fs::write(&path, b"member_id,country\nm-2,US\n").unwrap();
         let file = std::fs::File::options().write(true).open(&path).unwrap();
@@ -272,7 +267,7 @@ mod tests {
             .unwrap()
             .set_modified(modified)
             .unwrap();
-        let prints = Fingerprints::start(vec![(InputFile::Evidence, path.clone())]).unwrap();
+        let prints = Fingerprints::start(vec![(InputFile::Evidence, path.clone())], true).unwrap();
         std::fs::rename(&other, &path).unwrap();
         let error = prints.finish().unwrap_err().to_string();
         assert!(error.contains("changed while it was being read"), "{error}");
@@ -291,7 +286,7 @@ mod tests {
     fn a_missing_file_is_named() {
         let dir = tempfile::tempdir().unwrap();
         let missing = dir.path().join("evidence.csv");
-        let error = Fingerprints::start(vec![(InputFile::Evidence, missing)])
+        let error = Fingerprints::start(vec![(InputFile::Evidence, missing)], true)
             .err()
             .unwrap()
             .to_string();

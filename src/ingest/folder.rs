@@ -479,11 +479,7 @@ impl DataFolder {
             .map(|&f| (f, self.dir.join(f.name())))
             .filter(|(_, path)| path.exists())
             .collect();
-        let fingerprints = if self.fingerprints {
-            Fingerprints::start(present)?
-        } else {
-            Fingerprints::stamps_only(present)?
-        };
+        let fingerprints = Fingerprints::start(present, self.fingerprints())?;
         for file in READING_ORDER {
             let path = self.dir.join(file.name());
             let handle = match File::open(&path) {
